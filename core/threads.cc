@@ -1,0 +1,66 @@
+#include "core/threads.h"
+
+#include <algorithm>
+#include <memory>
+#include <thread>
+
+#include "core/error.h"
+
+#if defined(TUNAS_THREADING_TBB)
+#include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#endif
+
+namespace tunas {
+
+namespace {
+int g_threads = 0;
+#if defined(TUNAS_THREADING_TBB)
+std::unique_ptr<tbb::global_control>& control() {
+  static std::unique_ptr<tbb::global_control> c;
+  return c;
+}
+#endif
+int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+}  // namespace
+
+int set_num_threads(int threads) {
+  TUNAS_REQUIRE(threads >= 0, "thread count must be >= 0 (0 = all), got ", threads);
+  g_threads = threads == 0 ? hardware_threads() : threads;
+#if defined(TUNAS_THREADING_TBB)
+  control().reset();
+  control() = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                    static_cast<std::size_t>(g_threads));
+#else
+  g_threads = 1;
+#endif
+  return g_threads;
+}
+
+int num_threads() {
+#if defined(TUNAS_THREADING_TBB)
+  return g_threads == 0 ? hardware_threads() : g_threads;
+#else
+  return 1;
+#endif
+}
+
+void parallel_for(std::int64_t count, std::int64_t grain,
+                  const std::function<void(std::int64_t, std::int64_t)>& body) {
+  if (count <= 0) return;
+  grain = std::max<std::int64_t>(grain, 1);
+#if defined(TUNAS_THREADING_TBB)
+  if (count <= grain || num_threads() == 1) {
+    body(0, count);
+    return;
+  }
+  tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count, grain),
+                    [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); },
+                    tbb::simple_partitioner());
+#else
+  body(0, count);
+#endif
+}
+
+}  // namespace tunas
