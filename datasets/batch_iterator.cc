@@ -1,0 +1,130 @@
+#include "datasets/batch_iterator.h"
+
+#include <numeric>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "core/threads.h"
+#include "datasets/rng_streams.h"
+
+namespace tunas::datasets {
+
+namespace {
+constexpr std::uint64_t kStateMagic = 0x3174'6954'6863'7442ull;  // "BtchTit1"
+
+void put_u64(std::uint8_t* dst, std::uint64_t v) {
+  for (int b = 0; b < 8; ++b) dst[b] = std::uint8_t(v >> (8 * b));
+}
+std::uint64_t get_u64(const std::uint8_t* src) {
+  std::uint64_t v = 0;
+  for (int b = 0; b < 8; ++b) v |= std::uint64_t(src[b]) << (8 * b);
+  return v;
+}
+}  // namespace
+
+std::array<std::uint8_t, BatchIteratorState::kBytes> BatchIteratorState::to_bytes() const {
+  std::array<std::uint8_t, kBytes> bytes{};
+  put_u64(bytes.data(), kStateMagic);
+  put_u64(bytes.data() + 8, seed);
+  put_u64(bytes.data() + 16, epoch);
+  put_u64(bytes.data() + 24, position);
+  put_u64(bytes.data() + 32, dataset_size);
+  return bytes;
+}
+
+BatchIteratorState BatchIteratorState::from_bytes(std::span<const std::uint8_t> bytes) {
+  TUNAS_REQUIRE(bytes.size() == kBytes, "batch iterator state: ", bytes.size(),
+                " bytes, expected ", kBytes);
+  TUNAS_REQUIRE(get_u64(bytes.data()) == kStateMagic,
+                "batch iterator state: wrong magic (not a saved BatchIteratorState)");
+  BatchIteratorState state;
+  state.seed = get_u64(bytes.data() + 8);
+  state.epoch = get_u64(bytes.data() + 16);
+  state.position = get_u64(bytes.data() + 24);
+  state.dataset_size = get_u64(bytes.data() + 32);
+  return state;
+}
+
+BatchIterator::BatchIterator(const ImageSet& set, const PreprocessConfig& preprocess,
+                             const BatchIteratorConfig& config)
+    : set_(set), preprocess_(set, preprocess), config_(config),
+      shuffle_family_(stream_id(config.purpose + "/shuffle")),
+      augment_stream_(stream_id(config.purpose + "/augment")) {
+  TUNAS_REQUIRE(set.size() > 0, "batch iterator over '", set.name, "': the set is empty");
+  TUNAS_REQUIRE(set.size() <= std::int64_t(INT32_MAX), "batch iterator over '", set.name,
+                "': ", set.size(), " images exceed int32");
+  order_.resize(set.size());
+  state_.seed = config.seed;
+  state_.dataset_size = std::uint64_t(set.size());
+  start_epoch(0);
+}
+
+void BatchIterator::start_epoch(std::uint64_t epoch) {
+  state_.epoch = epoch;
+  state_.position = 0;
+  std::iota(order_.begin(), order_.end(), 0);
+  if (!config_.shuffle) return;
+  Rng rng(state_.seed, indexed_stream(shuffle_family_, epoch));
+  for (std::int64_t i = std::int64_t(order_.size()) - 1; i > 0; --i) {
+    std::swap(order_[i], order_[rng.uniform_int(std::uint32_t(i + 1))]);
+  }
+}
+
+void BatchIterator::restore(const BatchIteratorState& state) {
+  TUNAS_REQUIRE(state.dataset_size == std::uint64_t(set_.size()), "batch iterator over '",
+                set_.name, "': saved state is for a set of ", state.dataset_size,
+                " images, this one has ", set_.size());
+  TUNAS_REQUIRE(state.position < state.dataset_size, "batch iterator over '", set_.name,
+                "': saved position ", state.position, " is outside [0, ", state.dataset_size, ")");
+  state_.seed = state.seed;
+  start_epoch(state.epoch);
+  state_.position = state.position;
+}
+
+std::int64_t BatchIterator::batches_per_epoch(int batch_size) const {
+  TUNAS_REQUIRE(batch_size > 0, "batch size ", batch_size, " must be positive");
+  return (set_.size() + batch_size - 1) / batch_size;
+}
+
+int BatchIterator::next(const Tensor& dst, std::int32_t* labels) {
+  TUNAS_REQUIRE(dst.h() == height() && dst.w() == width() && dst.c() == channels(),
+                "batch iterator over '", set_.name, "': destination ", dst.shape().str(),
+                " must be ", height(), "x", width(), "x", channels());
+  TUNAS_REQUIRE(labels != nullptr || dst.n() == 0, "batch iterator over '", set_.name,
+                "': null label buffer");
+  const std::int64_t size = set_.size();
+  const int count = config_.cross_epochs
+                        ? dst.n()
+                        : int(std::min<std::int64_t>(dst.n(), size - std::int64_t(state_.position)));
+  if (std::int64_t(batch_source_.size()) < count) {  // grows only for a larger batch
+    batch_source_.resize(count);
+    batch_global_.resize(count);
+  }
+  // Sequential: walk the order (crossing epochs when allowed).
+  for (int k = 0; k < count; ++k) {
+    batch_source_[k] = order_[state_.position];
+    batch_global_[k] = state_.epoch * std::uint64_t(size) + state_.position;
+    labels[k] = set_.labels[batch_source_[k]];
+    if (++state_.position == std::uint64_t(size)) start_epoch(state_.epoch + 1);
+  }
+  // Parallel: each image depends only on its own source and global index.
+  struct Job {
+    const BatchIterator* self;
+    const Tensor* dst;
+  } job{this, &dst};
+  parallel_for(count, 4, [&job](std::int64_t begin, std::int64_t end) {
+    const BatchIterator& it = *job.self;
+    for (std::int64_t k = begin; k < end; ++k) {
+      Augmentation aug;
+      if (it.config_.augment && it.preprocess_.augments()) {
+        Rng rng(it.state_.seed, it.augment_stream_);
+        rng.set_position(it.batch_global_[k] * 4);
+        aug = it.preprocess_.sample(rng);
+      }
+      it.preprocess_.run(it.set_.image(it.batch_source_[k]), aug, *job.dst, int(k));
+    }
+  });
+  return count;
+}
+
+}  // namespace tunas::datasets
