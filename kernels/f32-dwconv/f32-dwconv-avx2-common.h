@@ -1,0 +1,77 @@
+// Shared building blocks of the AVX2+FMA depthwise micro-kernels. Include ONLY from sources
+// compiled with tunas_avx2_sources() (STYLE.md G6): everything here uses AVX2 intrinsics.
+//
+// Channel tiles are 8 floats (one __m256). The tail tile (channels % 8) uses masked loads
+// and stores, which neither read nor write the lanes past `channels`.
+#pragma once
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "core/error.h"
+#include "kernels/f32-dwconv/dwconv.h"
+
+namespace tunas::kernels::dwconv_avx2 {
+
+constexpr int kTile = 8;
+
+// Lanes [0, n) set.
+inline __m256i tail_mask(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+template <bool kMasked>
+inline __m256 load(const float* p, __m256i mask) {
+  if constexpr (kMasked) {
+    return _mm256_maskload_ps(p, mask);
+  } else {
+    (void)mask;
+    return _mm256_loadu_ps(p);
+  }
+}
+
+template <bool kMasked>
+inline void store(float* p, __m256i mask, __m256 v) {
+  if constexpr (kMasked) {
+    _mm256_maskstore_ps(p, mask, v);
+  } else {
+    (void)mask;
+    _mm256_storeu_ps(p, v);
+  }
+}
+
+// Columns [lo, hi) of a strided window walk whose taps x*stride - pad + [0, k) all lie
+// inside [0, extent); positions outside it need bounds checks.
+struct Span {
+  int lo = 0, hi = 0;
+};
+inline Span interior_span(int count, int extent, int k, int stride, int pad) {
+  Span s;
+  s.lo = std::min(count, (pad + stride - 1) / stride);
+  const int last = extent - k + pad;  // largest x*stride with the window inside
+  s.hi = last >= 0 ? std::min(count, last / stride + 1) : 0;
+  s.hi = std::max(s.hi, s.lo);
+  return s;
+}
+
+// acc[p] += sum_{m < K} x[(p * S + m) * x_stride] * w[m] for p < P, each x loaded once.
+// Per p the taps are added in increasing m.
+template <int K, int S, int P, bool kMasked>
+__attribute__((always_inline)) inline void window_block(__m256 (&acc)[P], const float* x,
+                                                        int64_t x_stride, const __m256 (&w)[K],
+                                                        __m256i mask) {
+  constexpr int J = (P - 1) * S + K;
+#pragma GCC unroll 64
+  for (int j = 0; j < J; ++j) {
+    const __m256 v = load<kMasked>(x + j * x_stride, mask);
+#pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) {
+      const int m = j - p * S;
+      if (m >= 0 && m < K) acc[p] = _mm256_fmadd_ps(v, w[m], acc[p]);
+    }
+  }
+}
+
+}  // namespace tunas::kernels::dwconv_avx2
