@@ -1,0 +1,69 @@
+#include "kernels/f32-activation/activation.h"
+
+#include <cmath>
+
+#include "core/threads.h"
+
+namespace tunas::kernels {
+
+const char* activation_name(Activation act) {
+  switch (act) {
+    case Activation::none: return "none";
+    case Activation::relu: return "relu";
+    case Activation::relu6: return "relu6";
+    case Activation::hswish: return "hswish";
+    case Activation::sigmoid: return "sigmoid";
+    case Activation::swish: return "swish";
+  }
+  return "?";
+}
+
+namespace {
+// Rows per task: ~16K elements of work per task at typical widths.
+inline std::int64_t row_grain(int channels) { return 1 + (16384 / (channels > 0 ? channels : 1)); }
+
+template <Activation A>
+void forward_rows(std::int64_t begin, std::int64_t end, int channels, float* dst,
+                  std::int64_t dst_stride, const float* src, std::int64_t src_stride) {
+  for (std::int64_t r = begin; r < end; ++r) {
+    const float* x = src + r * src_stride;
+    float* y = dst + r * dst_stride;
+    for (int c = 0; c < channels; ++c) y[c] = activation_value(A, x[c]);
+  }
+}
+
+template <Activation A>
+void backward_rows(std::int64_t begin, std::int64_t end, int channels, float* d_src,
+                   std::int64_t d_src_stride, const float* d_dst, std::int64_t d_dst_stride,
+                   const float* src, std::int64_t src_stride) {
+  for (std::int64_t r = begin; r < end; ++r) {
+    const float* x = src + r * src_stride;
+    const float* dy = d_dst + r * d_dst_stride;
+    float* dx = d_src + r * d_src_stride;
+    for (int c = 0; c < channels; ++c) dx[c] += dy[c] * activation_derivative(A, x[c]);
+  }
+}
+}  // namespace
+
+void f32_activation_forward(Activation act, std::int64_t rows, int channels, float* dst,
+                            std::int64_t dst_stride, const float* src, std::int64_t src_stride) {
+  parallel_for(rows, row_grain(channels), [&](std::int64_t begin, std::int64_t end) {
+#define TUNAS_CALL(A) forward_rows<A>(begin, end, channels, dst, dst_stride, src, src_stride)
+    TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
+#undef TUNAS_CALL
+  });
+}
+
+void f32_activation_backward(Activation act, std::int64_t rows, int channels, float* d_src,
+                             std::int64_t d_src_stride, const float* d_dst,
+                             std::int64_t d_dst_stride, const float* src,
+                             std::int64_t src_stride) {
+  parallel_for(rows, row_grain(channels), [&](std::int64_t begin, std::int64_t end) {
+#define TUNAS_CALL(A) \
+  backward_rows<A>(begin, end, channels, d_src, d_src_stride, d_dst, d_dst_stride, src, src_stride)
+    TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
+#undef TUNAS_CALL
+  });
+}
+
+}  // namespace tunas::kernels

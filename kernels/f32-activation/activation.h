@@ -1,0 +1,89 @@
+// Element-wise activations, forward and backward, on [rows][channels] with row strides.
+//
+//   none     y = x
+//   relu     y = max(x, 0)
+//   relu6    y = min(max(x, 0), 6)
+//   hswish   y = x * relu6(x + 3) / 6                  (TuNAS "swish6")
+//   sigmoid  y = 1 / (1 + exp(-x))
+//   swish    y = x * sigmoid(x)
+//
+// Derivatives at the kinks follow TF's gradient ops: relu'(0) = 0; relu6' = 1 only on the
+// open interval (0, 6); hswish' = (2x + 3)/6 on the open interval (-3, 3), 0 at or below -3
+// and 1 at or above 3.
+//
+// Layout: row r, channel c of a buffer at ptr[r * stride + c]; only the first `channels`
+// entries of each row are touched (channel prefixes, STYLE G3). Forward overwrites dst and
+// may run in place (dst == src with equal strides). Backward ACCUMULATES:
+// d_src += d_dst * f'(src), where src is the forward INPUT (saved state: the input).
+// Parallel over rows; every element is independent, so results never depend on threads.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+namespace tunas::kernels {
+
+enum class Activation { none, relu, relu6, hswish, sigmoid, swish };
+
+const char* activation_name(Activation act);
+
+// Scalar definitions shared by every kernel that fuses an activation (BN). Inline so that
+// loops with a loop-invariant `act` vectorise.
+inline float sigmoid_value(float x) { return 1.f / (1.f + std::exp(-x)); }
+
+inline float activation_value(Activation act, float x) {
+  switch (act) {
+    case ::tunas::kernels::Activation::none: return x;
+    case ::tunas::kernels::Activation::relu: return x > 0.f ? x : 0.f;
+    case ::tunas::kernels::Activation::relu6: return x > 0.f ? (x < 6.f ? x : 6.f) : 0.f;
+    case ::tunas::kernels::Activation::hswish: {
+      const float r = x + 3.f;
+      return x * (r > 0.f ? (r < 6.f ? r : 6.f) : 0.f) * (1.f / 6.f);
+    }
+    case ::tunas::kernels::Activation::sigmoid: return sigmoid_value(x);
+    case ::tunas::kernels::Activation::swish: return x * sigmoid_value(x);
+  }
+  return x;
+}
+
+// f'(x) for the same x that the forward saw.
+inline float activation_derivative(Activation act, float x) {
+  switch (act) {
+    case ::tunas::kernels::Activation::none: return 1.f;
+    case ::tunas::kernels::Activation::relu: return x > 0.f ? 1.f : 0.f;
+    case ::tunas::kernels::Activation::relu6: return (x > 0.f && x < 6.f) ? 1.f : 0.f;
+    case ::tunas::kernels::Activation::hswish: return x <= -3.f ? 0.f : (x >= 3.f ? 1.f : (2.f * x + 3.f) * (1.f / 6.f));
+    case ::tunas::kernels::Activation::sigmoid: {
+      const float s = sigmoid_value(x);
+      return s * (1.f - s);
+    }
+    case ::tunas::kernels::Activation::swish: {
+      const float s = sigmoid_value(x);
+      return s * (1.f + x * (1.f - s));
+    }
+  }
+  return 1.f;
+}
+
+void f32_activation_forward(Activation act, std::int64_t rows, int channels, float* dst,
+                            std::int64_t dst_stride, const float* src, std::int64_t src_stride);
+
+void f32_activation_backward(Activation act, std::int64_t rows, int channels, float* d_src,
+                             std::int64_t d_src_stride, const float* d_dst,
+                             std::int64_t d_dst_stride, const float* src,
+                             std::int64_t src_stride);
+
+}  // namespace tunas::kernels
+
+// Expands call(A) once per activation with A a constant, so that each inner loop is
+// branch-free: TUNAS_ACTIVATION_SWITCH(act, MY_CALL) with #define MY_CALL(A) f<A>(...).
+#define TUNAS_ACTIVATION_SWITCH(act, call) \
+  switch (act) {                           \
+    case ::tunas::kernels::Activation::none: call(::tunas::kernels::Activation::none); break;       \
+    case ::tunas::kernels::Activation::relu: call(::tunas::kernels::Activation::relu); break;       \
+    case ::tunas::kernels::Activation::relu6: call(::tunas::kernels::Activation::relu6); break;     \
+    case ::tunas::kernels::Activation::hswish: call(::tunas::kernels::Activation::hswish); break;   \
+    case ::tunas::kernels::Activation::sigmoid: call(::tunas::kernels::Activation::sigmoid); break; \
+    case ::tunas::kernels::Activation::swish: call(::tunas::kernels::Activation::swish); break;     \
+  }
+

@@ -1,0 +1,72 @@
+// Batch normalisation over NHWC rows, fused with an activation, forward and backward.
+//
+// Layout: `pixels` rows (N*H*W) of which the first `channels` entries are used; row r of a
+// buffer starts at ptr + r * stride (stride >= channels). Per-channel vectors (gamma, beta,
+// mean, inv_std, moving statistics, gradients) are dense [channels]. Only the channel prefix
+// is read or written, which is how masked BN runs on the active channels (spec §3.4, §3.6):
+// inactive channels of the destination are left untouched (the caller keeps them at 0).
+//
+// Training mode (spec §3.6, eps = 1e-3 in TuNAS):
+//   mean[c]    = sum_r x[r][c] / pixels
+//   var[c]     = sum_r (x[r][c] - mean[c])^2 / pixels           (biased, for normalising)
+//   inv_std[c] = 1 / sqrt(var[c] + eps)
+//   z          = gamma * (x - mean) * inv_std + beta;   y = act(z)
+//   saved state for the backward: save_mean, save_inv_std (plus the forward input x).
+// Inference mode uses the moving statistics in place of the batch ones.
+//
+// Statistics and gradient sums are accumulated in double, two passes (mean, then centred
+// squares), each channel summed over rows in order; work is split over channel blocks only,
+// so every result is bitwise independent of the thread count. No allocation.
+// Forward overwrites dst (dst == src allowed with equal strides); backward ACCUMULATES into
+// d_src, d_gamma, d_beta. Reentrant for disjoint outputs.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/f32-activation/activation.h"
+
+namespace tunas::kernels {
+
+inline constexpr float kBnEpsilon = 1e-3f;
+inline constexpr float kBnMomentum = 0.99f;
+
+// Batch statistics: mean and biased variance per channel. pixels must be >= 1.
+void f32_bn_batch_statistics(std::int64_t pixels, int channels, float* mean, float* variance,
+                             const float* src, std::int64_t src_stride);
+
+// y = act(gamma * (x - mean) * inv_std + beta) with batch statistics. Writes save_mean and
+// save_inv_std (for the backward) and, when batch_variance is not null, the biased batch
+// variance (for f32_bn_update_moving_statistics).
+void f32_bn_forward_training(std::int64_t pixels, int channels, float* dst,
+                             std::int64_t dst_stride, float* save_mean, float* save_inv_std,
+                             float* batch_variance, const float* src, std::int64_t src_stride,
+                             const float* gamma, const float* beta, Activation act, float eps);
+
+// y = act(gamma * (x - moving_mean) / sqrt(moving_variance + eps) + beta).
+void f32_bn_forward_inference(std::int64_t pixels, int channels, float* dst,
+                              std::int64_t dst_stride, const float* src, std::int64_t src_stride,
+                              const float* gamma, const float* beta, const float* moving_mean,
+                              const float* moving_variance, Activation act, float eps);
+
+// Backward of f32_bn_forward_training (activation folded in: dz = dy * act'(z), with z
+// recomputed from x and the saved statistics):
+//   d_beta  += sum_r dz
+//   d_gamma += sum_r dz * xhat                      (xhat = (x - mean) * inv_std)
+//   d_src   += gamma * inv_std * (dz - mean_r(dz) - xhat * mean_r(dz * xhat))
+// d_gamma and d_beta may be null when those gradients are not wanted.
+void f32_bn_backward_training(std::int64_t pixels, int channels, float* d_src,
+                              std::int64_t d_src_stride, float* d_gamma, float* d_beta,
+                              const float* d_dst, std::int64_t d_dst_stride,
+                              const float* save_mean, const float* save_inv_std,
+                              const float* src, std::int64_t src_stride, const float* gamma,
+                              const float* beta, Activation act);
+
+// Stateful-BN update (stand-alone training, spec §3.6), per channel:
+//   moving_mean     -= (1 - momentum) * (moving_mean - batch_mean)
+//   moving_variance -= (1 - momentum) * (moving_variance - batch_variance * n / (n - 1))
+// with n = pixels (Bessel correction as in TF's fused BN; n == 1 uses the biased variance).
+void f32_bn_update_moving_statistics(int channels, float* moving_mean, float* moving_variance,
+                                     const float* batch_mean, const float* batch_variance,
+                                     std::int64_t pixels, float momentum);
+
+}  // namespace tunas::kernels

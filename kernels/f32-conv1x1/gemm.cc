@@ -1,0 +1,123 @@
+// GEMM dispatch, partitioning and the scalar implementation (see gemm.h).
+#include "kernels/f32-conv1x1/gemm.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/cpu.h"
+#include "core/error.h"
+#include "core/threads.h"
+
+namespace tunas::kernels {
+
+namespace {
+
+// Row-block height of one task: a multiple of the 6-row AVX2 micro-tile, small enough that
+// the A block (96 x 256 floats) stays in L2 while it is reused for every B panel.
+constexpr std::int64_t kTaskRows = 96;
+constexpr std::int64_t kPanel = 16;  // B panel width of the AVX2 micro-tile
+
+using BlockFn = void (*)(const GemmArgs&, std::int64_t, std::int64_t, std::int64_t, std::int64_t);
+
+void gemm_block_scalar(const GemmArgs& g, std::int64_t m_begin, std::int64_t m_end,
+                       std::int64_t n_begin, std::int64_t n_end) {
+  for (std::int64_t i = m_begin; i < m_end; ++i) {
+    float* c_row = g.c + i * g.c_row_stride;
+    const float* a_row = g.a + i * g.a_row_stride;
+    if (g.b_col_stride == 1) {
+      // Row form: C row += a[i][p] * B row p; the inner loop is contiguous.
+      if (!g.accumulate) {
+        for (std::int64_t j = n_begin; j < n_end; ++j) c_row[j] = g.bias ? g.bias[j] : 0.f;
+      }
+      for (std::int64_t p = 0; p < g.k; ++p) {
+        const float a_ip = a_row[p * g.a_col_stride];
+        const float* b_row = g.b + p * g.b_row_stride;
+        for (std::int64_t j = n_begin; j < n_end; ++j) c_row[j] += a_ip * b_row[j];
+      }
+    } else {
+      // Dot form for a transposed B (its columns are contiguous).
+      for (std::int64_t j = n_begin; j < n_end; ++j) {
+        const float* b_col = g.b + j * g.b_col_stride;
+        float sum = 0.f;
+        for (std::int64_t p = 0; p < g.k; ++p) {
+          sum += a_row[p * g.a_col_stride] * b_col[p * g.b_row_stride];
+        }
+        if (g.accumulate) {
+          c_row[j] += sum;
+        } else {
+          c_row[j] = sum + (g.bias ? g.bias[j] : 0.f);
+        }
+      }
+    }
+  }
+}
+
+// Splits C into row blocks of kTaskRows and, when that gives too few tasks for the thread
+// count, into column blocks of whole 16-wide panels. The split changes only which thread
+// computes an element, never how, so the results do not depend on it.
+void run_partitioned(const GemmArgs& g, BlockFn block) {
+  if (g.m <= 0 || g.n <= 0) return;
+  const std::int64_t m_blocks = (g.m + kTaskRows - 1) / kTaskRows;
+  const std::int64_t panels = (g.n + kPanel - 1) / kPanel;
+  const std::int64_t wanted = 4 * std::int64_t(num_threads());
+  std::int64_t n_blocks = 1;
+  if (m_blocks < wanted) n_blocks = std::min(panels, (wanted + m_blocks - 1) / m_blocks);
+  const std::int64_t panels_per_block = (panels + n_blocks - 1) / n_blocks;
+  n_blocks = (panels + panels_per_block - 1) / panels_per_block;
+  const std::int64_t n_step = panels_per_block * kPanel;
+  parallel_for(m_blocks * n_blocks, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t t = begin; t < end; ++t) {
+      const std::int64_t mb = t / n_blocks, nb = t % n_blocks;
+      const std::int64_t m0 = mb * kTaskRows, n0 = nb * n_step;
+      block(g, m0, std::min(g.m, m0 + kTaskRows), n0, std::min(g.n, n0 + n_step));
+    }
+  });
+}
+
+GemmArgs make_args(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
+                   std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
+                   std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
+                   std::int64_t b_col_stride, const float* bias, bool accumulate) {
+  TUNAS_DASSERT(m >= 0 && n >= 0 && k >= 0);
+  TUNAS_DASSERT(!(accumulate && bias));
+  return GemmArgs{m, n, k, c, c_row_stride, a, a_row_stride, a_col_stride,
+                  b, b_row_stride, b_col_stride, bias, accumulate};
+}
+
+}  // namespace
+
+void f32_gemm_scalar(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
+                     std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
+                     std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
+                     std::int64_t b_col_stride, const float* bias, bool accumulate) {
+  run_partitioned(make_args(m, n, k, c, c_row_stride, a, a_row_stride, a_col_stride, b,
+                            b_row_stride, b_col_stride, bias, accumulate),
+                  gemm_block_scalar);
+}
+
+void f32_gemm_avx2(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
+                   std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
+                   std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
+                   std::int64_t b_col_stride, const float* bias, bool accumulate) {
+  run_partitioned(make_args(m, n, k, c, c_row_stride, a, a_row_stride, a_col_stride, b,
+                            b_row_stride, b_col_stride, bias, accumulate),
+                  f32_gemm_block_avx2);
+}
+
+void f32_gemm(std::int64_t m, std::int64_t n, std::int64_t k, float* c, std::int64_t c_row_stride,
+              const float* a, std::int64_t a_row_stride, std::int64_t a_col_stride, const float* b,
+              std::int64_t b_row_stride, std::int64_t b_col_stride, const float* bias,
+              bool accumulate) {
+  static const bool use_avx2 = [] {
+    const bool avx2 = cpu_has(Isa::avx2);
+    if (verbosity() >= 1) {
+      std::fprintf(stderr, "tunas: f32_gemm uses %s\n", avx2 ? "f32_gemm_avx2 (6x16 FMA)" : "f32_gemm_scalar");
+    }
+    return avx2;
+  }();
+  (use_avx2 ? f32_gemm_avx2 : f32_gemm_scalar)(m, n, k, c, c_row_stride, a, a_row_stride,
+                                               a_col_stride, b, b_row_stride, b_col_stride, bias,
+                                               accumulate);
+}
+
+}  // namespace tunas::kernels

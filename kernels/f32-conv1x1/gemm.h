@@ -1,0 +1,60 @@
+// Single-precision GEMM on strided operands: the engine behind every 1x1 convolution,
+// the SE 1x1 convolutions and the classifier (kernels/f32-conv1x1, f32-se, f32-dense).
+//
+//   C[m][n] = A[m][:] . B[:][n] (+ bias[n])      when accumulate == false (overwrite)
+//   C[m][n] += A[m][:] . B[:][n]                  when accumulate == true  (bias must be null)
+//
+//   A element (i, p) at a[i * a_row_stride + p * a_col_stride]   (M x K)
+//   B element (p, j) at b[p * b_row_stride + j * b_col_stride]   (K x N)
+//   C element (i, j) at c[i * c_row_stride + j]                  (M x N, columns contiguous)
+//
+// Either A or B may be transposed in memory (a column stride of 1 or a row stride of 1),
+// which is how forward, backward-data and backward-weights of a 1x1 conv share one GEMM.
+// Only the M x N block of C is written; nothing past column N-1 of a row is touched, so C
+// may be a channel prefix of a wider buffer. C must not alias A or B.
+//
+// Work is split over tunas::parallel_for in blocks of C. Every element of C is summed over
+// K in one fixed order whatever the partition, so results are bitwise independent of the
+// thread count. No heap allocation: the AVX2 path packs B panels into a 16 KiB stack buffer.
+// Thread-safety: reentrant; concurrent calls must write disjoint C.
+#pragma once
+
+#include <cstdint>
+
+namespace tunas::kernels {
+
+// Dispatches to the AVX2+FMA kernel when tunas::cpu_has(Isa::avx2), else to the scalar one.
+void f32_gemm(std::int64_t m, std::int64_t n, std::int64_t k, float* c, std::int64_t c_row_stride,
+              const float* a, std::int64_t a_row_stride, std::int64_t a_col_stride, const float* b,
+              std::int64_t b_row_stride, std::int64_t b_col_stride, const float* bias,
+              bool accumulate);
+
+// The two implementations, exposed so that tests can pin one. Same contract as f32_gemm.
+// f32_gemm_avx2 must only be called when tunas::cpu_has(Isa::avx2).
+void f32_gemm_scalar(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
+                     std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
+                     std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
+                     std::int64_t b_col_stride, const float* bias, bool accumulate);
+void f32_gemm_avx2(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
+                   std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
+                   std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
+                   std::int64_t b_col_stride, const float* bias, bool accumulate);
+
+// Block of C [m_begin, m_end) x [n_begin, n_end) computed single-threaded (internal: the
+// parallel drivers above split C into such blocks). Declared here so both ISA files share
+// the partitioning code in gemm.cc.
+struct GemmArgs {
+  std::int64_t m, n, k;
+  float* c;
+  std::int64_t c_row_stride;
+  const float* a;
+  std::int64_t a_row_stride, a_col_stride;
+  const float* b;
+  std::int64_t b_row_stride, b_col_stride;
+  const float* bias;
+  bool accumulate;
+};
+void f32_gemm_block_avx2(const GemmArgs& args, std::int64_t m_begin, std::int64_t m_end,
+                         std::int64_t n_begin, std::int64_t n_end);
+
+}  // namespace tunas::kernels
