@@ -1,0 +1,251 @@
+// Tests for kernels/f32-bn: training/inference forward against a double-precision reference,
+// backward against finite differences, masked BN (spec §3.6, §9.10), moving statistics.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "kernels/f32-bn/bn.h"
+#include "tests/kernels/ops_test_helpers.h"
+
+namespace {
+
+using namespace tunas::kernels;
+using namespace tunas::test::ops;
+using tunas::test::make_rng;
+
+constexpr Activation kAll[] = {Activation::none, Activation::relu, Activation::relu6,
+                               Activation::hswish, Activation::sigmoid, Activation::swish};
+constexpr double kEps = 1e-3;
+
+double ref_act(Activation act, double x) {
+  switch (act) {
+    case Activation::none: return x;
+    case Activation::relu: return std::max(x, 0.0);
+    case Activation::relu6: return std::min(std::max(x, 0.0), 6.0);
+    case Activation::hswish: return x * std::min(std::max(x + 3.0, 0.0), 6.0) / 6.0;
+    case Activation::sigmoid: return 1.0 / (1.0 + std::exp(-x));
+    case Activation::swish: return x / (1.0 + std::exp(-x));
+  }
+  return 0;
+}
+
+struct RefBn {
+  std::vector<double> y, z, mean, var;
+};
+
+// Training-mode BN in double on dense [rows][channels].
+RefBn ref_bn(std::int64_t rows, int channels, const std::vector<double>& x,
+             const std::vector<double>& gamma, const std::vector<double>& beta, Activation act) {
+  RefBn r{std::vector<double>(x.size()), std::vector<double>(x.size()),
+          std::vector<double>(channels), std::vector<double>(channels)};
+  for (int c = 0; c < channels; ++c) {
+    double s = 0;
+    for (std::int64_t i = 0; i < rows; ++i) s += x[i * channels + c];
+    r.mean[c] = s / rows;
+    double q = 0;
+    for (std::int64_t i = 0; i < rows; ++i) q += (x[i * channels + c] - r.mean[c]) * (x[i * channels + c] - r.mean[c]);
+    r.var[c] = q / rows;
+    for (std::int64_t i = 0; i < rows; ++i) {
+      const double z = gamma[c] * (x[i * channels + c] - r.mean[c]) / std::sqrt(r.var[c] + kEps) + beta[c];
+      r.z[i * channels + c] = z;
+      r.y[i * channels + c] = ref_act(act, z);
+    }
+  }
+  return r;
+}
+
+bool near_kink(Activation act, const std::vector<double>& z) {
+  for (double v : z) {
+    for (double k : {-3.0, 0.0, 3.0, 6.0}) {
+      if (act != Activation::none && act != Activation::sigmoid && act != Activation::swish &&
+          std::fabs(v - k) < 1e-3) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("f32_bn_forward_training: matches a double reference on channel prefixes") {
+  auto rng = make_rng("f32_bn forward");
+  for (Activation act : kAll) {
+    for (std::int64_t rows : {1, 35, 105}) {
+      for (int channels : {1, 7, 8, 9, 17, 33, 70}) {
+        CAPTURE(activation_name(act));
+        CAPTURE(rows);
+        CAPTURE(channels);
+        const std::int64_t stride = channels + 3;
+        const std::vector<float> x = prefix_buffer(rng, rows, channels, stride, -2.f, 3.f);
+        const std::vector<float> gamma = tunas::test::random_vector(rng, channels, 0.5f, 1.5f);
+        const std::vector<float> beta = tunas::test::random_vector(rng, channels, -1.f, 1.f);
+        const RefBn ref = ref_bn(rows, channels, prefix_to_double(x, rows, channels, stride),
+                                 {gamma.begin(), gamma.end()}, {beta.begin(), beta.end()}, act);
+        std::vector<float> y = prefix_buffer(rng, rows, channels, stride);
+        std::vector<float> mean(channels + 1, kSentinel), inv_std(channels + 1, kSentinel),
+            var(channels + 1, kSentinel);
+        f32_bn_forward_training(rows, channels, y.data(), stride, mean.data(), inv_std.data(), var.data(),
+                                x.data(), stride, gamma.data(), beta.data(), act, float(kEps));
+        CHECK(prefix_close(y, ref.y, rows, channels, stride, 1e-5, 1e-5));
+        CHECK(outside_prefix_untouched(y, channels, stride));
+        std::vector<double> ref_inv(channels);
+        for (int c = 0; c < channels; ++c) ref_inv[c] = 1.0 / std::sqrt(ref.var[c] + kEps);
+        CHECK(prefix_close(mean, ref.mean, 1, channels, channels + 1, 1e-6, 1e-6));
+        CHECK(prefix_close(var, ref.var, 1, channels, channels + 1, 1e-6, 1e-6));
+        CHECK(prefix_close(inv_std, ref_inv, 1, channels, channels + 1, 1e-6, 1e-6));
+        CHECK(outside_prefix_untouched(mean, channels, channels + 1));
+
+        // Statistics alone agree with the ones the forward saved.
+        std::vector<float> m2(channels), v2(channels);
+        f32_bn_batch_statistics(rows, channels, m2.data(), v2.data(), x.data(), stride);
+        CHECK(std::equal(m2.begin(), m2.end(), mean.begin()));
+        CHECK(std::equal(v2.begin(), v2.end(), var.begin()));
+      }
+    }
+  }
+}
+
+TEST_CASE("f32_bn_backward_training: matches double-precision finite differences") {
+  auto rng = make_rng("f32_bn backward");
+  for (Activation act : kAll) {
+    for (int channels : {1, 3, 9}) {
+      const std::int64_t rows = 7;
+      const std::int64_t stride = channels + 2;
+      CAPTURE(activation_name(act));
+      CAPTURE(channels);
+      std::vector<float> x, gamma, beta;
+      std::vector<double> xd, gd, bd;
+      for (int attempt = 0;; ++attempt) {  // redraw until no z sits within 1e-3 of a kink
+        REQUIRE(attempt < 100);
+        x = prefix_buffer(rng, rows, channels, stride, -2.f, 3.f);
+        gamma = tunas::test::random_vector(rng, channels, 0.5f, 2.f);
+        beta = tunas::test::random_vector(rng, channels, -1.f, 1.f);
+        xd = prefix_to_double(x, rows, channels, stride);
+        gd.assign(gamma.begin(), gamma.end());
+        bd.assign(beta.begin(), beta.end());
+        if (!near_kink(act, ref_bn(rows, channels, xd, gd, bd, act).z)) break;
+      }
+      const std::vector<float> dy = prefix_buffer(rng, rows, channels, stride);
+      const auto dyd = prefix_to_double(dy, rows, channels, stride);
+      auto loss = [&](const std::vector<double>& xv, const std::vector<double>& gv, const std::vector<double>& bv) {
+        const RefBn r = ref_bn(rows, channels, xv, gv, bv, act);
+        double l = 0;
+        for (std::size_t i = 0; i < r.y.size(); ++i) l += dyd[i] * r.y[i];
+        return l;
+      };
+      std::vector<float> y(x.size()), mean(channels), inv_std(channels);
+      f32_bn_forward_training(rows, channels, y.data(), stride, mean.data(), inv_std.data(), nullptr,
+                              x.data(), stride, gamma.data(), beta.data(), act, float(kEps));
+      std::vector<float> dx = prefix_buffer(rng, rows, channels, stride);
+      std::vector<float> dgamma = prefix_buffer(rng, 1, channels, channels + 1);
+      std::vector<float> dbeta = prefix_buffer(rng, 1, channels, channels + 1);
+      const auto dx0 = prefix_to_double(dx, rows, channels, stride);
+      const auto dg0 = prefix_to_double(dgamma, 1, channels, channels + 1);
+      const auto db0 = prefix_to_double(dbeta, 1, channels, channels + 1);
+      f32_bn_backward_training(rows, channels, dx.data(), stride, dgamma.data(), dbeta.data(), dy.data(),
+                               stride, mean.data(), inv_std.data(), x.data(), stride, gamma.data(),
+                               beta.data(), act);
+      auto gx = fd_gradient(xd, [&](const std::vector<double>& v) { return loss(v, gd, bd); });
+      auto gg = fd_gradient(gd, [&](const std::vector<double>& v) { return loss(xd, v, bd); });
+      auto gb = fd_gradient(bd, [&](const std::vector<double>& v) { return loss(xd, gd, v); });
+      for (std::size_t i = 0; i < gx.size(); ++i) gx[i] += dx0[i];
+      for (int c = 0; c < channels; ++c) {
+        gg[c] += dg0[c];
+        gb[c] += db0[c];
+      }
+      CHECK(prefix_close(dx, gx, rows, channels, stride, 1e-4, 1e-4));
+      CHECK(prefix_close(dgamma, gg, 1, channels, channels + 1, 1e-4, 1e-4));
+      CHECK(prefix_close(dbeta, gb, 1, channels, channels + 1, 1e-4, 1e-4));
+      CHECK(outside_prefix_untouched(dx, channels, stride));
+      CHECK(outside_prefix_untouched(dgamma, channels, channels + 1));
+    }
+  }
+}
+
+TEST_CASE("masked BN on an active prefix: mean 0, std 1 on active channels, 0 elsewhere (spec 9.10)") {
+  auto rng = make_rng("f32_bn masked");
+  const std::int64_t rows = 2 * 6 * 6;
+  const int max_channels = 16, active = 5;
+  std::vector<float> x(rows * max_channels, 0.f);
+  for (std::int64_t r = 0; r < rows; ++r) tunas::test::fill_uniform(rng, &x[r * max_channels], active, -100.f, 100.f);
+  std::vector<float> y(x.size(), 0.f), mean(max_channels, 0.f), inv_std(max_channels, 0.f);
+  const std::vector<float> gamma(max_channels, 1.f), beta(max_channels, 0.f);
+  f32_bn_forward_training(rows, active, y.data(), max_channels, mean.data(), inv_std.data(), nullptr,
+                          x.data(), max_channels, gamma.data(), beta.data(), Activation::none, kBnEpsilon);
+  for (int c = 0; c < max_channels; ++c) {
+    double s = 0, q = 0;
+    for (std::int64_t r = 0; r < rows; ++r) s += y[r * max_channels + c];
+    const double m = s / rows;
+    for (std::int64_t r = 0; r < rows; ++r) q += (y[r * max_channels + c] - m) * (y[r * max_channels + c] - m);
+    const double sd = std::sqrt(q / rows);
+    CAPTURE(c);
+    if (c < active) {
+      CHECK(std::fabs(m) < 1e-5);
+      CHECK(std::fabs(sd - 1.0) < 1e-4);
+    } else {
+      CHECK(s == 0.0);
+      CHECK(q == 0.0);
+    }
+  }
+}
+
+TEST_CASE("f32_bn_forward_inference uses the moving statistics") {
+  auto rng = make_rng("f32_bn inference");
+  for (Activation act : kAll) {
+    const std::int64_t rows = 35;
+    const int channels = 17;
+    const std::int64_t stride = 20;
+    const std::vector<float> x = prefix_buffer(rng, rows, channels, stride, -3.f, 3.f);
+    const auto g = tunas::test::random_vector(rng, channels, 0.5f, 1.5f);
+    const auto b = tunas::test::random_vector(rng, channels);
+    const auto mm = tunas::test::random_vector(rng, channels);
+    const auto mv = tunas::test::random_vector(rng, channels, 0.1f, 2.f);
+    std::vector<float> y = prefix_buffer(rng, rows, channels, stride);
+    f32_bn_forward_inference(rows, channels, y.data(), stride, x.data(), stride, g.data(), b.data(),
+                             mm.data(), mv.data(), act, kBnEpsilon);
+    std::vector<double> expected(rows * channels);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      for (int c = 0; c < channels; ++c) {
+        expected[r * channels + c] =
+            ref_act(act, g[c] * (x[r * stride + c] - double(mm[c])) / std::sqrt(double(mv[c]) + kEps) + b[c]);
+      }
+    }
+    CAPTURE(activation_name(act));
+    CHECK(prefix_close(y, expected, rows, channels, stride, 1e-5, 1e-5));
+    CHECK(outside_prefix_untouched(y, channels, stride));
+  }
+}
+
+TEST_CASE("f32_bn_update_moving_statistics: momentum 0.99, Bessel-corrected variance (by hand)") {
+  // Batch of 4 values {1, 2, 3, 6}: mean 3, biased variance (4+1+0+9)/4 = 3.5, unbiased 14/3.
+  const std::vector<float> x = {1.f, 2.f, 3.f, 6.f};
+  float mean = 0, var = 0;
+  f32_bn_batch_statistics(4, 1, &mean, &var, x.data(), 1);
+  CHECK(mean == doctest::Approx(3.0));
+  CHECK(var == doctest::Approx(3.5));
+  float moving_mean = 0.f, moving_var = 1.f;
+  f32_bn_update_moving_statistics(1, &moving_mean, &moving_var, &mean, &var, 4, kBnMomentum);
+  CHECK(moving_mean == doctest::Approx(0.03).epsilon(1e-6));                     // 0 - 0.01*(0-3)
+  CHECK(moving_var == doctest::Approx(1.0 - 0.01 * (1.0 - 14.0 / 3.0)).epsilon(1e-6));
+}
+
+TEST_CASE("f32_bn: bitwise equal at 1 and 2 threads") {
+  auto rng = make_rng("f32_bn threads");
+  const std::int64_t rows = 700;
+  const int channels = 70;
+  const std::vector<float> x = prefix_buffer(rng, rows, channels, channels);
+  const std::vector<float> dy = prefix_buffer(rng, rows, channels, channels);
+  const std::vector<float> g(channels, 1.2f), b(channels, 0.1f);
+  check_threads_bitwise([&] {
+    std::vector<float> y(x.size()), dx(x.size(), 0.f), m(channels), s(channels), v(channels),
+        dg(channels, 0.f), db(channels, 0.f);
+    f32_bn_forward_training(rows, channels, y.data(), channels, m.data(), s.data(), v.data(), x.data(),
+                            channels, g.data(), b.data(), Activation::hswish, kBnEpsilon);
+    f32_bn_backward_training(rows, channels, dx.data(), channels, dg.data(), db.data(), dy.data(), channels,
+                             m.data(), s.data(), x.data(), channels, g.data(), b.data(), Activation::hswish);
+    for (auto* part : {&dx, &m, &s, &v, &dg, &db}) y.insert(y.end(), part->begin(), part->end());
+    return y;
+  });
+}

@@ -1,0 +1,242 @@
+// Tests for kernels/f32-conv1x1: the strided GEMM (both ISAs) and the 1x1 conv API.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "core/cpu.h"
+#include "kernels/f32-conv1x1/conv1x1.h"
+#include "kernels/f32-conv1x1/gemm.h"
+#include "tests/kernels/ops_test_helpers.h"
+
+namespace {
+
+using namespace tunas::kernels;
+using namespace tunas::test::ops;
+using tunas::test::make_rng;
+
+using GemmFn = void (*)(std::int64_t, std::int64_t, std::int64_t, float*, std::int64_t,
+                        const float*, std::int64_t, std::int64_t, const float*, std::int64_t,
+                        std::int64_t, const float*, bool);
+
+struct Impl {
+  const char* name;
+  GemmFn fn;
+};
+
+std::vector<Impl> gemm_impls() {
+  std::vector<Impl> impls = {{"scalar", f32_gemm_scalar}};
+  if (tunas::cpu_has(tunas::Isa::avx2)) {
+    impls.push_back({"avx2", f32_gemm_avx2});
+  } else {
+    MESSAGE("skipped: f32_gemm_avx2 (no AVX2+FMA or TUNAS_MAX_ISA caps it)");
+  }
+  return impls;
+}
+
+// Naive 1x1 conv references in double on dense [rows][channels] operands.
+std::vector<double> ref_forward(std::int64_t p, int ci, int co, const std::vector<double>& x,
+                                const std::vector<double>& w, const std::vector<double>* bias) {
+  std::vector<double> y(std::size_t(p * co));
+  for (std::int64_t r = 0; r < p; ++r) {
+    for (int o = 0; o < co; ++o) {
+      double s = bias ? (*bias)[o] : 0.0;
+      for (int i = 0; i < ci; ++i) s += x[r * ci + i] * w[i * co + o];
+      y[r * co + o] = s;
+    }
+  }
+  return y;
+}
+
+std::vector<double> ref_backward_data(std::int64_t p, int ci, int co, const std::vector<double>& dy,
+                                      const std::vector<double>& w) {
+  std::vector<double> dx(std::size_t(p * ci));
+  for (std::int64_t r = 0; r < p; ++r) {
+    for (int i = 0; i < ci; ++i) {
+      double s = 0;
+      for (int o = 0; o < co; ++o) s += dy[r * co + o] * w[i * co + o];
+      dx[r * ci + i] = s;
+    }
+  }
+  return dx;
+}
+
+std::vector<double> ref_backward_weights(std::int64_t p, int ci, int co,
+                                         const std::vector<double>& dy,
+                                         const std::vector<double>& x) {
+  std::vector<double> dw(std::size_t(ci * co));
+  for (int i = 0; i < ci; ++i) {
+    for (int o = 0; o < co; ++o) {
+      double s = 0;
+      for (std::int64_t r = 0; r < p; ++r) s += x[r * ci + i] * dy[r * co + o];
+      dw[i * co + o] = s;
+    }
+  }
+  return dw;
+}
+
+std::vector<double> add(std::vector<double> a, const std::vector<double>& b) {
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("f32_gemm: scalar and avx2 match a naive GEMM in every layout and mode") {
+  auto rng = make_rng("f32_gemm layouts");
+  for (const Impl& impl : gemm_impls()) {
+    for (std::int64_t m : {1, 6, 7, 97}) {
+      for (std::int64_t n : {1, 8, 9, 17, 33}) {
+        for (std::int64_t k : {0, 1, 9, 300}) {
+          for (int layout = 0; layout < 4; ++layout) {
+            for (int mode = 0; mode < 3; ++mode) {  // 0 overwrite, 1 bias, 2 accumulate
+              CAPTURE(impl.name);
+              CAPTURE(m);
+              CAPTURE(n);
+              CAPTURE(k);
+              CAPTURE(layout);
+              CAPTURE(mode);
+              const bool a_t = layout & 1, b_t = layout & 2;
+              // A logical M x K, B logical K x N, each stored with padding (stride > extent).
+              const std::int64_t a_ld = (a_t ? m : k) + 3, b_ld = (b_t ? k : n) + 5, c_ld = n + 4;
+              const std::vector<float> a = tunas::test::random_vector(rng, std::size_t((a_t ? k : m) * a_ld + 1));
+              const std::vector<float> b = tunas::test::random_vector(rng, std::size_t((b_t ? n : k) * b_ld + 1));
+              const std::vector<float> bias = tunas::test::random_vector(rng, std::size_t(n));
+              std::vector<float> c = prefix_buffer(rng, m, int(n), c_ld);
+              const std::vector<float> c0 = c;
+              const std::int64_t a_rs = a_t ? 1 : a_ld, a_cs = a_t ? a_ld : 1;
+              const std::int64_t b_rs = b_t ? 1 : b_ld, b_cs = b_t ? b_ld : 1;
+              impl.fn(m, n, k, c.data(), c_ld, a.data(), a_rs, a_cs, b.data(), b_rs, b_cs,
+                      mode == 1 ? bias.data() : nullptr, mode == 2);
+              std::vector<double> expected(std::size_t(m * n));
+              for (std::int64_t i = 0; i < m; ++i) {
+                for (std::int64_t j = 0; j < n; ++j) {
+                  double s = mode == 2 ? c0[i * c_ld + j] : (mode == 1 ? bias[j] : 0.0);
+                  for (std::int64_t p = 0; p < k; ++p) s += double(a[i * a_rs + p * a_cs]) * b[p * b_rs + j * b_cs];
+                  expected[i * n + j] = s;
+                }
+              }
+              CHECK(prefix_close(c, expected, m, int(n), c_ld, 1e-5, 1e-5));
+              CHECK(outside_prefix_untouched(c, int(n), c_ld));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("f32_conv1x1: forward, backward_data, backward_weights on channel prefixes") {
+  auto rng = make_rng("f32_conv1x1 prefixes");
+  for (std::int64_t pixels : {1, 35, 105}) {  // 1x1, 7x5, 15x7 images
+    for (int ci : {1, 7, 8, 9, 17, 33}) {
+      for (int co : {1, 7, 8, 9, 17, 33}) {
+        CAPTURE(pixels);
+        CAPTURE(ci);
+        CAPTURE(co);
+        const int max_in = ci + 2;
+        const std::int64_t xs = ci + 3, ys = co + 5, ws = co + 2;
+        const std::vector<float> x = prefix_buffer(rng, pixels, ci, xs);
+        std::vector<float> w = prefix_buffer(rng, max_in, co, ws);  // rows past ci: unused
+        for (std::int64_t i = std::int64_t(ci) * ws; i < std::int64_t(w.size()); ++i) w[i] = kSentinel;
+        const std::vector<float> dy = prefix_buffer(rng, pixels, co, ys);
+        const auto xd = prefix_to_double(x, pixels, ci, xs);
+        const auto wd = prefix_to_double(w, ci, co, ws);
+        const auto dyd = prefix_to_double(dy, pixels, co, ys);
+
+        SUBCASE("forward overwrites dst") {
+          std::vector<float> y = prefix_buffer(rng, pixels, co, ys);
+          f32_conv1x1_forward(pixels, ci, co, y.data(), ys, x.data(), xs, w.data(), ws);
+          CHECK(prefix_close(y, ref_forward(pixels, ci, co, xd, wd, nullptr), pixels, co, ys, 1e-5, 1e-5));
+          CHECK(outside_prefix_untouched(y, co, ys));
+        }
+        SUBCASE("backward_data accumulates") {
+          std::vector<float> dx = prefix_buffer(rng, pixels, ci, xs);
+          const auto dx0 = prefix_to_double(dx, pixels, ci, xs);
+          f32_conv1x1_backward_data(pixels, ci, co, dx.data(), xs, dy.data(), ys, w.data(), ws);
+          CHECK(prefix_close(dx, add(dx0, ref_backward_data(pixels, ci, co, dyd, wd)), pixels, ci, xs, 1e-5, 1e-5));
+          CHECK(outside_prefix_untouched(dx, ci, xs));
+        }
+        SUBCASE("backward_weights accumulates and leaves rows past channels_in alone") {
+          std::vector<float> dw = prefix_buffer(rng, max_in, co, ws);
+          for (std::int64_t i = std::int64_t(ci) * ws; i < std::int64_t(dw.size()); ++i) dw[i] = kSentinel;
+          const auto dw0 = prefix_to_double(dw, ci, co, ws);
+          f32_conv1x1_backward_weights(pixels, ci, co, dw.data(), ws, dy.data(), ys, x.data(), xs);
+          CHECK(prefix_close(dw, add(dw0, ref_backward_weights(pixels, ci, co, dyd, xd)), ci, co, ws, 1e-5, 1e-5));
+          CHECK(outside_prefix_untouched(dw, co, ws));
+          for (std::int64_t i = std::int64_t(ci) * ws; i < std::int64_t(dw.size()); ++i) REQUIRE(dw[i] == kSentinel);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("f32_conv1x1_bias_forward and f32_conv1x1_backward_bias") {
+  auto rng = make_rng("f32_conv1x1 bias");
+  for (int co : {1, 9, 33, 70}) {
+    CAPTURE(co);
+    const std::int64_t pixels = 13;
+    const int ci = 9;
+    const std::int64_t xs = ci + 1, ys = co + 3;
+    const std::vector<float> x = prefix_buffer(rng, pixels, ci, xs);
+    const std::vector<float> w = prefix_buffer(rng, ci, co, co);
+    const std::vector<float> bias = tunas::test::random_vector(rng, co);
+    std::vector<float> y = prefix_buffer(rng, pixels, co, ys);
+    f32_conv1x1_bias_forward(pixels, ci, co, y.data(), ys, x.data(), xs, w.data(), co, bias.data());
+    const std::vector<double> bd(bias.begin(), bias.end());
+    CHECK(prefix_close(y, ref_forward(pixels, ci, co, prefix_to_double(x, pixels, ci, xs), prefix_to_double(w, ci, co, co), &bd), pixels, co, ys, 1e-5, 1e-5));
+    CHECK(outside_prefix_untouched(y, co, ys));
+
+    std::vector<float> db = prefix_buffer(rng, 1, co, co + 2);
+    const std::vector<float> db0 = db;
+    f32_conv1x1_backward_bias(pixels, co, db.data(), y.data(), ys);
+    std::vector<double> expected(co);
+    for (int o = 0; o < co; ++o) {
+      expected[o] = db0[o];
+      for (std::int64_t r = 0; r < pixels; ++r) expected[o] += y[r * ys + o];
+    }
+    CHECK(prefix_close(db, expected, 1, co, co + 2, 1e-5, 1e-5));
+    CHECK(outside_prefix_untouched(db, co, co + 2));
+  }
+}
+
+TEST_CASE("f32_conv1x1: gradients match double-precision finite differences") {
+  auto rng = make_rng("f32_conv1x1 fd");
+  const std::int64_t pixels = 6;
+  const int ci = 5, co = 7;
+  const std::vector<float> x = prefix_buffer(rng, pixels, ci, ci);
+  const std::vector<float> w = prefix_buffer(rng, ci, co, co);
+  const std::vector<float> r = prefix_buffer(rng, pixels, co, co);  // L = sum r * y
+  const auto xd = prefix_to_double(x, pixels, ci, ci), wd = prefix_to_double(w, ci, co, co);
+  const auto rd = prefix_to_double(r, pixels, co, co);
+  auto loss = [&](const std::vector<double>& xv, const std::vector<double>& wv) {
+    const auto y = ref_forward(pixels, ci, co, xv, wv, nullptr);
+    double l = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) l += rd[i] * y[i];
+    return l;
+  };
+  std::vector<float> dx(x.size(), 0.f), dw(w.size(), 0.f);
+  f32_conv1x1_backward_data(pixels, ci, co, dx.data(), ci, r.data(), co, w.data(), co);
+  f32_conv1x1_backward_weights(pixels, ci, co, dw.data(), co, r.data(), co, x.data(), ci);
+  const auto gx = fd_gradient(xd, [&](const std::vector<double>& v) { return loss(v, wd); });
+  const auto gw = fd_gradient(wd, [&](const std::vector<double>& v) { return loss(xd, v); });
+  CHECK(prefix_close(dx, gx, pixels, ci, ci, 1e-5, 1e-4));
+  CHECK(prefix_close(dw, gw, ci, co, co, 1e-5, 1e-4));
+}
+
+TEST_CASE("f32_conv1x1: results are bitwise equal at 1 and 2 threads") {
+  auto rng = make_rng("f32_conv1x1 threads");
+  const std::int64_t pixels = 517;
+  const int ci = 40, co = 50;
+  const std::vector<float> x = prefix_buffer(rng, pixels, ci, ci + 1);
+  const std::vector<float> w = prefix_buffer(rng, ci, co, co);
+  const std::vector<float> dy = prefix_buffer(rng, pixels, co, co + 1);
+  check_threads_bitwise([&] {
+    std::vector<float> y(std::size_t(pixels * (co + 1)), 0.f), dx(x.size(), 0.f), dw(w.size(), 0.f);
+    f32_conv1x1_forward(pixels, ci, co, y.data(), co + 1, x.data(), ci + 1, w.data(), co);
+    f32_conv1x1_backward_data(pixels, ci, co, dx.data(), ci + 1, dy.data(), co + 1, w.data(), co);
+    f32_conv1x1_backward_weights(pixels, ci, co, dw.data(), co, dy.data(), co + 1, x.data(), ci + 1);
+    y.insert(y.end(), dx.begin(), dx.end());
+    y.insert(y.end(), dw.begin(), dw.end());
+    return y;
+  });
+}
