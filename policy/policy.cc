@@ -1,5 +1,7 @@
 #include "policy/policy.h"
 
+#include <utility>
+
 #include "policy/categorical.h"
 
 namespace tunas::policy {
