@@ -1,0 +1,66 @@
+#include "search_spaces/cost_model.h"
+
+#include "core/error.h"
+#include "search_spaces/network.h"
+#include "search_spaces/pixel1_cost_model.h"
+
+namespace tunas::spaces {
+namespace {
+
+// Exact counts of the resolved network; fractional masks are read through their arg-max.
+class CountCostModel final : public CostModel {
+ public:
+  enum class What { macs, params };
+  CountCostModel(Space space, What what) : CostModel(std::move(space)), what_(what) {}
+  std::string name() const override { return what_ == What::macs ? "macs" : "params"; }
+  std::string unit() const override { return what_ == What::macs ? "MACs" : "parameters"; }
+  double cost(const Masks& masks) const override {
+    check_masks(space(), masks);
+    const Network net = resolve(space(), argmax_indices(masks));
+    return static_cast<double>(what_ == What::macs ? count_macs(net) : count_params(net));
+  }
+
+ private:
+  What what_;
+};
+
+std::unique_ptr<CostModel> make_macs(const Space& space, const CostModelOptions&) {
+  return std::make_unique<CountCostModel>(space, CountCostModel::What::macs);
+}
+std::unique_ptr<CostModel> make_params(const Space& space, const CostModelOptions&) {
+  return std::make_unique<CountCostModel>(space, CountCostModel::What::params);
+}
+
+}  // namespace
+
+double CostModel::cost_of(const Indices& indices) const {
+  return cost(one_hot_masks(space_, indices));
+}
+
+const std::vector<CostModelEntry>& cost_model_registry() {
+  static const std::vector<CostModelEntry> entries = {
+      {"tunas_pixel1", "TuNAS simulated Pixel-1 latency (ms), linear model of spec §5",
+       &make_pixel1_cost_model},
+      {"macs", "multiply-accumulates of the resolved network", &make_macs},
+      {"params", "trainable parameters of the resolved network", &make_params},
+  };
+  return entries;
+}
+
+std::vector<std::string> cost_model_names() {
+  std::vector<std::string> names;
+  for (const CostModelEntry& e : cost_model_registry()) names.emplace_back(e.name);
+  return names;
+}
+
+std::unique_ptr<CostModel> make_cost_model(const std::string& name, const Space& space,
+                                           const CostModelOptions& options) {
+  for (const CostModelEntry& e : cost_model_registry()) {
+    if (name == e.name) return e.make(space, options);
+  }
+  std::string names;
+  for (const std::string& n : cost_model_names()) names += (names.empty() ? "" : ", ") + n;
+  throw Error(str_cat("unknown cost model '", name, "' (valid: ", names, ")"));
+}
+
+}  // namespace tunas::spaces

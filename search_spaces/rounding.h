@@ -1,0 +1,15 @@
+// Channel rounding rules of the TuNAS spec (§1.2). Both are exact integer results of the
+// original floating-point formulas; tests pin the spec's unit-test values.
+#pragma once
+
+namespace tunas::spaces {
+
+// Rounds f*m half up to a multiple of base, at least base:
+// max(base, base * floor(f*m/base + 0.5)). Used for block-width multipliers, the network
+// width multiplier and relative expansion widths (E = scale(in, r, base)).
+int scale_filters(double f, double m, int base);
+
+// SE hidden width: n = max(d, floor((v + d/2)/d)*d); if n < 0.9*v then n += d.
+int make_divisible(double v, int d);
+
+}  // namespace tunas::spaces
