@@ -1,0 +1,631 @@
+#include "search/search_run.h"
+
+#include <unistd.h>
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/memory.h"
+#include "core/threads.h"
+#include "datasets/batch_iterator.h"
+#include "datasets/dataset.h"
+#include "datasets/load.h"
+#include "datasets/synthetic.h"
+#include "kernels/optim/optim.h"
+#include "policy/controller.h"
+#include "policy/controller_state.h"
+#include "policy/reward.h"
+#include "policy/schedules.h"
+#include "search/checkpoint.h"
+#include "search_spaces/catalog.h"
+#include "search_spaces/cost_model.h"
+#include "search_spaces/indices.h"
+#include "search_spaces/network.h"
+#include "supernet/supernet.h"
+
+namespace tunas::search {
+
+std::atomic<bool>& stop_requested() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+static void on_stop_signal(int) { stop_requested().store(true); }
+
+void install_stop_signal_handlers() {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string path_join(const std::string& dir, const std::string& file) {
+  return (std::filesystem::path(dir) / file).string();
+}
+
+// The proxy network for small inputs: the stem and the first stride-2 layer after it run at
+// stride 1, so a 32x32 input keeps 32x32 through block 2 (ImageNet's 224 reaches 56 there).
+std::map<std::string, int> proxy_stride_overrides(const spaces::Space& space) {
+  std::map<std::string, int> overrides;
+  std::function<bool(const spaces::Layer&)> has_stride2 = [&](const spaces::Layer& layer) {
+    if (layer.declared_strides == 2 &&
+        (layer.kind == spaces::LayerKind::conv || layer.kind == spaces::LayerKind::sepconv ||
+         layer.kind == spaces::LayerKind::bottleneck))
+      return true;
+    for (const auto& child : layer.children)
+      if (has_stride2(child)) return true;
+    return false;
+  };
+  bool stem_done = false;
+  for (const auto& block : space.blocks) {
+    for (const auto& layer : block.layers) {
+      if (!has_stride2(layer)) continue;
+      overrides[layer.path] = 1;
+      if (stem_done) return overrides;
+      stem_done = true;
+    }
+  }
+  return overrides;
+}
+
+std::vector<policy::DecisionSpec> decision_specs(const spaces::Space& space) {
+  std::vector<policy::DecisionSpec> specs;
+  for (const auto& d : space.decisions) {
+    policy::DecisionSpec s;
+    s.path = d.path;
+    s.tag = d.tag == spaces::Tag::op ? policy::DecisionTag::op : policy::DecisionTag::filters;
+    s.num_choices = d.size();
+    s.parent_decision = d.parent_decision;
+    s.parent_choice = d.parent_choice;
+    s.largest_choice = d.largest_choice;
+    specs.push_back(s);
+  }
+  return specs;
+}
+
+datasets::PreprocessConfig search_preprocess(const datasets::ImageSet& set, int resolution,
+                                             bool training) {
+  datasets::PreprocessConfig pc;
+  pc.height = pc.width = resolution;
+  const bool small_pad = resolution >= set.height && resolution >= set.width &&
+                         resolution - std::min(set.height, set.width) <= 8;
+  pc.resize = small_pad ? datasets::ResizeMode::pad : datasets::ResizeMode::bilinear;
+  pc.crop_padding = training ? std::max(1, resolution / 8) : 0;
+  pc.random_flip = training;
+  return pc;
+}
+
+double policy_entropy(const policy::Policy& p) {
+  double h = 0;
+  for (int d = 0; d < p.num_decisions(); ++d) {
+    for (double q : p.probabilities(d))
+      if (q > 0) h -= q * std::log(q);
+  }
+  return h;
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const long s = long(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+  else std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+  return buf;
+}
+
+// Everything the resolved run needs beyond the user's settings.
+struct Resolved {
+  std::int64_t total_steps = 0;
+  double model_lr = 0;
+  double policy_lr = 0;
+  double target = 0;
+  double weight_decay = 0;
+  std::int64_t validation_size = 0;
+};
+
+}  // namespace
+
+struct SearchRun::State {
+  SearchConfig config;
+  Resolved resolved;
+  spaces::Space space;
+  std::unique_ptr<spaces::CostModel> cost_model;
+  std::unique_ptr<spaces::CostModel> pixel1;  // for latency_ms in outputs when available
+  datasets::TrainValidationSplit data;
+  std::unique_ptr<datasets::BatchIterator> train_iter, valid_iter;
+  std::unique_ptr<supernet::Supernet> net;
+  std::unique_ptr<policy::Controller> controller;
+  std::unique_ptr<policy::SearchSchedules> schedules;
+  policy::RewardConfig reward;
+  AlignedPtr<float> rms_mean_square, rms_momentum;
+  AlignedPtr<float> train_images, valid_images;
+  std::vector<std::int32_t> train_labels, valid_labels;
+  std::int64_t last_checkpoint_step = -1;
+  std::string run_dir;
+  bool progress_is_tty = false;
+
+  std::string file(const std::string& name) const { return path_join(run_dir, name); }
+};
+
+namespace {
+
+void load_data(SearchRun::State& s) {
+  const SearchConfig& c = s.config;
+  datasets::Dataset dataset;
+  if (c.data == "synthetic") {
+    datasets::SyntheticConfig sc;
+    sc.train_count = c.synthetic_size;
+    sc.test_count = std::max<std::int64_t>(10, c.synthetic_size / 5);
+    sc.seed = 1;
+    dataset = datasets::make_synthetic(sc);
+  } else {
+    dataset = datasets::load_dataset(c.data, c.data_dir);
+  }
+  s.resolved.validation_size = std::min<std::int64_t>(c.validation_size, dataset.train.size() / 5);
+  datasets::SplitConfig split;
+  split.validation_size = s.resolved.validation_size;
+  s.data = datasets::split_train_validation(dataset.train, split);
+}
+
+Json build_params_json(const SearchRun::State& s) {
+  Json j = config_to_json(s.config);
+  Json& r = j["resolved"];
+  r["max_global_step"] = s.resolved.total_steps;
+  r["model_learning_rate"] = s.resolved.model_lr;
+  r["rl_learning_rate"] = s.resolved.policy_lr;
+  r["rl_cost_model_target"] = s.resolved.target;
+  r["model_weight_decay"] = s.resolved.weight_decay;
+  r["rl_delay_steps"] = s.schedules->policy_delay_steps();
+  r["increase_ops_warmup_steps"] = s.schedules->op_warmup_steps();
+  r["increase_filters_warmup_steps"] = s.schedules->filter_warmup_steps();
+  r["model_warmup_steps"] = s.schedules->model_warmup_steps();
+  r["validation_images"] = s.resolved.validation_size;
+  r["train_images"] = s.data.train.size();
+  r["ssd"] = s.space.name;
+  r["num_decisions"] = s.space.num_decisions();
+  r["num_parameters"] = s.net->params().size();
+  r["input_shape"] = std::vector<int>{s.space.network.resolution, s.space.network.resolution,
+                                      s.space.network.input_channels};
+  r["classes"] = s.space.network.classes;
+  Json overrides = Json::object();
+  for (const auto& [path, stride] : s.space.network.stride_overrides) overrides[path] = stride;
+  r["stride_overrides"] = overrides;
+  return j;
+}
+
+Json architecture_json(const SearchRun::State& s, const std::vector<int>& indices) {
+  Json j = Json::object();
+  j["indices"] = spaces::format_indices(indices);
+  j["space"] = s.space.name;
+  j["cost_model"] = s.config.cost_model;
+  j["cost"] = s.cost_model->cost_of(indices);
+  j["target"] = s.resolved.target;
+  if (s.pixel1) j["latency_ms"] = s.pixel1->cost_of(indices);
+  const spaces::Network searched = spaces::resolve(s.space, indices);
+  j["macs"] = spaces::count_macs(searched);
+  j["params"] = spaces::count_params(searched);
+  j["resolution"] = searched.resolution;
+  j["classes"] = searched.classes;
+  // The same architecture at the space's original configuration (224x224x3, 1001 classes).
+  spaces::Space original = spaces::load_space(s.config.space);
+  const spaces::Network full = spaces::resolve(original, indices);
+  Json& ref = j["original_network"];
+  ref["macs"] = spaces::count_macs(full);
+  ref["params"] = spaces::count_params(full);
+  ref["resolution"] = full.resolution;
+  ref["classes"] = full.classes;
+  Json layers = Json::array();
+  for (const auto& l : searched.layers) {
+    Json row = Json::object();
+    row["path"] = l.path;
+    row["kind"] = spaces::layer_kind_name(l.kind);
+    row["residual"] = l.residual;
+    row["in"] = l.in_channels;
+    row["out"] = l.out_channels;
+    row["kernel"] = l.kernel_size;
+    row["strides"] = l.strides;
+    row["expansion"] = l.expansion;
+    row["se"] = l.use_se;
+    row["activation"] = spaces::activation_name(l.activation);
+    row["in_size"] = l.in_size;
+    row["out_size"] = l.out_size;
+    layers.push_back(row);
+  }
+  j["layers"] = layers;
+  j["table"] = spaces::format_network(searched);
+  return j;
+}
+
+Checkpoint make_checkpoint(const SearchRun::State& s) {
+  Checkpoint c;
+  c.put_string("meta/fingerprint", config_fingerprint(s.config));
+  c.put_i64("meta/step", s.controller->step());
+  auto& params = s.net->params();
+  c.put_floats("supernet/weights", params.values(), params.size());
+  c.put_floats("supernet/bn_statistics", s.net->bn_statistics(), s.net->bn_statistics_size());
+  c.put_floats("optimizer/mean_square", s.rms_mean_square.get(), params.size());
+  c.put_floats("optimizer/momentum", s.rms_momentum.get(), params.size());
+  c.put("controller", policy::encode_controller_state(s.controller->state()));
+  const auto t = s.train_iter->state().to_bytes();
+  c.put("data/train_iterator", std::vector<std::uint8_t>(t.begin(), t.end()));
+  const auto v = s.valid_iter->state().to_bytes();
+  c.put("data/valid_iterator", std::vector<std::uint8_t>(v.begin(), v.end()));
+  return c;
+}
+
+void restore_checkpoint(SearchRun::State& s, const Checkpoint& c) {
+  const std::string expected = config_fingerprint(s.config);
+  const std::string found = c.get_string("meta/fingerprint");
+  TUNAS_REQUIRE(found == expected, c.origin(),
+                ": the checkpoint belongs to a run with other settings.\n  checkpoint: ", found,
+                "\n  now:        ", expected);
+  auto& params = s.net->params();
+  c.get_floats("supernet/weights", params.values(), params.size());
+  c.get_floats("supernet/bn_statistics", s.net->bn_statistics(), s.net->bn_statistics_size());
+  c.get_floats("optimizer/mean_square", s.rms_mean_square.get(), params.size());
+  c.get_floats("optimizer/momentum", s.rms_momentum.get(), params.size());
+  s.controller->set_state(policy::decode_controller_state(c.get("controller")));
+  s.train_iter->restore(datasets::BatchIteratorState::from_bytes(c.get("data/train_iterator")));
+  s.valid_iter->restore(datasets::BatchIteratorState::from_bytes(c.get("data/valid_iterator")));
+  TUNAS_REQUIRE(c.get_i64("meta/step") == s.controller->step(), c.origin(),
+                ": inconsistent checkpoint (step ", c.get_i64("meta/step"), " vs controller step ",
+                s.controller->step(), ")");
+}
+
+// Drops log records at or after `step` (written after the checkpoint a run resumes from).
+void truncate_log(const std::string& path, std::int64_t step) {
+  if (!file_exists(path)) return;
+  std::istringstream in(read_file(path));
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    const auto pos = line.find("\"step\": ");
+    if (pos == std::string::npos) continue;
+    if (std::stoll(line.substr(pos + 8)) >= step) continue;
+    kept += line;
+    kept += '\n';
+  }
+  write_file_atomic(path, kept);
+}
+
+}  // namespace
+
+SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
+  State& s = *s_;
+  if (config.resume) {
+    const std::string params_path = path_join(config.out, "params.json");
+    TUNAS_REQUIRE(file_exists(path_join(config.out, "checkpoint.bin")), "--resume: no checkpoint in ",
+                  config.out, " (expected ", path_join(config.out, "checkpoint.bin"), ")");
+    // The run's own settings, then anything given now on top (e.g. --threads).
+    SearchConfig saved;
+    apply_config_file(saved, params_path);
+    saved.out = config.out;
+    saved.threads = config.threads;
+    saved.quiet = config.quiet;
+    saved.resume = true;
+    config = saved;
+  }
+  validate(config);
+  s.config = config;
+  s.run_dir = config.out;
+  set_num_threads(config.threads);
+
+  // Space and network configuration.
+  s.space = spaces::load_space(config.space);
+  load_data(s);
+  spaces::NetworkConfig net = s.space.network;
+  net.resolution = config.resolution;
+  net.input_channels = s.data.train.channels;
+  net.classes = s.data.train.num_classes;
+  net.width_multiplier = config.width_multiplier;
+  if (config.proxy) net.stride_overrides = proxy_stride_overrides(s.space);
+  spaces::configure_network(s.space, net);
+
+  // Cost model and reward.
+  s.cost_model = spaces::make_cost_model(config.cost_model, s.space, {config.lut});
+  if (config.cost_model == "tunas_pixel1") {
+    s.pixel1 = spaces::make_cost_model("tunas_pixel1", s.space);
+  } else if (!s.space.pixel1_weights.empty()) {
+    s.pixel1 = spaces::make_cost_model("tunas_pixel1", s.space);
+  }
+  s.resolved.target = config.target_ms > 0 ? config.target_ms : s.space.target_latency_ms;
+  TUNAS_REQUIRE(s.resolved.target > 0 || config.reward == "unconstrained",
+                "the space '", s.space.name, "' has no default target: give --target");
+  s.reward.kind = policy::parse_reward_kind(config.reward);
+  s.reward.cost_exponent = config.beta;
+  s.reward.cost_target = s.resolved.target > 0 ? s.resolved.target : 1.0;
+  policy::validate_reward_config(s.reward);
+
+  // Run length and schedules (spec §6.3-6.5, learning rates scaled by the global batch).
+  const int global_batch = config.global_batch();
+  s.resolved.total_steps =
+      config.steps > 0 ? config.steps
+                       : std::max<std::int64_t>(
+                             1, std::int64_t(double(s.data.train.size()) * config.epochs / global_batch));
+  s.resolved.model_lr = config.model_lr > 0 ? config.model_lr : 0.165 * global_batch / 256.0;
+  s.resolved.policy_lr =
+      config.policy_lr > 0 ? config.policy_lr : 3e-4 * global_batch / 256.0 * config.policy_lr_scale;
+  s.resolved.weight_decay = config.weight_decay >= 0 ? config.weight_decay : s.space.weight_decay;
+  policy::ScheduleConfig sc;
+  sc.total_steps = s.resolved.total_steps;
+  sc.model_lr_peak = s.resolved.model_lr;
+  sc.model_warmup_fraction = config.model_warmup_fraction;
+  sc.policy_lr = s.resolved.policy_lr;
+  sc.policy_lr_exponential = config.policy_lr_schedule == "exponential";
+  sc.policy_delay_fraction = config.policy_delay_fraction;
+  sc.op_warmup_fraction = config.warmup_fraction;
+  sc.filter_warmup_fraction = config.warmup_fraction;
+  s.schedules = std::make_unique<policy::SearchSchedules>(sc);
+
+  // Data iterators and batch buffers.
+  const int res = s.space.network.resolution;
+  datasets::BatchIteratorConfig tc;
+  tc.seed = config.seed;
+  tc.purpose = "search/train";
+  s.train_iter = std::make_unique<datasets::BatchIterator>(
+      s.data.train, search_preprocess(s.data.train, res, true), tc);
+  datasets::BatchIteratorConfig vc = tc;
+  vc.purpose = "search/valid";
+  vc.augment = false;
+  s.valid_iter = std::make_unique<datasets::BatchIterator>(
+      s.data.validation, search_preprocess(s.data.validation, res, false), vc);
+  const int channels = s.train_iter->channels();
+  s.train_images = aligned_array<float>(std::size_t(config.batch) * res * res * channels);
+  s.valid_images = aligned_array<float>(std::size_t(config.validation_batch()) * res * res * channels);
+  s.train_labels.resize(std::size_t(config.batch));
+  s.valid_labels.resize(std::size_t(config.validation_batch()));
+
+  // Supernet, optimizer slots, controller.
+  supernet::SupernetConfig nc;
+  nc.max_batch = config.batch;
+  nc.max_eval_batch = config.validation_batch();
+  nc.remat = config.remat ? supernet::RematPolicy::switches : supernet::RematPolicy::none;
+  nc.weight_decay = float(s.resolved.weight_decay);
+  nc.label_smoothing = float(config.label_smoothing);
+  nc.init_seed = config.seed;
+  s.net = std::make_unique<supernet::Supernet>(s.space, nc);
+  const std::int64_t n = s.net->params().size();
+  s.rms_mean_square = aligned_array<float>(std::size_t(n));
+  std::fill_n(s.rms_mean_square.get(), n, kernels::kRmsPropInitialMeanSquare);
+  s.rms_momentum = aligned_array<float>(std::size_t(n));
+  policy::ControllerConfig cc;
+  cc.num_replicas = config.replicas;
+  cc.seed = config.seed;
+  cc.entropy_weight = config.entropy_weight;
+  s.controller = std::make_unique<policy::Controller>(decision_specs(s.space), cc);
+
+  s.progress_is_tty = ::isatty(STDERR_FILENO) == 1;
+  make_directories(s.run_dir);
+  if (config.resume) {
+    restore_checkpoint(s, read_checkpoint(s.file("checkpoint.bin")));
+    s.last_checkpoint_step = s.controller->step();
+    truncate_log(s.file("log.jsonl"), s.controller->step());
+  } else {
+    TUNAS_REQUIRE(!file_exists(s.file("checkpoint.bin")), "the run directory ", s.run_dir,
+                  " already holds a run (checkpoint.bin); continue it with --resume or choose "
+                  "another --out");
+    write_file_atomic(s.file("log.jsonl"), "");
+  }
+  write_file_atomic(s.file("params.json"), build_params_json(s).dump(2) + "\n");
+  write_file_atomic(s.file("space.yaml"), read_file(spaces::space_path(config.space)));
+}
+
+SearchRun::~SearchRun() = default;
+
+const SearchConfig& SearchRun::config() const { return s_->config; }
+std::int64_t SearchRun::total_steps() const { return s_->resolved.total_steps; }
+
+SearchOutcome SearchRun::run(std::int64_t max_steps) {
+  State& s = *s_;
+  const SearchConfig& c = s.config;
+  const int K = c.replicas;
+  const int res = s.space.network.resolution;
+  const int channels = s.train_iter->channels();
+  const Tensor train_batch(s.train_images.get(), Shape4{c.batch, res, res, channels});
+  const Tensor valid_batch(s.valid_images.get(), Shape4{c.validation_batch(), res, res, channels});
+  auto& params = s.net->params();
+
+  const auto k_size = static_cast<std::size_t>(K);
+  std::vector<policy::ArchitectureSample> samples(k_size);
+  std::vector<double> rewards(k_size), costs(k_size), accuracies(k_size), adjustments(k_size);
+  const auto started = Clock::now();
+  const std::int64_t first_step = s.controller->step();
+  std::int64_t steps_this_call = 0;
+  SearchOutcome outcome;
+  outcome.total_steps = s.resolved.total_steps;
+  outcome.run_dir = s.run_dir;
+
+  auto save_checkpoint = [&] {
+    write_checkpoint(s.file("checkpoint.bin"), make_checkpoint(s));
+    s.last_checkpoint_step = s.controller->step();
+  };
+
+  while (s.controller->step() < s.resolved.total_steps) {
+    if (max_steps >= 0 && steps_this_call >= max_steps) break;
+    if (stop_requested().load()) {
+      outcome.interrupted = true;
+      break;
+    }
+    const std::int64_t t = s.controller->step();
+    const policy::WarmupProbabilities warmup = s.schedules->warmup(t);
+    const double model_lr = s.schedules->model_learning_rate(t);
+    const double policy_lr = s.schedules->policy_learning_rate(t);
+
+    // 1-2. Sample K architectures and cost them (spec §6.3).
+    for (int r = 0; r < K; ++r) {
+      samples[r] = s.controller->sample(r, warmup);
+      costs[r] = s.cost_model->cost(samples[r].masks);
+    }
+    // 3. Shared-weight update: K sub-batches, gradients averaged, dense TF-1 RMSProp.
+    params.zero_grads();
+    double loss = 0, empirical = 0, regularization = 0;
+    for (int r = 0; r < K; ++r) {
+      s.train_iter->next(train_batch, s.train_labels.data());
+      const supernet::ReplicaResult res_r =
+          s.net->train_replica(train_batch, s.train_labels.data(), samples[r].masks, 1.0f / float(K));
+      if (!std::isfinite(res_r.loss)) {
+        throw Error(str_cat("non-finite training loss (", res_r.loss, ") at step ", t, ", replica ",
+                            r, "; the last checkpoint (",
+                            s.last_checkpoint_step < 0 ? std::string("none yet")
+                                                       : str_cat("step ", s.last_checkpoint_step),
+                            ") is intact. A lower --model-lr may help."));
+      }
+      loss += res_r.loss / K;
+      empirical += res_r.empirical_loss / K;
+      regularization += res_r.regularization_loss / K;
+    }
+    kernels::f32_rmsprop_update(params.size(), params.values(), s.rms_mean_square.get(),
+                                s.rms_momentum.get(), params.grads(), float(model_lr),
+                                kernels::kRmsPropDecay, kernels::kRmsPropMomentum,
+                                kernels::kRmsPropEpsilon);
+    // 4. Validation pass of the same architectures with the updated weights.
+    double mean_accuracy = 0;
+    for (int r = 0; r < K; ++r) {
+      s.valid_iter->next(valid_batch, s.valid_labels.data());
+      const supernet::ReplicaResult ev =
+          s.net->evaluate(valid_batch, s.valid_labels.data(), samples[r].masks);
+      accuracies[r] = double(ev.correct) / double(ev.batch);
+      mean_accuracy += accuracies[r] / K;
+    }
+    // 5. Rewards, baseline, REINFORCE.
+    double mean_cost = 0, mean_adjustment = 0;
+    for (int r = 0; r < K; ++r) {
+      const policy::Reward rw = policy::compute_reward(s.reward, accuracies[r], costs[r]);
+      rewards[r] = rw.value;
+      adjustments[r] = rw.cost_adjustment;
+      mean_cost += costs[r] / K;
+      mean_adjustment += rw.cost_adjustment / K;
+    }
+    const policy::UpdateStats us = s.controller->update(samples, rewards, policy_lr);
+    ++steps_this_call;
+    const std::int64_t done = s.controller->step();
+
+    // Logs and progress.
+    const bool last = done == s.resolved.total_steps;
+    if (t % c.log_every == 0 || last) {
+      const std::vector<int> argmax = s.controller->policy().argmax_indices();
+      const double argmax_cost = s.cost_model->cost_of(argmax);
+      const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+      const double steps_per_s = elapsed > 0 ? double(done - first_step) / elapsed : 0;
+      const double images_per_s = steps_per_s * K * (c.batch + c.validation_batch());
+      const double entropy = policy_entropy(s.controller->policy());
+      double reinforce_loss = 0, mean_advantage = 0;
+      for (int r = 0; r < K; ++r) {
+        const double a = rewards[r] - us.baseline;
+        reinforce_loss += -a * samples[r].log_prob / K;
+        mean_advantage += a / K;
+      }
+      Json rec = Json::object();
+      rec["step"] = t;
+      rec["epoch"] = double(t + 1) * c.global_batch() / double(s.data.train.size());
+      rec["model/loss"] = loss;
+      rec["model/empirical_loss"] = empirical;
+      rec["model/regularization_loss"] = regularization;
+      rec["model/learning_rate"] = model_lr;
+      rec["rlcontroller/empirical_loss"] = reinforce_loss;
+      rec["rlcontroller/entropy_loss"] = -c.entropy_weight * us.mean_entropy;
+      rec["rlcontroller/validation_accuracy"] = mean_accuracy;
+      rec["rlcontroller/reward"] = us.mean_reward;
+      rec["rlcontroller/step_baseline"] = us.mean_reward;
+      rec["rlcontroller/baseline"] = us.baseline;
+      rec["rlcontroller/advantage"] = mean_advantage;
+      rec["rlcontroller/log_prob"] = us.mean_log_prob;
+      rec["rlcontroller/sample_entropy"] = us.mean_entropy;
+      rec["rlcontroller/policy_entropy"] = entropy;
+      rec["rlcontroller/estimated_cost"] = mean_cost;
+      rec["rlcontroller/cost_ratio"] = mean_cost / s.reward.cost_target;
+      rec["rlcontroller/cost_adjustment"] = mean_adjustment;
+      rec["rlcontroller/learning_rate"] = policy_lr;
+      rec["rlcontroller/increase_ops_prob"] = warmup.ops;
+      rec["rlcontroller/increase_filters_prob"] = warmup.filters;
+      rec["argmax/indices"] = spaces::format_indices(argmax);
+      rec["argmax/cost"] = argmax_cost;
+      rec["images_per_second"] = images_per_s;
+      Json probs = Json::object();
+      for (int d = 0; d < s.controller->policy().num_decisions(); ++d)
+        if (s.space.decisions[std::size_t(d)].size() > 1)
+          probs[s.space.decisions[std::size_t(d)].path] = s.controller->policy().probabilities(d);
+      rec["probabilities"] = probs;
+      append_line(s.file("log.jsonl"), rec.dump());
+
+      if (!c.quiet) {
+        const double eta = steps_per_s > 0 ? double(s.resolved.total_steps - done) / steps_per_s : -1;
+        char line[512];
+        std::snprintf(line, sizeof line,
+                      "step %lld/%lld  epoch %.2f  %.0f img/s  ETA %s  loss %.3f  val_acc %.3f  "
+                      "cost %.2f  argmax %.2f %s  entropy %.1f",
+                      (long long)done, (long long)s.resolved.total_steps,
+                      double(done) * c.global_batch() / double(s.data.train.size()), images_per_s,
+                      format_duration(eta).c_str(), loss, mean_accuracy, mean_cost, argmax_cost,
+                      s.cost_model->unit().c_str(), entropy);
+        if (s.progress_is_tty) std::fprintf(stderr, "\r\033[K%s", line);
+        else std::fprintf(stderr, "%s\n", line);
+        std::fflush(stderr);
+      }
+    }
+    if (done % c.checkpoint_every == 0 || last) save_checkpoint();
+  }
+  if (s.progress_is_tty && !c.quiet) std::fprintf(stderr, "\n");
+  if (s.last_checkpoint_step != s.controller->step()) save_checkpoint();
+
+  const std::vector<int> argmax = s.controller->policy().argmax_indices();
+  outcome.steps_done = s.controller->step();
+  outcome.final_indices = spaces::format_indices(argmax);
+  outcome.final_cost = s.cost_model->cost_of(argmax);
+  Json final = architecture_json(s, argmax);
+  final["step"] = outcome.steps_done;
+  final["total_steps"] = outcome.total_steps;
+  write_file_atomic(s.file("final_architecture.json"), final.dump(2) + "\n");
+  return outcome;
+}
+
+Json export_final_architecture(const std::string& run_dir, const std::string& weights_path) {
+  TUNAS_REQUIRE(weights_path.empty(),
+                "exporting supernet weights is not implemented yet (only the architecture)");
+  const std::string params_path = path_join(run_dir, "params.json");
+  TUNAS_REQUIRE(file_exists(params_path), run_dir, " is not a search run directory (no params.json)");
+  SearchRun::State s;
+  apply_config_file(s.config, params_path);
+  s.config.out = run_dir;
+  s.run_dir = run_dir;
+  // The network as it was searched, from the resolved settings recorded in params.json.
+  const YAML::Node resolved = YAML::LoadFile(params_path)["resolved"];
+  TUNAS_REQUIRE(resolved && resolved["input_shape"] && resolved["classes"], params_path,
+                ": no 'resolved' section (not written by tunas_search?)");
+  s.space = spaces::load_space(s.config.space);
+  spaces::NetworkConfig net = s.space.network;
+  net.resolution = resolved["input_shape"][0].as<int>();
+  net.input_channels = resolved["input_shape"][2].as<int>();
+  net.classes = resolved["classes"].as<int>();
+  net.width_multiplier = s.config.width_multiplier;
+  for (const auto& kv : resolved["stride_overrides"])
+    net.stride_overrides[kv.first.as<std::string>()] = kv.second.as<int>();
+  spaces::configure_network(s.space, net);
+  s.cost_model = spaces::make_cost_model(s.config.cost_model, s.space, {s.config.lut});
+  if (!s.space.pixel1_weights.empty()) s.pixel1 = spaces::make_cost_model("tunas_pixel1", s.space);
+  s.resolved.target = resolved["rl_cost_model_target"].as<double>();
+  // The policy's logits at the latest checkpoint; the final architecture is their arg-max.
+  const Checkpoint ckpt = read_checkpoint(path_join(run_dir, "checkpoint.bin"));
+  const policy::ControllerState state = policy::decode_controller_state(ckpt.get("controller"));
+  policy::Policy pol(decision_specs(s.space));
+  TUNAS_REQUIRE(state.logits.size() == pol.num_logits(), ckpt.origin(), ": the checkpoint has ",
+                state.logits.size(), " logits, the space ", s.config.space, " needs ", pol.num_logits());
+  std::copy(state.logits.begin(), state.logits.end(), pol.all_logits().begin());
+  Json j = architecture_json(s, pol.argmax_indices());
+  j["step"] = state.step;
+  j["total_steps"] = resolved["max_global_step"].as<std::int64_t>();
+  write_file_atomic(path_join(run_dir, "final_architecture.json"), j.dump(2) + "\n");
+  return j;
+}
+
+}  // namespace tunas::search

@@ -1,0 +1,70 @@
+// One TuNAS search run (spec §6.3): the loop that alternates shared-weight RMSProp steps on
+// K sampled architectures with REINFORCE updates of the policy, and everything around it:
+// the run directory, logs, progress, checkpoints, resume, interruption and the export of
+// the final architecture.
+//
+// Run directory (<out>/):
+//   params.json               every resolved setting (a valid --config file; spec §7.1 keys)
+//   space.yaml                the searched space as given
+//   log.jsonl                 one JSON record every log_every steps (spec §7.2 scalars)
+//   checkpoint.bin            the latest checkpoint (atomic: temp file + rename)
+//   final_architecture.json   {"indices", "latency_ms" | cost, "macs", "params", layers...}
+//
+// Determinism: a run is a pure function of its settings and seed; the thread count does not
+// change any number, and a run resumed from a checkpoint ends bit for bit where an
+// uninterrupted run ends.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/json.h"
+#include "search/search_config.h"
+
+namespace tunas::search {
+
+// Set by SIGINT/SIGTERM handlers (or a test): the run stops after the current step, saves a
+// checkpoint and returns with interrupted = true.
+std::atomic<bool>& stop_requested();
+void install_stop_signal_handlers();
+
+struct SearchOutcome {
+  std::int64_t steps_done = 0;   // global step reached
+  std::int64_t total_steps = 0;
+  bool interrupted = false;
+  std::string final_indices;     // "i:j:..." of the argmax architecture (also when interrupted)
+  double final_cost = 0;         // its cost under the run's cost model
+  std::string run_dir;
+};
+
+class SearchRun {
+ public:
+  // Loads the space, data, cost model, supernet and controller; with config.resume, restores
+  // the latest checkpoint of config.out (throws tunas::Error when there is none or when it
+  // belongs to other settings). Writes params.json and space.yaml.
+  explicit SearchRun(SearchConfig config);
+  ~SearchRun();
+
+  // Runs until the last step (or max_steps more steps, for tests; < 0 = no limit) or an
+  // interruption. A non-finite loss stops the run with tunas::Error naming the step; the last
+  // checkpoint is left as it was.
+  SearchOutcome run(std::int64_t max_steps = -1);
+
+  const SearchConfig& config() const;
+  std::int64_t total_steps() const;
+
+  struct State;  // the loaded run; defined in search_run.cc
+
+ private:
+  std::unique_ptr<State> s_;
+};
+
+// Rewrites <run_dir>/final_architecture.json from the run's latest checkpoint (finished or
+// not). With weights_path non-empty, also writes the supernet weights of that architecture's
+// path (every parameter the architecture uses, as a checkpoint-format file). Returns the
+// written JSON.
+Json export_final_architecture(const std::string& run_dir, const std::string& weights_path = "");
+
+}  // namespace tunas::search

@@ -1,0 +1,39 @@
+// tunas_search: the TuNAS weight-sharing architecture search (see --help and README.md).
+#include <cstdio>
+
+#include "core/error.h"
+#include "search/search_config.h"
+#include "search/search_run.h"
+
+namespace {
+
+int search_main(int argc, char** argv) {
+  tunas::search::SearchConfig config;
+  if (!tunas::search::parse_search_flags(config, argc, argv)) return 0;
+  tunas::search::install_stop_signal_handlers();
+  tunas::search::SearchRun run(config);
+  if (!run.config().quiet) {
+    std::fprintf(stderr, "tunas_search: %s on %s, %lld steps x %d replicas, run directory %s%s\n",
+                 run.config().space.c_str(), run.config().data.c_str(),
+                 static_cast<long long>(run.total_steps()), run.config().replicas,
+                 run.config().out.c_str(), run.config().resume ? " (resumed)" : "");
+  }
+  const tunas::search::SearchOutcome outcome = run.run();
+  if (outcome.interrupted) {
+    std::fprintf(stderr,
+                 "tunas_search: interrupted at step %lld/%lld; checkpoint saved. Continue with:\n"
+                 "  tunas_search --resume --out %s\n",
+                 static_cast<long long>(outcome.steps_done),
+                 static_cast<long long>(outcome.total_steps), outcome.run_dir.c_str());
+    return 130;
+  }
+  std::printf("final architecture: %s\ncost: %.3f\nwritten to %s/final_architecture.json\n",
+              outcome.final_indices.c_str(), outcome.final_cost, outcome.run_dir.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return tunas::run_main("tunas_search", search_main, argc, argv);
+}
