@@ -1,0 +1,142 @@
+// Internal to tunas_supernet: the workspace, the per-call context and the node classes that a
+// Supernet is built from. Every node has an explicit forward/backward pair (STYLE G10); all of
+// the gradient rules of the supernet live in graph.cc (STYLE G12).
+//
+// Activations are dense NHWC buffers at the ACTIVE channel width, taken from the workspace
+// stack. A node's forward returns its output (a new buffer, its input itself for identities,
+// or a "zero" Act with data == nullptr meaning all zeros) and keeps what its backward needs in
+// member fields that point into the workspace (each node object runs at most once per pass;
+// a rematerialising switch re-runs its branches' forward, which refreshes those fields).
+// Backward ACCUMULATES into dx (the input gradient, data == nullptr when not wanted) and into
+// the gradient array; dy already carries the replica's grad_scale.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/memory.h"
+#include "kernels/f32-activation/activation.h"
+#include "search_spaces/space.h"
+#include "supernet/supernet.h"
+
+namespace tunas::supernet::detail {
+
+// The arena of one Supernet with a heap-backed planning mode: while planning, every
+// allocation gets its own heap block but the offsets (and so high_water) are exactly those the
+// arena would hand out, so one worst-case pass sizes the arena. Stack discipline: mark/rewind.
+class Workspace {
+ public:
+  void begin_planning();
+  // Ends planning; returns the peak bytes seen.
+  std::size_t end_planning();
+  void reserve(std::size_t bytes) { arena_.reserve(bytes); }
+  float* floats(std::int64_t count);
+  float* zeros(std::int64_t count);
+  std::size_t mark() const { return planning_ ? used_ : arena_.mark(); }
+  void rewind(std::size_t mark);
+  void reset() { rewind(0); }
+  const Arena& arena() const { return arena_; }
+
+ private:
+  Arena arena_;
+  bool planning_ = false;
+  std::size_t used_ = 0, high_ = 0;
+  std::vector<std::pair<std::size_t, AlignedPtr<float>>> blocks_;
+};
+
+// A dense NHWC activation; data == nullptr means "all zeros" (a zero op's output).
+struct Act {
+  float* data = nullptr;
+  int n = 0, h = 0, w = 0, c = 0;
+  std::int64_t pixels() const { return std::int64_t(n) * h * w; }
+  std::int64_t size() const { return pixels() * c; }
+  bool is_zero() const { return data == nullptr; }
+};
+
+struct Ctx {
+  Workspace* ws = nullptr;
+  const Masks* masks = nullptr;
+  const int* index_of = nullptr;  // arg-max of each mask
+  const int* width_of = nullptr;  // active width of each block filters decision
+  float* w = nullptr;             // parameter values
+  float* g = nullptr;             // parameter gradients
+  float* bn_stats = nullptr;      // moving statistics
+  int input_channels = 0;
+  bool training = false;          // keep state for a backward pass
+  int recompute = 0;              // > 0 inside a rematerialised re-run
+  bool bn_use_moving = false;     // stateful evaluate
+  bool bn_update_moving = false;  // stateful train_replica
+  RematPolicy remat = RematPolicy::none;
+  float weight_decay = 0.f;
+  float grad_scale = 1.f;
+  double reg_loss = 0;
+  int active_width(int decision) const {
+    return decision < 0 ? input_channels : width_of[decision];
+  }
+};
+
+class Node {
+ public:
+  virtual ~Node() = default;
+  // Output shape (at the active widths) for input x.
+  virtual Act out_shape(const Ctx& ctx, const Act& x) const = 0;
+  // reg: product of the enclosing switch mask values (weight-decay and gradient scale).
+  virtual Act forward(Ctx& ctx, const Act& x, float reg) = 0;
+  virtual void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) = 0;
+};
+
+enum class InitKind { he, he_depthwise, classifier, zeros, ones };
+struct InitSpec {
+  std::int64_t offset = 0, size = 0;
+  InitKind kind = InitKind::zeros;
+  int fan_in = 1;
+  std::string name;
+};
+
+// BN parameters of one layer: gamma/beta offsets into the parameter array, moving statistics
+// offset into the statistics array, widest channel count.
+struct BnParams {
+  std::int64_t gamma = 0, beta = 0, stats = 0;
+  int max_c = 0;
+};
+
+// Builds the node tree of a space and registers parameters in build order.
+class Builder {
+ public:
+  Builder(const spaces::Space& space, ParameterStore& params) : space_(space), params_(params) {}
+  std::unique_ptr<Node> build_layer(const spaces::Layer& layer, bool in_residual);
+  std::int64_t add_param(const std::string& name, std::vector<int> shape, bool l2, InitKind kind,
+                         int fan_in);
+  BnParams add_bn(const std::string& prefix, int max_c);
+  std::vector<InitSpec>& inits() { return inits_; }
+  std::int64_t bn_stats_size() const { return bn_stats_; }
+  std::int64_t bn_stats_size_add(std::int64_t n) { const auto o = bn_stats_; bn_stats_ += n; return o; }
+
+ private:
+  std::unique_ptr<Node> build_kernel_switch(const spaces::Layer& layer, const std::string& prefix,
+                                            int max_c, kernels::Activation act, int stride);
+  const spaces::Space& space_;
+  ParameterStore& params_;
+  std::vector<InitSpec> inits_;
+  std::int64_t bn_stats_ = 0;
+};
+
+kernels::Activation to_kernel_activation(spaces::Activation a);
+
+// The whole network: top-level layers in order, then the classifier.
+class Graph {
+ public:
+  Workspace ws;
+  std::vector<std::unique_ptr<Node>> layers;
+  std::int64_t classifier_w = 0, classifier_b = 0;
+  int feature_max = 0, classes = 0;
+  std::int64_t max_boundary = 0;  // widest per-image activation between top-level layers
+  std::vector<int> index_of, width_of;
+  std::vector<std::size_t> marks;  // per top-level layer: workspace mark before its forward
+  std::vector<Act> acts;           // top-level boundary activations
+  std::vector<std::vector<int>> block_widths;  // scaled widths of each block's choices
+};
+
+}  // namespace tunas::supernet::detail

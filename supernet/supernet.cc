@@ -1,0 +1,381 @@
+#include "supernet/supernet.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "core/threads.h"
+#include "kernels/f32-dense/dense.h"
+#include "kernels/f32-loss/loss.h"
+#include "search_spaces/indices.h"
+#include "supernet/graph.h"
+
+namespace tunas::supernet {
+
+using detail::Act;
+using detail::Ctx;
+
+// ---- masks --------------------------------------------------------------------------------------
+
+Masks masks_from_indices(const spaces::Space& space, const std::vector<int>& indices) {
+  return spaces::one_hot_masks(space, indices);
+}
+
+Masks warmup_masks(const spaces::Space& space, const std::vector<int>& indices, bool op_warmup,
+                   bool filter_warmup) {
+  Masks masks = masks_from_indices(space, indices);
+  for (std::size_t d = 0; d < masks.size(); ++d) {
+    const spaces::Decision& dec = space.decisions[d];
+    const int n = dec.size();
+    if (n <= 1) continue;
+    if (dec.tag == spaces::Tag::op && op_warmup) {
+      std::fill(masks[d].begin(), masks[d].end(), 1.f / float(n));
+    } else if (dec.tag == spaces::Tag::filters && filter_warmup) {
+      std::fill(masks[d].begin(), masks[d].end(), 0.f);
+      masks[d][std::size_t(dec.largest_choice)] = 1.f;
+    }
+  }
+  return masks;
+}
+
+// ---- prune_space ----------------------------------------------------------------------------------
+
+namespace {
+
+template <typename T>
+void prune_field(spaces::Field<T>& f, const std::vector<int>& indices) {
+  if (f.decision < 0) return;
+  const T v = f.options.at(std::size_t(indices.at(std::size_t(f.decision))));
+  f.options = {v};
+}
+
+void prune_layer(spaces::Layer& layer, const std::vector<int>& indices) {
+  prune_field(layer.kernel_size, indices);
+  prune_field(layer.expansion, indices);
+  prune_field(layer.use_se, indices);
+  if (layer.kind == spaces::LayerKind::choice) {
+    const std::size_t pick = std::size_t(indices.at(std::size_t(layer.decision)));
+    spaces::Layer kept = layer.children.at(pick);
+    layer.children.clear();
+    layer.children.push_back(std::move(kept));
+  }
+  for (spaces::Layer& child : layer.children) prune_layer(child, indices);
+}
+
+}  // namespace
+
+spaces::Space prune_space(const spaces::Space& space, const std::vector<int>& indices) {
+  spaces::check_indices(space, indices);
+  spaces::Space pruned = space;
+  for (spaces::Block& block : pruned.blocks) {
+    for (spaces::Layer& layer : block.layers) prune_layer(layer, indices);
+    const int w = block.widths.at(std::size_t(indices.at(std::size_t(block.filters_decision))));
+    block.widths = {w};
+  }
+  for (std::size_t d = 0; d < pruned.decisions.size(); ++d) {
+    spaces::Decision& dec = pruned.decisions[d];
+    const spaces::Choice c = dec.choices.at(std::size_t(indices[d]));
+    dec.choices = {c};
+    dec.largest_choice = 0;
+  }
+  spaces::configure_network(pruned, space.network);
+  return pruned;
+}
+
+// ---- parameters ------------------------------------------------------------------------------------
+
+std::int64_t ParameterStore::add(const std::string& name, std::vector<int> shape, bool l2) {
+  TUNAS_REQUIRE(!values_, "ParameterStore::add after allocate()");
+  TUNAS_REQUIRE(find(name) == nullptr, "duplicate parameter name ", name);
+  std::int64_t size = 1;
+  for (int d : shape) size *= d;
+  ParameterInfo info;
+  info.name = name;
+  info.offset = size_;
+  info.size = size;
+  info.shape = std::move(shape);
+  info.l2 = l2;
+  infos_.push_back(std::move(info));
+  size_ += (size + 15) / 16 * 16;
+  return infos_.back().offset;
+}
+
+void ParameterStore::allocate() {
+  values_ = aligned_array<float>(std::size_t(std::max<std::int64_t>(size_, 1)));
+  grads_ = aligned_array<float>(std::size_t(std::max<std::int64_t>(size_, 1)));
+}
+
+void ParameterStore::zero_grads() {
+  float* g = grads_.get();
+  parallel_for(size_, 1 << 16, [=](std::int64_t b, std::int64_t e) {
+    std::fill(g + b, g + e, 0.f);
+  });
+}
+
+const ParameterInfo* ParameterStore::find(const std::string& name) const {
+  for (const ParameterInfo& info : infos_)
+    if (info.name == name) return &info;
+  return nullptr;
+}
+
+// ---- Supernet -------------------------------------------------------------------------------------
+
+namespace {
+constexpr double kTruncatedNormalStd = 0.87962566103423978;
+}
+
+Supernet::Supernet(const spaces::Space& space, const SupernetConfig& config)
+    : space_(space), config_(config), graph_(std::make_unique<detail::Graph>()) {
+  TUNAS_REQUIRE(config.max_batch > 0, "SupernetConfig::max_batch must be positive, got ",
+                config.max_batch);
+  TUNAS_REQUIRE(config.dropout >= 0.f && config.dropout < 1.f, "dropout must be in [0, 1), got ",
+                config.dropout);
+  detail::Graph& g = *graph_;
+  detail::Builder builder(space_, params_);
+  const spaces::NetworkConfig& net = space_.network;
+  for (const spaces::Block& block : space_.blocks) {
+    std::vector<int> widths;
+    for (int w : block.widths) widths.push_back(space_.scaled_width(w));
+    g.block_widths.push_back(widths);
+    for (const spaces::Layer& layer : block.layers) {
+      g.layers.push_back(builder.build_layer(layer, false));
+      const auto& s = layer.shape;
+      g.max_boundary = std::max({g.max_boundary, std::int64_t(s.in_size) * s.in_size * s.max_in,
+                                 std::int64_t(s.out_size) * s.out_size * s.max_out});
+    }
+  }
+  TUNAS_REQUIRE(!space_.blocks.empty() && !space_.blocks.back().layers.empty(),
+                "space ", space_.name, " has no layers");
+  const spaces::LayerShape& last = space_.blocks.back().layers.back().shape;
+  TUNAS_REQUIRE(last.out_size == 1, "space ", space_.name,
+                ": the classifier needs a 1x1 feature map (end with global_avg_pool), got ",
+                last.out_size, "x", last.out_size);
+  g.feature_max = last.max_out;
+  g.classes = net.classes;
+  g.classifier_w = builder.add_param("classifier/kernel", {1, 1, g.feature_max, g.classes}, false,
+                                     detail::InitKind::classifier, g.feature_max);
+  g.classifier_b = builder.add_param("classifier/bias", {g.classes}, false,
+                                     detail::InitKind::zeros, 1);
+  params_.allocate();
+
+  // Initialisation (§3.7): one Philox stream per parameter name.
+  float* values = params_.values();
+  for (const detail::InitSpec& init : builder.inits()) {
+    float* p = values + init.offset;
+    Rng rng(config_.init_seed, stream_id(init.name));
+    switch (init.kind) {
+      case detail::InitKind::he:
+      case detail::InitKind::he_depthwise: {
+        const double sigma = std::sqrt(2.0 / init.fan_in) / kTruncatedNormalStd;
+        for (std::int64_t i = 0; i < init.size; ++i) p[i] = float(rng.truncated_normal(sigma));
+        break;
+      }
+      case detail::InitKind::classifier:
+        for (std::int64_t i = 0; i < init.size; ++i) p[i] = float(0.01 * rng.normal());
+        break;
+      case detail::InitKind::ones: std::fill(p, p + init.size, 1.f); break;
+      case detail::InitKind::zeros: break;
+    }
+  }
+  bn_statistics_size_ = builder.bn_stats_size();
+  bn_statistics_ = aligned_array<float>(std::size_t(std::max<std::int64_t>(bn_statistics_size_, 1)));
+  // moving mean 0, moving variance 1: each BN block is [mean C][var C]
+  // (the builder hands out 2*C per BN in order; walk the BN gammas to find C)
+  {
+    std::int64_t offset = 0;
+    for (const ParameterInfo& info : params_.infos()) {
+      const std::string& n = info.name;
+      if (n.size() >= 9 && n.compare(n.size() - 9, 9, "/bn/gamma") == 0) {
+        float* var = bn_statistics_.get() + offset + info.size;
+        std::fill(var, var + info.size, 1.f);
+        offset += 2 * info.size;
+      }
+    }
+    TUNAS_CHECK(offset == bn_statistics_size_, "BN statistics layout mismatch");
+  }
+  g.index_of.assign(space_.decisions.size(), 0);
+  g.marks.assign(g.layers.size() + 1, 0);
+  g.acts.assign(g.layers.size() + 1, Act{});
+  g.width_of.assign(space_.decisions.size(), 0);
+
+  // Plan the arena: run the worst cases once with heap-backed allocations (STYLE G9).
+  const int eval_batch = std::max(config_.max_batch, config_.max_eval_batch);
+  const int res = net.resolution;
+  std::vector<float> images(std::size_t(eval_batch) * res * res * net.input_channels, 0.5f);
+  for (std::size_t i = 0; i < images.size(); ++i) images[i] = float((i * 7919) % 255) / 255.f;
+  std::vector<std::int32_t> labels(std::size_t(eval_batch), 0);
+  std::vector<int> largest;
+  for (const spaces::Decision& d : space_.decisions) largest.push_back(d.largest_choice);
+  const Masks all_branches = warmup_masks(space_, largest, true, true);
+  const Masks heaviest = masks_from_indices(space_, largest);
+  std::vector<float> saved_stats(bn_statistics_.get(), bn_statistics_.get() + bn_statistics_size_);
+  const std::uint64_t saved_calls = dropout_calls_;
+  g.ws.begin_planning();
+  const Tensor train_images(images.data(), Shape4{config_.max_batch, res, res, net.input_channels});
+  const Tensor eval_images(images.data(), Shape4{eval_batch, res, res, net.input_channels});
+  for (const Masks* m : {&all_branches, &heaviest}) {
+    (void)run(train_images, labels.data(), *m, 1.f, true);
+    (void)run(eval_images, labels.data(), *m, 1.f, false);
+  }
+  const std::size_t peak = g.ws.end_planning();
+  // Margin for mask mixtures the two plans do not cover exactly (spec-sampled masks mix
+  // single-path and warm-up nodes).
+  g.ws.reserve(peak + peak / 8 + (1 << 20));
+  std::copy(saved_stats.begin(), saved_stats.end(), bn_statistics_.get());
+  dropout_calls_ = saved_calls;
+  params_.zero_grads();
+  last_logits_ = nullptr;
+}
+
+Supernet::~Supernet() = default;
+
+const Arena& Supernet::arena() const { return graph_->ws.arena(); }
+
+ReplicaResult Supernet::train_replica(const Tensor& images, const std::int32_t* labels,
+                                      const Masks& masks, float grad_scale) {
+  return run(images, labels, masks, grad_scale, true);
+}
+
+ReplicaResult Supernet::evaluate(const Tensor& images, const std::int32_t* labels,
+                                 const Masks& masks) {
+  return run(images, labels, masks, 0.f, false);
+}
+
+ReplicaResult Supernet::run(const Tensor& images, const std::int32_t* labels, const Masks& masks,
+                            float grad_scale, bool training) {
+  detail::Graph& g = *graph_;
+  const spaces::NetworkConfig& net = space_.network;
+  const int batch = images.n();
+  TUNAS_REQUIRE(batch > 0 && batch <= (training ? config_.max_batch
+                                                : std::max(config_.max_batch,
+                                                           config_.max_eval_batch)),
+                "Supernet: batch ", batch, " outside [1, max batch]");
+  TUNAS_REQUIRE(images.h() == net.resolution && images.w() == net.resolution &&
+                    images.c() == net.input_channels && images.dense(),
+                "Supernet: images must be dense NHWC [b][", net.resolution, "][", net.resolution,
+                "][", net.input_channels, "], got ", images.shape().str());
+  TUNAS_REQUIRE(masks.size() == space_.decisions.size(), "Supernet: ", masks.size(),
+                " masks for ", space_.decisions.size(), " decisions");
+  for (std::size_t d = 0; d < masks.size(); ++d) {
+    TUNAS_REQUIRE(int(masks[d].size()) == space_.decisions[d].size(), "Supernet: mask of ",
+                  space_.decisions[d].path, " has ", masks[d].size(), " entries, expected ",
+                  space_.decisions[d].size());
+    int best = 0;
+    for (std::size_t i = 1; i < masks[d].size(); ++i)
+      if (masks[d][i] > masks[d][std::size_t(best)]) best = int(i);
+    g.index_of[d] = best;
+  }
+  for (std::size_t b = 0; b < space_.blocks.size(); ++b) {
+    const int d = space_.blocks[b].filters_decision;
+    g.width_of[std::size_t(d)] = g.block_widths[b][std::size_t(g.index_of[std::size_t(d)])];
+  }
+
+  Ctx ctx;
+  ctx.ws = &g.ws;
+  ctx.masks = &masks;
+  ctx.index_of = g.index_of.data();
+  ctx.width_of = g.width_of.data();
+  ctx.w = params_.values();
+  ctx.g = params_.grads();
+  ctx.bn_stats = bn_statistics_.get();
+  ctx.input_channels = net.input_channels;
+  ctx.training = training;
+  const bool stateful = config_.bn_mode == BnMode::stateful;
+  ctx.bn_use_moving = stateful && !training;
+  ctx.bn_update_moving = stateful && training;
+  ctx.remat = config_.remat;
+  ctx.weight_decay = config_.weight_decay;
+  ctx.grad_scale = grad_scale;
+
+  g.ws.reset();
+  const std::int64_t boundary = std::int64_t(batch) * g.max_boundary;
+  float* pp[2] = {g.ws.floats(boundary), g.ws.floats(boundary)};
+
+  // Head buffers at the bottom of the stack: they outlive the layers' state.
+  const int c_max = g.feature_max, classes = g.classes;
+  float* logits = g.ws.floats(std::int64_t(batch) * classes);
+  float* d_logits = training ? g.ws.floats(std::int64_t(batch) * classes) : nullptr;
+  const bool use_dropout = training && stateful && config_.dropout > 0.f;
+  float* drop = use_dropout ? g.ws.floats(std::int64_t(batch) * c_max) : nullptr;
+  float* dropped = use_dropout ? g.ws.floats(std::int64_t(batch) * c_max) : nullptr;
+
+  Act x{images.data(), batch, images.h(), images.w(), images.c()};
+  const std::size_t n_layers = g.layers.size();
+  // Marks of each top-level layer's forward, to pop its state after its backward.
+  std::vector<std::size_t>& marks_storage = g.marks;
+  std::vector<Act>& acts = g.acts;
+  acts[0] = x;
+  int cur = 0;
+  for (std::size_t l = 0; l < n_layers; ++l) {
+    const std::size_t mark = g.ws.mark();
+    marks_storage[l] = mark;
+    Act y = g.layers[l]->forward(ctx, x, 1.f);
+    if (y.is_zero()) {
+      y.data = g.ws.zeros(y.size());
+    }
+    if (!training && y.data != x.data) {
+      // Evaluation keeps only the current boundary activation (ping-pong).
+      float* dst = pp[cur];
+      std::memcpy(dst, y.data, std::size_t(y.size()) * sizeof(float));
+      y.data = dst;
+      cur ^= 1;
+      g.ws.rewind(mark);
+    }
+    acts[l + 1] = y;
+    x = y;
+  }
+  const Act features = x;
+  TUNAS_CHECK(features.h == 1 && features.w == 1, "classifier input is not 1x1");
+  const int c = features.c;
+  const float* f = features.data;
+  if (use_dropout) {  // inverted dropout before the classifier (stand-alone training)
+    Rng rng(config_.init_seed, stream_id("dropout") + dropout_calls_++);
+    const float keep = 1.f - config_.dropout;
+    for (std::int64_t i = 0; i < std::int64_t(batch) * c; ++i) {
+      drop[i] = rng.uniform() < keep ? 1.f / keep : 0.f;
+      dropped[i] = f[i] * drop[i];
+    }
+    f = dropped;
+  }
+  kernels::f32_dense_forward(batch, c, classes, logits, classes, f, c,
+                             params_.values() + g.classifier_w, classes,
+                             params_.values() + g.classifier_b);
+  last_logits_ = logits;
+  ReplicaResult result;
+  result.batch = batch;
+  result.correct = kernels::f32_top1_correct(batch, classes, logits, classes, labels);
+  result.empirical_loss = kernels::f32_softmax_cross_entropy(
+      batch, classes, d_logits, classes, logits, classes, labels, config_.label_smoothing);
+  if (training) {
+    for (std::int64_t i = 0; i < std::int64_t(batch) * classes; ++i) d_logits[i] *= grad_scale;
+    kernels::f32_dense_backward_weights(batch, c, classes, params_.grads() + g.classifier_w,
+                                        classes, params_.grads() + g.classifier_b, d_logits,
+                                        classes, f, c);
+    Act dy{pp[0], batch, 1, 1, c};
+    std::fill(dy.data, dy.data + dy.size(), 0.f);
+    kernels::f32_dense_backward_data(batch, c, classes, dy.data, c, d_logits, classes,
+                                     params_.values() + g.classifier_w, classes);
+    if (drop)
+      for (std::int64_t i = 0; i < dy.size(); ++i) dy.data[i] *= drop[i];
+    int which = 0;
+    for (std::size_t l = n_layers; l-- > 0;) {
+      const Act& in = acts[l];
+      Act dx{nullptr, in.n, in.h, in.w, in.c};
+      if (l > 0) {
+        dx.data = pp[which ^ 1];
+        std::memset(dx.data, 0, std::size_t(dx.size()) * sizeof(float));
+      }
+      g.layers[l]->backward(ctx, dy, dx, 1.f);
+      g.ws.rewind(marks_storage[l]);
+      dy = dx;
+      which ^= 1;
+    }
+  }
+  result.regularization_loss = ctx.reg_loss;
+  result.loss = result.empirical_loss + result.regularization_loss;
+  return result;
+}
+
+}  // namespace tunas::supernet
