@@ -174,6 +174,11 @@ class ShapePass {
         break;
       }
     }
+    // Wrappers report the widest expansion / SE width found below them.
+    for (const Layer& child : layer.children) {
+      s.max_expansion = std::max(s.max_expansion, child.shape.max_expansion);
+      s.max_se_hidden = std::max(s.max_se_hidden, child.shape.max_se_hidden);
+    }
     return s.out_size;
   }
 

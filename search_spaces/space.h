@@ -101,8 +101,10 @@ struct LayerShape {
   int out_size = 0;  // spatial output size
   int max_in = 0;    // widest input channel count
   int max_out = 0;   // widest output channel count
-  int max_expansion = 0;  // bottleneck: largest E over input widths and expansion choices
-  int max_se_hidden = 0;  // bottleneck that may use SE: largest SE hidden width
+  // Largest E over input widths and expansion choices (a bottleneck, or the widest
+  // bottleneck inside a residual or layer choice); 0 when there is none.
+  int max_expansion = 0;
+  int max_se_hidden = 0;  // largest SE hidden width (0: SE impossible here)
   int in_width_decision = -1;  // filters decision giving the input width; -1: network input
   int out_width_decision = -1; // filters decision giving the output width (the block's)
 };
