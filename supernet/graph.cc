@@ -679,6 +679,20 @@ std::string kernel_tag(int kernel) { return "k" + std::to_string(kernel); }
 
 }  // namespace
 
+std::unique_ptr<Node> make_switch(std::vector<std::unique_ptr<Node>> branches, int decision,
+                                  bool allow_zero_output) {
+  return std::make_unique<Switch>(std::move(branches), decision, allow_zero_output);
+}
+std::unique_ptr<Node> make_identity() { return std::make_unique<Identity>(); }
+std::unique_ptr<Node> make_activation(kernels::Activation act) {
+  return std::make_unique<ActivationLayer>(act);
+}
+std::unique_ptr<Node> make_conv(Builder& b, const std::string& prefix, int kernel, int stride,
+                                bool use_bn, int max_in, int max_out, int out_decision) {
+  return std::make_unique<ConvBranch>(b, prefix, kernel, stride, use_bn, max_in, max_out,
+                                      out_decision);
+}
+
 // ---- builder ---------------------------------------------------------------------------------------
 
 kernels::Activation to_kernel_activation(spaces::Activation a) {

@@ -125,6 +125,16 @@ class Builder {
 
 kernels::Activation to_kernel_activation(spaces::Activation a);
 
+// Node factories (the builder uses the same classes; tests drive single nodes through these).
+std::unique_ptr<Node> make_switch(std::vector<std::unique_ptr<Node>> branches, int decision,
+                                  bool allow_zero_output);
+std::unique_ptr<Node> make_identity();
+std::unique_ptr<Node> make_activation(kernels::Activation act);
+// k x k conv (+BN, or +bias without BN) on [*, max_in] -> [*, max_out]; the active output
+// width is ctx.width_of[out_decision].
+std::unique_ptr<Node> make_conv(Builder& b, const std::string& prefix, int kernel, int stride,
+                                bool use_bn, int max_in, int max_out, int out_decision);
+
 // The whole network: top-level layers in order, then the classifier.
 class Graph {
  public:
