@@ -223,7 +223,7 @@ class Parser {
     require(choices && choices.IsSequence() && choices.size() > 0, node, "decision '", name,
             "' needs 'one_of:' with a non-empty list of values");
     Decision d;
-    d.path = path + "/" + name;
+    d.path = str_cat(path, "/", name);
     d.tag = node["tag"] ? tag(node["tag"]) : default_tag;
     for (const YAML::Node& c : choices) {
       auto [value, choice] = convert(c, name);
@@ -257,7 +257,7 @@ class Parser {
       }
       require(used > 0 && used == text.size() - 1 && r > 0 && std::isfinite(r), node, "'", name,
               "' multiplier must look like x6 or x2.5 (a ratio > 0), got '", text, "'");
-      return {Width{true, r}, Choice{"x" + trim_number(r), r, true}};
+      return {Width{true, r}, Choice{str_cat("x", trim_number(r)), r, true}};
     }
     const int w = positive_int(node, name);
     return {Width{false, static_cast<double>(w)}, Choice{std::to_string(w), static_cast<double>(w), false}};
@@ -354,7 +354,7 @@ class Parser {
       layer.activation = activation(body, "activation");
     } else if (kind == "residual") {
       layer.kind = LayerKind::residual;
-      layer.children.push_back(parse_layer(body, path + "/layer"));
+      layer.children.push_back(parse_layer(body, str_cat(path, "/layer")));
     } else if (kind == "one_of") {
       check_keys(node, "a layer choice", {"one_of", "tag"});
       require(body.IsSequence() && body.size() > 0, body,
@@ -389,13 +389,13 @@ class Parser {
       case LayerKind::conv:
       case LayerKind::sepconv:
       case LayerKind::bottleneck:
-        if (!layer.kernel_size.searched()) label += " k" + std::to_string(layer.kernel_size.options[0]);
+        if (!layer.kernel_size.searched()) label += str_cat(" k", layer.kernel_size.options[0]);
         break;
       case LayerKind::activation:
         label += std::string(" ") + activation_name(layer.activation);
         break;
       case LayerKind::residual:
-        label += "(" + layer_label(layer.children[0]) + ")";
+        label += str_cat("(", layer_label(layer.children[0]), ")");
         break;
       default:
         break;
@@ -418,7 +418,7 @@ class Parser {
       block.layers.push_back(parse_layer(layers[i], str_cat(path, "/layers/", i)));
     // The filters decision follows every decision inside the block's layers.
     Decision d;
-    d.path = path + "/filters";
+    d.path = str_cat(path, "/filters");
     d.tag = Tag::filters;
     block.widths = parse_widths(node["filters"], d.tag);
     for (int w : block.widths) d.choices.push_back(Choice{std::to_string(w), static_cast<double>(w), false});

@@ -198,15 +198,15 @@ int cmd_info(const Args& args) {
   if (space.target_latency_ms > 0) out += str_cat("target latency: ", space.target_latency_ms, " ms\n");
   out += str_cat("weight decay: ", space.weight_decay, "\n\n");
   char line[96];
-  std::snprintf(line, sizeof line, "%4s  %-7s  %3s  %-52s  %s\n", "pos", "tag", "n", "path", "choices");
+  std::snprintf(line, sizeof line, "%4s  %-7s  %3s  %-62s  %s\n", "pos", "tag", "n", "path", "choices");
   out += line;
   for (int i = 0; i < space.num_decisions(); ++i) {
     const Decision& d = space.decisions[static_cast<std::size_t>(i)];
     std::string choices;
     for (const Choice& c : d.choices) choices += (choices.empty() ? "" : ", ") + c.label;
     std::snprintf(line, sizeof line, "%4d  %-7s  %3d  ", i, tag_name(d.tag), d.size());
-    char path[64];
-    std::snprintf(path, sizeof path, "%-52s  ", d.path.c_str());
+    char path[80];
+    std::snprintf(path, sizeof path, "%-62s  ", d.path.c_str());
     out += std::string(line) + path + choices + "\n";
   }
   std::fputs(out.c_str(), stdout);
