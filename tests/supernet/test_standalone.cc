@@ -1,0 +1,168 @@
+// Stand-alone networks (prune_space + stateful BN) and slicing: the sliced supernet with
+// one-hot masks equals the exact-width network of the same architecture, weights copied.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "search_spaces/catalog.h"
+#include "search_spaces/network.h"
+#include "supernet/supernet.h"
+#include "tests/supernet/supernet_test_util.h"
+
+namespace tunas::supernet {
+namespace {
+
+// Element (i0, i1, ...) of a row-major tensor of `shape`.
+std::int64_t flat_index(const std::vector<int>& shape, const std::vector<int>& idx) {
+  std::int64_t f = 0;
+  for (std::size_t d = 0; d < shape.size(); ++d) f = f * shape[d] + idx[d];
+  return f;
+}
+
+// Visits every element of the small tensor `small` as a prefix of `big` (same rank).
+template <typename F>
+void for_each_prefix(const std::vector<int>& small, F&& f) {
+  std::vector<int> idx(small.size(), 0);
+  std::int64_t total = 1;
+  for (int d : small) total *= d;
+  for (std::int64_t n = 0; n < total; ++n) {
+    std::int64_t r = n;
+    for (std::size_t d = small.size(); d-- > 0;) {
+      idx[d] = int(r % small[d]);
+      r /= small[d];
+    }
+    f(idx);
+  }
+}
+
+TEST_CASE("prune_space: parameter count equals the resolved network's") {
+  for (const char* name : {"proxylessnas_search", "mobilenet_v3_like_search"}) {
+    CAPTURE(name);
+    spaces::Space space = spaces::load_space(name);
+    spaces::NetworkConfig config;
+    config.resolution = 32;
+    spaces::configure_network(space, config);
+    const std::vector<int> idx = test::random_indices(space, 17);
+    const spaces::Space pruned = prune_space(space, idx);
+    CHECK(pruned.decisions.size() == space.decisions.size());
+    SupernetConfig sc;
+    sc.max_batch = 1;
+    Supernet net(pruned, sc);
+    std::int64_t count = 0;
+    for (const ParameterInfo& info : net.params().infos()) count += info.size;
+    CHECK(count == spaces::count_params(spaces::resolve(space, idx)));
+  }
+}
+
+TEST_CASE("slicing: the one-hot supernet equals the exact-width network of the architecture") {
+  const spaces::Space space = test::tiny_space();
+  SupernetConfig config;
+  config.max_batch = 4;
+  config.weight_decay = 1e-2f;
+  config.init_seed = 5;
+  Supernet full(space, config);
+  for (int trial = 0; trial < 3; ++trial) {
+    const std::vector<int> idx = test::random_indices(space, 70 + trial);
+    const spaces::Space pruned = prune_space(space, idx);
+    Supernet exact(pruned, config);
+    // Copy the active slices of the supernet's weights into the exact network.
+    for (const ParameterInfo& info : exact.params().infos()) {
+      const ParameterInfo* big = full.params().find(info.name);
+      REQUIRE(big != nullptr);
+      for_each_prefix(info.shape, [&](const std::vector<int>& i) {
+        exact.params().values()[info.offset + flat_index(info.shape, i)] =
+            full.params().values()[big->offset + flat_index(big->shape, i)];
+      });
+    }
+    test::Batch batch = test::random_batch(space, 4, 90 + trial);
+    full.params().zero_grads();
+    exact.params().zero_grads();
+    const ReplicaResult a = full.train_replica(batch.tensor(space), batch.labels.data(),
+                                               masks_from_indices(space, idx), 1.f);
+    const ReplicaResult b = exact.train_replica(
+        batch.tensor(pruned), batch.labels.data(),
+        masks_from_indices(pruned, std::vector<int>(pruned.decisions.size(), 0)), 1.f);
+    CHECK(a.loss == doctest::Approx(b.loss).epsilon(1e-5));
+    CHECK(a.regularization_loss == doctest::Approx(b.regularization_loss).epsilon(1e-5));
+    int bad = 0;
+    double used = 0;
+    for (const ParameterInfo& info : exact.params().infos()) {
+      const ParameterInfo* big = full.params().find(info.name);
+      for_each_prefix(info.shape, [&](const std::vector<int>& i) {
+        const float ge = exact.params().grads()[info.offset + flat_index(info.shape, i)];
+        const float gf = full.params().grads()[big->offset + flat_index(big->shape, i)];
+        if (std::fabs(ge - gf) > 1e-5 + 1e-3 * std::fabs(gf)) ++bad;
+        used += std::fabs(gf);
+      });
+    }
+    CHECK(bad == 0);
+    // Everything outside the architecture's slices got no gradient at all.
+    double total = 0;
+    for (std::int64_t i = 0; i < full.params().size(); ++i) total += std::fabs(full.params().grads()[i]);
+    CHECK(total == doctest::Approx(used).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("stand-alone: stateful BN moving statistics, inference mode and dropout") {
+  const spaces::Space space = test::tiny_space();
+  const spaces::Space pruned = prune_space(space, test::random_indices(space, 5));
+  SupernetConfig config;
+  config.max_batch = 4;
+  config.bn_mode = BnMode::stateful;
+  config.dropout = 0.25f;
+  Supernet net(pruned, config);
+  const Masks masks =
+      masks_from_indices(pruned, std::vector<int>(pruned.decisions.size(), 0));
+  std::vector<float> stats0(net.bn_statistics(), net.bn_statistics() + net.bn_statistics_size());
+  // mean 0, variance 1 at the start
+  CHECK(stats0[0] == 0.f);
+  test::Batch batch = test::random_batch(pruned, 4, 3);
+  const ReplicaResult eval0 = net.evaluate(batch.tensor(pruned), batch.labels.data(), masks);
+  CHECK(std::isfinite(eval0.loss));
+  // evaluate never touches the statistics
+  CHECK(std::memcmp(stats0.data(), net.bn_statistics(), stats0.size() * sizeof(float)) == 0);
+  CHECK(net.dropout_calls() == 0);
+  const ReplicaResult t1 = net.train_replica(batch.tensor(pruned), batch.labels.data(), masks, 1.f);
+  CHECK(net.dropout_calls() == 1);
+  CHECK(std::memcmp(stats0.data(), net.bn_statistics(), stats0.size() * sizeof(float)) != 0);
+  // The moving statistics move by 1% towards the batch statistics: every moving variance stays
+  // within [0.99 * 1, 0.99 + 0.01 * max]; means within 1% of a batch mean.
+  const ReplicaResult eval1 = net.evaluate(batch.tensor(pruned), batch.labels.data(), masks);
+  CHECK(eval1.loss != eval0.loss);
+  // Same seed and dropout counter reproduce the same step.
+  Supernet twin(pruned, config);
+  const ReplicaResult t1b = twin.train_replica(batch.tensor(pruned), batch.labels.data(), masks, 1.f);
+  CHECK(t1.loss == t1b.loss);
+  // In batch-statistics mode, evaluate equals the training forward (no dropout there).
+  SupernetConfig search = config;
+  search.bn_mode = BnMode::batch_statistics;
+  Supernet s(pruned, search);
+  const double l_eval = s.evaluate(batch.tensor(pruned), batch.labels.data(), masks).loss;
+  const double l_train = s.train_replica(batch.tensor(pruned), batch.labels.data(), masks, 1.f).loss;
+  CHECK(l_eval == doctest::Approx(l_train).epsilon(1e-7));
+}
+
+TEST_CASE("initialisation is a pure function of the seed (one stream per parameter)") {
+  const spaces::Space space = test::tiny_space();
+  SupernetConfig config;
+  config.max_batch = 1;
+  config.init_seed = 9;
+  Supernet a(space, config), b(space, config);
+  CHECK(std::memcmp(a.params().values(), b.params().values(),
+                    std::size_t(a.params().size()) * sizeof(float)) == 0);
+  config.init_seed = 10;
+  Supernet c(space, config);
+  CHECK(std::memcmp(a.params().values(), c.params().values(),
+                    std::size_t(a.params().size()) * sizeof(float)) != 0);
+  // He-normal truncated at 2 sigma: |w| <= 2 sigma with sigma = sqrt(2/fan_in)/0.8796...
+  const ParameterInfo* k = a.params().find("blocks/1/layers/0/expand/kernel");
+  REQUIRE(k != nullptr);
+  const double sigma = std::sqrt(2.0 / k->shape[2]) / 0.87962566103423978;
+  for (std::int64_t i = 0; i < k->size; ++i)
+    CHECK(std::fabs(a.params().values()[k->offset + i]) <= 2 * sigma + 1e-6);
+}
+
+}  // namespace
+}  // namespace tunas::supernet
