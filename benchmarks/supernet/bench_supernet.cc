@@ -1,7 +1,7 @@
 // Supernet benchmark (STYLE G19, supernet level): one full shared-weight training step =
 // sample uniformly random masks -> forward -> backward -> dense TF-1 RMSProp over every weight.
 //
-//   tunas_bench_supernet [--quick] [--threads N] [--iters N] [--json FILE]
+//   tunas_bench_supernet [--quick] [--threads N] [--iters N] [--case full|proxy|memory] [--json FILE]
 //
 // Cases:
 //   step_full   proxylessnas_search, 224x224x3, batch 16, 1001 classes
@@ -41,6 +41,7 @@ struct Options {
   int threads = 2;
   int iters = 0;
   std::string json;
+  std::string only;  // --case full|proxy|memory: run one case (profiling)
 };
 
 struct Inputs {
@@ -184,7 +185,8 @@ int body(int argc, char** argv) {
     else if (a == "--threads") opt.threads = std::stoi(value());
     else if (a == "--iters") opt.iters = std::stoi(value());
     else if (a == "--json") opt.json = value();
-    else throw Error(str_cat("unknown option ", a, " (valid: --quick --threads N --iters N --json FILE)"));
+    else if (a == "--case") opt.only = value();
+    else throw Error(str_cat("unknown option ", a, " (valid: --quick --threads N --iters N --case full|proxy|memory --json FILE)"));
   }
   set_num_threads(opt.threads);
   const int iters = opt.iters > 0 ? opt.iters : (opt.quick ? 2 : 5);
@@ -197,7 +199,10 @@ int body(int argc, char** argv) {
     spaces::configure_network(full, c);
   }
   const int full_batch = 16;
-  const StepResult step_full = bench_step("step_full proxylessnas_search", full, full_batch, iters);
+  const bool all = opt.only.empty();
+  StepResult step_full;
+  if (all || opt.only == "full")
+    step_full = bench_step("step_full proxylessnas_search", full, full_batch, iters);
 
   spaces::Space proxy = spaces::load_space("proxylessnas_search");
   {
@@ -210,7 +215,10 @@ int body(int argc, char** argv) {
     spaces::configure_network(proxy, c);
   }
   const int proxy_batch = opt.quick ? 32 : 128;
-  const StepResult step_proxy = bench_step("step_proxy (32x32x1, 10 classes)", proxy, proxy_batch, iters);
+  StepResult step_proxy;
+  if (all || opt.only == "proxy")
+    step_proxy = bench_step("step_proxy (32x32x1, 10 classes)", proxy, proxy_batch, iters);
+  if (!all && opt.only != "memory") return 0;
 
   spaces::Space enlarged = spaces::load_space("proxylessnas_enlarged_search");
   {
