@@ -12,10 +12,12 @@ namespace tunas::kernels {
 
 namespace {
 
-// Row-block height of one task: a multiple of the 6-row AVX2 micro-tile, small enough that
-// the A block (96 x 256 floats) stays in L2 while it is reused for every B panel.
+// Row granule of a task: a multiple of the 6- and 4-row AVX2 micro-tiles and the row block
+// of gemm-avx2.cc. Tasks take 1..8 granules (larger when M is large, so that per-task packing
+// of B is amortised and parallel_for overhead stays small).
 constexpr std::int64_t kTaskRows = 96;
-constexpr std::int64_t kPanel = 16;  // B panel width of the AVX2 micro-tile
+constexpr std::int64_t kMaxTaskGranules = 8;
+constexpr std::int64_t kColGranule = 8;  // column split unit (AVX2 panels are 8, 16 or 24 wide)
 
 using BlockFn = void (*)(const GemmArgs&, std::int64_t, std::int64_t, std::int64_t, std::int64_t);
 
@@ -52,24 +54,35 @@ void gemm_block_scalar(const GemmArgs& g, std::int64_t m_begin, std::int64_t m_e
   }
 }
 
-// Splits C into row blocks of kTaskRows and, when that gives too few tasks for the thread
-// count, into column blocks of whole 16-wide panels. The split changes only which thread
-// computes an element, never how, so the results do not depend on it.
+// Splits C into row blocks and, when that gives too few tasks for the thread count, into
+// column blocks of whole 8-column granules. With one thread C is one task. The split
+// changes only which thread computes an element, never how, so the results do not depend
+// on it. Long reductions (backward-weights: K >> M, N) get fewer, larger column blocks, since
+// every task re-reads (and packs) the whole K range of its A rows.
 void run_partitioned(const GemmArgs& g, BlockFn block) {
   if (g.m <= 0 || g.n <= 0) return;
-  const std::int64_t m_blocks = (g.m + kTaskRows - 1) / kTaskRows;
-  const std::int64_t panels = (g.n + kPanel - 1) / kPanel;
-  const std::int64_t wanted = 4 * std::int64_t(num_threads());
+  const std::int64_t threads = num_threads();
+  const std::int64_t granules =
+      std::clamp<std::int64_t>(g.m / (kTaskRows * 8 * threads), 1, kMaxTaskGranules);
+  const std::int64_t m_task = threads == 1 ? g.m : kTaskRows * granules;
+  const std::int64_t m_blocks = (g.m + m_task - 1) / m_task;
+  const bool reduction = g.k >= 4 * std::max(g.m, g.n);
+  const std::int64_t wanted = threads == 1 ? 1 : (reduction ? 2 : 4) * threads;
+  const std::int64_t col_granules = (g.n + kColGranule - 1) / kColGranule;
   std::int64_t n_blocks = 1;
-  if (m_blocks < wanted) n_blocks = std::min(panels, (wanted + m_blocks - 1) / m_blocks);
-  const std::int64_t panels_per_block = (panels + n_blocks - 1) / n_blocks;
-  n_blocks = (panels + panels_per_block - 1) / panels_per_block;
-  const std::int64_t n_step = panels_per_block * kPanel;
+  if (m_blocks < wanted) n_blocks = std::min(col_granules, (wanted + m_blocks - 1) / m_blocks);
+  const std::int64_t granules_per_block = (col_granules + n_blocks - 1) / n_blocks;
+  n_blocks = (col_granules + granules_per_block - 1) / granules_per_block;
+  const std::int64_t n_step = granules_per_block * kColGranule;
+  if (m_blocks * n_blocks == 1) {
+    block(g, 0, g.m, 0, g.n);
+    return;
+  }
   parallel_for(m_blocks * n_blocks, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t t = begin; t < end; ++t) {
       const std::int64_t mb = t / n_blocks, nb = t % n_blocks;
-      const std::int64_t m0 = mb * kTaskRows, n0 = nb * n_step;
-      block(g, m0, std::min(g.m, m0 + kTaskRows), n0, std::min(g.n, n0 + n_step));
+      const std::int64_t m0 = mb * m_task, n0 = nb * n_step;
+      block(g, m0, std::min(g.m, m0 + m_task), n0, std::min(g.n, n0 + n_step));
     }
   });
 }
@@ -111,7 +124,7 @@ void f32_gemm(std::int64_t m, std::int64_t n, std::int64_t k, float* c, std::int
   static const bool use_avx2 = [] {
     const bool avx2 = cpu_has(Isa::avx2);
     if (verbosity() >= 1) {
-      std::fprintf(stderr, "tunas: f32_gemm uses %s\n", avx2 ? "f32_gemm_avx2 (6x16 FMA)" : "f32_gemm_scalar");
+      std::fprintf(stderr, "tunas: f32_gemm uses %s\n", avx2 ? "f32_gemm_avx2 (6x16/4x24/6x8 FMA)" : "f32_gemm_scalar");
     }
     return avx2;
   }();

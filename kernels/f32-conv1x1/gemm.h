@@ -15,7 +15,8 @@
 //
 // Work is split over tunas::parallel_for in blocks of C. Every element of C is summed over
 // K in one fixed order whatever the partition, so results are bitwise independent of the
-// thread count. No heap allocation: the AVX2 path packs B panels into a 16 KiB stack buffer.
+// thread count. No heap allocation per call: the AVX2 path packs into two thread_local
+// buffers of fixed size (96 KiB for A, 280 KiB for B per thread, static TLS, sized once).
 // Thread-safety: reentrant; concurrent calls must write disjoint C.
 #pragma once
 

@@ -125,6 +125,85 @@ TEST_CASE("f32_gemm: scalar and avx2 match a naive GEMM in every layout and mode
   }
 }
 
+// Tile-edge sweep for the AVX2 panels (6x16, 4x24 for the last 17..24 columns, 6x8 for the
+// last 1..8), row tails of both tile heights, the 96-row / 384-row / 256-column blocks and
+// balanced k blocks (k > 256), in every layout (transposed A is packed, transposed B too).
+TEST_CASE("f32_gemm: panel widths, row tails, blocks and k blocks") {
+  auto rng = make_rng("f32_gemm tiles");
+  struct Case {
+    std::int64_t m, n, k;
+  };
+  const Case cases[] = {{5, 8, 3},     {13, 24, 7},   {4, 40, 19},   {11, 23, 5},
+                        {9, 25, 6},    {7, 41, 33},   {3, 48, 2},    {14, 7, 700},
+                        {390, 24, 17}, {99, 270, 9},  {25, 520, 40}, {17, 144, 577},
+                        {2, 16, 1},    {12, 33, 257}};
+  for (const Impl& impl : gemm_impls()) {
+    for (const Case& cs : cases) {
+      for (int layout = 0; layout < 4; ++layout) {
+        for (int mode = 0; mode < 3; ++mode) {
+          const std::int64_t m = cs.m, n = cs.n, k = cs.k;
+          CAPTURE(impl.name);
+          CAPTURE(m);
+          CAPTURE(n);
+          CAPTURE(k);
+          CAPTURE(layout);
+          CAPTURE(mode);
+          const bool a_t = layout & 1, b_t = layout & 2;
+          const std::int64_t a_ld = (a_t ? m : k) + 2, b_ld = (b_t ? k : n) + 3, c_ld = n + 5;
+          const std::vector<float> a = tunas::test::random_vector(rng, std::size_t((a_t ? k : m) * a_ld));
+          const std::vector<float> b = tunas::test::random_vector(rng, std::size_t((b_t ? n : k) * b_ld));
+          const std::vector<float> bias = tunas::test::random_vector(rng, std::size_t(n));
+          std::vector<float> c = prefix_buffer(rng, m, int(n), c_ld);
+          const std::vector<float> c0 = c;
+          const std::int64_t a_rs = a_t ? 1 : a_ld, a_cs = a_t ? a_ld : 1;
+          const std::int64_t b_rs = b_t ? 1 : b_ld, b_cs = b_t ? b_ld : 1;
+          impl.fn(m, n, k, c.data(), c_ld, a.data(), a_rs, a_cs, b.data(), b_rs, b_cs,
+                  mode == 1 ? bias.data() : nullptr, mode == 2);
+          std::vector<double> expected(std::size_t(m * n));
+          for (std::int64_t i = 0; i < m; ++i) {
+            for (std::int64_t j = 0; j < n; ++j) {
+              double s = mode == 2 ? c0[i * c_ld + j] : (mode == 1 ? bias[j] : 0.0);
+              for (std::int64_t p = 0; p < k; ++p) s += double(a[i * a_rs + p * a_cs]) * b[p * b_rs + j * b_cs];
+              expected[i * n + j] = s;
+            }
+          }
+          CHECK(prefix_close(c, expected, m, int(n), c_ld, 1e-4, 1e-4));
+          CHECK(outside_prefix_untouched(c, int(n), c_ld));
+        }
+      }
+    }
+  }
+}
+
+// backward-weights is a long reduction over pixels (K >> M, N): many k blocks, packed src^T,
+// and the column split used for it at 2 threads; checked against double and across threads.
+TEST_CASE("f32_conv1x1_backward_weights: very long pixel reduction") {
+  auto rng = make_rng("f32_conv1x1 long k");
+  for (int ci : {13, 24}) {
+    for (int co : {24, 40, 144}) {
+      CAPTURE(ci);
+      CAPTURE(co);
+      const std::int64_t pixels = 6007;
+      const std::int64_t xs = ci + 3, ys = co + 1, ws = co + 2;
+      const std::vector<float> x = prefix_buffer(rng, pixels, ci, xs);
+      const std::vector<float> dy = prefix_buffer(rng, pixels, co, ys);
+      const std::vector<float> dw0 = prefix_buffer(rng, ci, co, ws);
+      auto run = [&] {
+        std::vector<float> dw = dw0;
+        f32_conv1x1_backward_weights(pixels, ci, co, dw.data(), ws, dy.data(), ys, x.data(), xs);
+        return dw;
+      };
+      const std::vector<float> dw = run();
+      const auto expected = add(prefix_to_double(dw0, ci, co, ws),
+                                ref_backward_weights(pixels, ci, co, prefix_to_double(dy, pixels, co, ys),
+                                                     prefix_to_double(x, pixels, ci, xs)));
+      CHECK(prefix_close(dw, expected, ci, co, ws, 1e-3, 1e-4));
+      CHECK(outside_prefix_untouched(dw, co, ws));
+      check_threads_bitwise(run);
+    }
+  }
+}
+
 TEST_CASE("f32_conv1x1: forward, backward_data, backward_weights on channel prefixes") {
   auto rng = make_rng("f32_conv1x1 prefixes");
   for (std::int64_t pixels : {1, 35, 105}) {  // 1x1, 7x5, 15x7 images
