@@ -26,10 +26,12 @@ import supernet as sn  # noqa: E402
 PRESETS = {
     # ImageNet-size search step of the paper's ProxylessNAS space.
     "full": dict(space="proxylessnas_search", resolution=224, in_channels=3, batch=16,
-                 classes=1001, stem_stride=None, first_s2_stride=None, warmup=2, iters=10),
+                 classes=1001, stem_stride=None, first_s2_stride=None, warmup=2, iters=12,
+                 time_budget=110.0),
     # Fashion-MNIST-size proxy: 32x32x1, stem and first stride-2 bottleneck at stride 1.
     "proxy": dict(space="proxylessnas_search", resolution=32, in_channels=1, batch=128,
-                  classes=10, stem_stride=1, first_s2_stride=1, warmup=2, iters=8),
+                  classes=10, stem_stride=1, first_s2_stride=1, warmup=2, iters=10,
+                  time_budget=55.0),
 }
 
 
@@ -86,6 +88,10 @@ def parse_args(argv=None):
                         "largest choice (no sampling)")
     p.add_argument("--warmup", type=int, default=None, help="untimed steps")
     p.add_argument("--iters", type=int, default=None, help="timed steps")
+    p.add_argument("--time-budget", type=float, default=None,
+                   help="stop timing early (after >= 1 timed step) when the next step would "
+                        "end past this many seconds since start; 0 = no limit. Presets: "
+                        "proxy 55, full 110")
     p.add_argument("--lr", type=float, default=None, help="default 0.165*batch/256")
     p.add_argument("--weight-decay", type=float, default=4e-5)
     p.add_argument("--label-smoothing", type=float, default=0.1)
@@ -97,7 +103,7 @@ def parse_args(argv=None):
     a = p.parse_args(argv)
     preset = dict(PRESETS[a.preset]) if a.preset else dict(
         space="proxylessnas_search", resolution=224, in_channels=3, batch=16, classes=1001,
-        stem_stride=None, first_s2_stride=None, warmup=2, iters=10)
+        stem_stride=None, first_s2_stride=None, warmup=2, iters=12, time_budget=0.0)
     for k, v in preset.items():
         if getattr(a, k) is None:
             setattr(a, k, v)
@@ -115,6 +121,7 @@ def main(argv=None):
     fmt = torch.channels_last if a.channels_last else torch.contiguous_format
 
     t0 = time.perf_counter()
+    t_start = t0
     net = sn.build_from_args(a)
     net = net.to(memory_format=fmt)
     opt = TFRMSProp(net.parameters(), a.lr)
@@ -144,6 +151,12 @@ def main(argv=None):
         dt = time.perf_counter() - t
         if i >= a.warmup:
             times.append(dt)
+            elapsed = time.perf_counter() - t_start
+            if a.time_budget and elapsed + statistics.median(times) > a.time_budget \
+                    and len(times) < a.iters:
+                print("time budget %.0f s reached: %d of %d timed steps done"
+                      % (a.time_budget, len(times), a.iters))
+                break
     med = statistics.median(times)
     res = dict(
         images_per_s=a.batch / med,
@@ -151,6 +164,8 @@ def main(argv=None):
         step_seconds_mean=statistics.mean(times),
         step_seconds_min=min(times),
         step_seconds_all=times,
+        timed_steps=len(times),
+        total_seconds=time.perf_counter() - t_start,
         losses=losses,
         build_seconds=build_s,
         num_parameters=net.num_parameters(),
@@ -160,7 +175,8 @@ def main(argv=None):
                     width_multiplier=a.width_multiplier, stem_stride=a.stem_stride,
                     first_s2_stride=a.first_s2_stride, threads=a.threads,
                     channels_last=a.channels_last, op_warmup=a.op_warmup, warmup=a.warmup,
-                    iters=a.iters, lr=a.lr, weight_decay=a.weight_decay,
+                    iters=a.iters, time_budget=a.time_budget, lr=a.lr,
+                    weight_decay=a.weight_decay,
                     label_smoothing=a.label_smoothing, seed=a.seed, pad_mode=a.pad_mode,
                     masking="multiply", optimizer="tf1_rmsprop(rho=0.9,mom=0.9,eps=1.0)"),
         torch_version=torch.__version__,

@@ -24,7 +24,6 @@ Layout is NCHW at the API (PyTorch convention); pass channels_last tensors for N
 import json
 import math
 import os
-import random
 
 import torch
 import torch.nn as nn
@@ -163,7 +162,7 @@ class RelativeWidth:
     def active(self, ctx):
         r = self.multipliers[0] if self.decision is None else \
             self.multipliers[ctx.selected(self.decision)]
-        return scale_filters(src_active(ctx, self.src), r)
+        return scale_filters(ctx.width(self.src), r)
 
 
 class AbsoluteChoiceWidth:
@@ -187,11 +186,7 @@ class SEHiddenWidth:
         self.variable = e.variable
 
     def active(self, ctx):
-        return make_divisible(0.25 * src_active(ctx, self.e))
-
-
-def src_active(ctx, desc):
-    return ctx.width(desc)
+        return make_divisible(0.25 * ctx.width(self.e))
 
 
 # ----------------------------------------------------------------------------- per-step context
