@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "core/error.h"
 #include "kernels/f32-dwconv/dwconv.h"
@@ -57,14 +58,16 @@ inline Span interior_span(int count, int extent, int k, int stride, int pad) {
 }
 
 // acc[p] += sum_{m < K} x[(p * S + m) * x_stride] * w[m] for p < P, each x loaded once.
-// Per p the taps are added in increasing m.
-template <int K, int S, int P, bool kMasked>
+// Per p the taps are added in increasing m. With kChecked, window positions j = p * S + m
+// outside [j_begin, j_end) are padding: skipped, never loaded.
+template <int K, int S, int P, bool kMasked, bool kChecked>
 __attribute__((always_inline)) inline void window_block(__m256 (&acc)[P], const float* x,
                                                         int64_t x_stride, const __m256 (&w)[K],
-                                                        __m256i mask) {
+                                                        __m256i mask, int j_begin, int j_end) {
   constexpr int J = (P - 1) * S + K;
 #pragma GCC unroll 64
   for (int j = 0; j < J; ++j) {
+    if (kChecked && (j < j_begin || j >= j_end)) continue;
     const __m256 v = load<kMasked>(x + j * x_stride, mask);
 #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) {
@@ -72,6 +75,25 @@ __attribute__((always_inline)) inline void window_block(__m256 (&acc)[P], const 
       if (m >= 0 && m < K) acc[p] = _mm256_fmadd_ps(v, w[m], acc[p]);
     }
   }
+}
+
+// Walks columns [0, count) in blocks of P, then 4, 2 and 1 for the remainder, calling
+// body(std::integral_constant<int, Q>, first_column, checked) where `checked` says that the
+// block leaves the interior span (so some of its taps are padding). Register-blocking the
+// border and narrow rows too keeps several independent FMA chains in flight.
+template <int P, typename Body>
+__attribute__((always_inline)) inline void for_column_blocks(int count, Span interior,
+                                                             const Body& body) {
+  auto checked = [&](int x, int q) { return x < interior.lo || x + q > interior.hi; };
+  int x = 0;
+  for (; x + P <= count; x += P) body(std::integral_constant<int, P>{}, x, checked(x, P));
+  if constexpr (P > 4) {
+    for (; x + 4 <= count; x += 4) body(std::integral_constant<int, 4>{}, x, checked(x, 4));
+  }
+  if constexpr (P > 2) {
+    for (; x + 2 <= count; x += 2) body(std::integral_constant<int, 2>{}, x, checked(x, 2));
+  }
+  for (; x < count; ++x) body(std::integral_constant<int, 1>{}, x, checked(x, 1));
 }
 
 }  // namespace tunas::kernels::dwconv_avx2

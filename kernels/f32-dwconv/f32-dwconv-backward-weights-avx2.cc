@@ -1,8 +1,9 @@
 // AVX2+FMA backward-weights depthwise micro-kernels (f32-dwconv.inc). Per 8-channel tile
 // and group of R kernel rows, the R*K weight gradients stay in registers over every pixel
-// of the row band and are added to d_weight once at the end. Interior columns go in blocks
-// of P output pixels: the P d_dst vectors are loaded once and every src pixel of the block's
-// window once (R*K + P + 1 <= 16 ymm registers; R*K >= 5 independent FMA chains).
+// of the row band and are added to d_weight once at the end. Columns go in blocks of P
+// output pixels (then 4, 2, 1): the d_dst vectors are loaded once and every src pixel of the
+// block's window once (R*K + P + 1 <= 16 ymm registers; R*K >= 5 independent FMA chains);
+// blocks touching the padding skip the padded taps.
 #include "kernels/f32-dwconv/f32-dwconv-avx2-common.h"
 
 namespace tunas::kernels {
@@ -29,44 +30,30 @@ void backward_weights_tile(const ConvGeometry& g, int row_begin, int row_end, Sp
         src_rows[r] = src + int64_t(valid[r] ? iy : 0) * g.in_w * src_stride;
       }
 
-      auto pixel = [&](int ox) {
-        const __m256 d = load<kMasked>(dd_row + int64_t(ox) * d_dst_stride, mask);
-        const int x0 = ox * S - g.pad_left;
-        for (int r = 0; r < R; ++r) {
-          if (!valid[r]) continue;
-          for (int kw = 0; kw < K; ++kw) {
-            const int ix = x0 + kw;
-            if (ix < 0 || ix >= g.in_w) continue;
-            acc[r][kw] = _mm256_fmadd_ps(
-                d, load<kMasked>(src_rows[r] + int64_t(ix) * src_stride, mask), acc[r][kw]);
-          }
-        }
-      };
-
-      int ox = 0;
-      for (; ox < cols.lo; ++ox) pixel(ox);
-      for (; ox + P <= cols.hi; ox += P) {
-        __m256 d[P];
-        for (int p = 0; p < P; ++p) {
+      for_column_blocks<P>(g.out_w, cols, [&](auto q, int ox, bool checked) {
+        constexpr int Q = decltype(q)::value;
+        __m256 d[Q];
+        for (int p = 0; p < Q; ++p) {
           d[p] = load<kMasked>(dd_row + int64_t(ox + p) * d_dst_stride, mask);
         }
-        const int64_t x0 = int64_t(ox * S - g.pad_left) * src_stride;
+        const int x0 = ox * S - g.pad_left;
+        const int j_begin = -x0, j_end = g.in_w - x0;  // window positions inside the row
         for (int r = 0; r < R; ++r) {
           if (!valid[r]) continue;
-          const float* x = src_rows[r] + x0;
-          constexpr int J = (P - 1) * S + K;
+          const float* x = src_rows[r] + int64_t(x0) * src_stride;
+          constexpr int J = (Q - 1) * S + K;
 #pragma GCC unroll 64
           for (int j = 0; j < J; ++j) {
+            if (checked && (j < j_begin || j >= j_end)) continue;
             const __m256 v = load<kMasked>(x + j * src_stride, mask);
 #pragma GCC unroll 16
-            for (int p = 0; p < P; ++p) {
+            for (int p = 0; p < Q; ++p) {
               const int m = j - p * S;
               if (m >= 0 && m < K) acc[r][m] = _mm256_fmadd_ps(d[p], v, acc[r][m]);
             }
           }
         }
-      }
-      for (; ox < g.out_w; ++ox) pixel(ox);
+      });
     }
     for (int r = 0; r < R && kh0 + r < K; ++r) {
       for (int kw = 0; kw < K; ++kw) {

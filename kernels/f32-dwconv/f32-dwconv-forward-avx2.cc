@@ -1,12 +1,30 @@
 // AVX2+FMA forward depthwise micro-kernels (f32-dwconv.inc). Per output row and 8-channel
-// tile: border columns one pixel at a time with bounds checks; interior columns in blocks
-// of P pixels that load every input pixel of a kernel row once and keep the K weights of
-// that row in registers (K + P + 1 <= 16 ymm registers).
+// tile, columns go in blocks of P pixels (then 4, 2, 1) that load every input pixel of a
+// kernel row once and keep the K weights of that row in registers (K + P + 1 <= 16 ymm);
+// blocks touching the left/right padding skip the padded taps.
 #include "kernels/f32-dwconv/f32-dwconv-avx2-common.h"
 
 namespace tunas::kernels {
 namespace {
 using namespace dwconv_avx2;
+
+template <int K, int S, int Q, bool kMasked, bool kChecked>
+void forward_block(const ConvGeometry& g, int ox, int kh_begin, int kh_end, int y0,
+                   float* dst_row, int64_t dst_stride, const float* src, int64_t src_stride,
+                   const float* weight, int64_t weight_stride, __m256i mask) {
+  const int x0 = ox * S - g.pad_left;
+  __m256 acc[Q];
+  for (int q = 0; q < Q; ++q) acc[q] = _mm256_setzero_ps();
+  for (int kh = kh_begin; kh < kh_end; ++kh) {
+    __m256 w[K];
+    for (int m = 0; m < K; ++m) {
+      w[m] = load<kMasked>(weight + int64_t(kh * K + m) * weight_stride, mask);
+    }
+    const float* x = src + (int64_t(y0 + kh) * g.in_w + x0) * src_stride;
+    window_block<K, S, Q, kMasked, kChecked>(acc, x, src_stride, w, mask, -x0, g.in_w - x0);
+  }
+  for (int q = 0; q < Q; ++q) store<kMasked>(dst_row + int64_t(ox + q) * dst_stride, mask, acc[q]);
+}
 
 template <int K, int S, bool kMasked>
 void forward_row(const ConvGeometry& g, int oy, Span cols, float* dst, int64_t dst_stride,
@@ -17,37 +35,16 @@ void forward_row(const ConvGeometry& g, int oy, Span cols, float* dst, int64_t d
   const int kh_begin = std::max(0, -y0);
   const int kh_end = std::min(K, g.in_h - y0);
   float* dst_row = dst + int64_t(oy) * g.out_w * dst_stride;
-
-  auto pixel = [&](int ox) {
-    const int x0 = ox * S - g.pad_left;
-    __m256 acc = _mm256_setzero_ps();
-    for (int kh = kh_begin; kh < kh_end; ++kh) {
-      const float* s = src + int64_t(y0 + kh) * g.in_w * src_stride;
-      for (int kw = std::max(0, -x0); kw < std::min(K, g.in_w - x0); ++kw) {
-        acc = _mm256_fmadd_ps(load<kMasked>(s + int64_t(x0 + kw) * src_stride, mask),
-                              load<kMasked>(weight + int64_t(kh * K + kw) * weight_stride, mask),
-                              acc);
-      }
+  for_column_blocks<P>(g.out_w, cols, [&](auto q, int ox, bool checked) {
+    constexpr int Q = decltype(q)::value;
+    if (checked) {
+      forward_block<K, S, Q, kMasked, true>(g, ox, kh_begin, kh_end, y0, dst_row, dst_stride,
+                                            src, src_stride, weight, weight_stride, mask);
+    } else {
+      forward_block<K, S, Q, kMasked, false>(g, ox, kh_begin, kh_end, y0, dst_row, dst_stride,
+                                             src, src_stride, weight, weight_stride, mask);
     }
-    store<kMasked>(dst_row + int64_t(ox) * dst_stride, mask, acc);
-  };
-
-  int ox = 0;
-  for (; ox < cols.lo; ++ox) pixel(ox);
-  for (; ox + P <= cols.hi; ox += P) {
-    __m256 acc[P];
-    for (int p = 0; p < P; ++p) acc[p] = _mm256_setzero_ps();
-    for (int kh = kh_begin; kh < kh_end; ++kh) {
-      __m256 w[K];
-      for (int m = 0; m < K; ++m) {
-        w[m] = load<kMasked>(weight + int64_t(kh * K + m) * weight_stride, mask);
-      }
-      const float* x = src + (int64_t(y0 + kh) * g.in_w + (ox * S - g.pad_left)) * src_stride;
-      window_block<K, S, P, kMasked>(acc, x, src_stride, w, mask);
-    }
-    for (int p = 0; p < P; ++p) store<kMasked>(dst_row + int64_t(ox + p) * dst_stride, mask, acc[p]);
-  }
-  for (; ox < g.out_w; ++ox) pixel(ox);
+  });
 }
 
 template <int K, int S>

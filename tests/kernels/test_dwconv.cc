@@ -225,8 +225,9 @@ void check_against_oracle(Pass pass, const DwconvUkernels& u, const ConvGeometry
 void check_ukernel(Pass pass, Isa isa, int kernel_size, int stride, const DwconvUkernels& u,
                    const char* name) {
   if (!tunas::kernels::isa_allowed(isa)) {
-    MESSAGE(std::string("skipped: ") + name + " needs " + tunas::isa_name(isa) +
-            " (CPU or TUNAS_MAX_ISA)");
+    const std::string why = std::string("skipped: ") + name + " needs " +
+                            tunas::isa_name(isa) + " (CPU or TUNAS_MAX_ISA)";
+    MESSAGE(why);
     return;
   }
   Rng rng = tunas::test::make_rng(name);
