@@ -59,7 +59,9 @@ inline Span interior_span(int count, int extent, int k, int stride, int pad) {
 
 // acc[p] += sum_{m < K} x[(p * S + m) * x_stride] * w[m] for p < P, each x loaded once.
 // Per p the taps are added in increasing m. With kChecked, window positions j = p * S + m
-// outside [j_begin, j_end) are padding: skipped, never loaded.
+// outside [j_begin, j_end) are padding: never loaded, they contribute 0 * w (the same sum
+// for finite weights). A select rather than a skip keeps the loops fully unrolled, so acc
+// stays in registers.
 template <int K, int S, int P, bool kMasked, bool kChecked>
 __attribute__((always_inline)) inline void window_block(__m256 (&acc)[P], const float* x,
                                                         int64_t x_stride, const __m256 (&w)[K],
@@ -67,8 +69,13 @@ __attribute__((always_inline)) inline void window_block(__m256 (&acc)[P], const 
   constexpr int J = (P - 1) * S + K;
 #pragma GCC unroll 64
   for (int j = 0; j < J; ++j) {
-    if (kChecked && (j < j_begin || j >= j_end)) continue;
-    const __m256 v = load<kMasked>(x + j * x_stride, mask);
+    __m256 v;
+    if (kChecked) {
+      v = (j >= j_begin && j < j_end) ? load<kMasked>(x + j * x_stride, mask)
+                                      : _mm256_setzero_ps();
+    } else {
+      v = load<kMasked>(x + j * x_stride, mask);
+    }
 #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) {
       const int m = j - p * S;

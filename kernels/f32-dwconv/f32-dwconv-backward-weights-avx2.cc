@@ -44,8 +44,10 @@ void backward_weights_tile(const ConvGeometry& g, int row_begin, int row_end, Sp
           constexpr int J = (Q - 1) * S + K;
 #pragma GCC unroll 64
           for (int j = 0; j < J; ++j) {
-            if (checked && (j < j_begin || j >= j_end)) continue;
-            const __m256 v = load<kMasked>(x + j * src_stride, mask);
+            // Padding positions contribute d * 0 (a select keeps the loop unrolled).
+            const __m256 v = (!checked || (j >= j_begin && j < j_end))
+                                 ? load<kMasked>(x + j * src_stride, mask)
+                                 : _mm256_setzero_ps();
 #pragma GCC unroll 16
             for (int p = 0; p < Q; ++p) {
               const int m = j - p * S;
