@@ -161,6 +161,7 @@ void apply_config_file(SearchConfig& config, const std::string& path) {
   SearchConfig updated = config;
   for (const auto& item : root) {
     const std::string key = item.first.as<std::string>();
+    if (key == "resolved") continue;  // params.json's derived values: informational
     const std::string where = str_cat(path, ":", item.first.Mark().line + 1, ": ", key);
     const Option* opt = find_option(key);
     TUNAS_REQUIRE(opt != nullptr, path, ":", item.first.Mark().line + 1, ": unknown option '", key,

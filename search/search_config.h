@@ -32,7 +32,7 @@ struct SearchConfig {
 
   // Run length and batches.
   std::int64_t steps = 0;   // 0 = derived from epochs
-  double epochs = 0;        // used when steps == 0
+  double epochs = 2;        // used when steps == 0
   int batch = 64;           // training images per replica per step
   int valid_batch = 0;      // validation images per replica per step (0 = batch)
   int replicas = 4;         // K architectures per step (32 in the original)

@@ -89,6 +89,7 @@ TEST_CASE("search config validation names the setting and the valid range") {
   fails([](SearchConfig& c) { c.policy_lr_schedule = "linear"; }, "--policy-lr-schedule");
   fails([](SearchConfig& c) { c.cost_model = "lut"; }, "--cost-model lut needs --lut FILE");
   fails([](SearchConfig& c) { c.steps = 0; c.epochs = 0; }, "give --steps N or --epochs E");
+  fails([](SearchConfig& c) { c.resolution = 4; }, "--resolution must be in [8, 1024]");
 }
 
 TEST_CASE("params.json round-trips as a config file; fingerprint ignores threads") {

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -64,6 +65,7 @@ pid_t spawn_search(const std::vector<std::string>& args) {
   const std::string binary = std::string(TUNAS_BINARY_DIR) + "/bin/tunas_search";
   const pid_t pid = fork();
   if (pid == 0) {
+    std::freopen("/dev/null", "w", stdout);  // the final-architecture summary
     std::vector<char*> argv{const_cast<char*>(binary.c_str())};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -88,7 +90,11 @@ bool wait_for_checkpoint(const std::string& dir, int step) {
   for (int i = 0; i < 3000; ++i) {
     if (tunas::file_exists(dir + "/checkpoint.bin") && tunas::file_exists(log)) {
       const std::string text = tunas::read_file(log);
-      if (text.find("\"step\": " + std::to_string(step) + ",") != std::string::npos) return true;
+      const std::string key = "\"step\": " + std::to_string(step);
+      for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + 1)) {
+        const char next = pos + key.size() < text.size() ? text[pos + key.size()] : ' ';
+        if (next < '0' || next > '9') return true;
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
