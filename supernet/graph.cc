@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "core/error.h"
 #include "core/threads.h"
@@ -50,9 +51,8 @@ float* Workspace::floats(std::int64_t count) {
 float* Workspace::zeros(std::int64_t count) {
   float* p = floats(count);
   if (count > 0) {
-    parallel_for(count, 1 << 16, [&](std::int64_t b, std::int64_t e) {
-      std::fill(p + b, p + e, 0.f);
-    });
+    const auto body = [p](std::int64_t b, std::int64_t e) { std::fill(p + b, p + e, 0.f); };
+    parallel_for(count, 1 << 16, std::cref(body));
   }
   return p;
 }
@@ -84,29 +84,35 @@ Act zeros_like(Ctx& ctx, const Act& s) {
   return a;
 }
 
+// The element-wise helpers hand parallel_for a std::cref of their body: a reference_wrapper
+// fits std::function's small buffer, so no heap allocation happens inside a step.
 // y += a * x
 void axpy(std::int64_t count, float a, const float* x, float* y) {
-  parallel_for(count, kGrain, [=](std::int64_t b, std::int64_t e) {
+  const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] += a * x[i];
-  });
+  };
+  parallel_for(count, kGrain, std::cref(body));
 }
 // y += x
 void add_to(std::int64_t count, const float* x, float* y) {
-  parallel_for(count, kGrain, [=](std::int64_t b, std::int64_t e) {
+  const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] += x[i];
-  });
+  };
+  parallel_for(count, kGrain, std::cref(body));
 }
 // y = a * x
 void scale_into(std::int64_t count, float a, const float* x, float* y) {
-  parallel_for(count, kGrain, [=](std::int64_t b, std::int64_t e) {
+  const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] = a * x[i];
-  });
+  };
+  parallel_for(count, kGrain, std::cref(body));
 }
 // y = x + r
 void sum_into(std::int64_t count, const float* x, const float* r, float* y) {
-  parallel_for(count, kGrain, [=](std::int64_t b, std::int64_t e) {
+  const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] = x[i] + r[i];
-  });
+  };
+  parallel_for(count, kGrain, std::cref(body));
 }
 
 // Masked L2 of one active kernel slice (§3.8): the loss in the forward pass (once, not in
@@ -205,10 +211,11 @@ class ConvBranch final : public Node {
     } else {
       const float* bias = ctx.w + bias_;
       float* z = z_.data;
-      parallel_for(z_.pixels(), 256, [=](std::int64_t b, std::int64_t e) {
+      const auto body = [=](std::int64_t b, std::int64_t e) {
         for (std::int64_t p = b; p < e; ++p)
           for (int c = 0; c < cout; ++c) z[p * cout + c] += bias[c];
-      });
+      };
+      parallel_for(z_.pixels(), 256, std::cref(body));
     }
     l2(ctx, false, cin, cout, reg);
     return y;
