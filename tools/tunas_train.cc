@@ -1,0 +1,40 @@
+// tunas_train: trains one architecture from scratch as a stand-alone network (spec §7.6) and
+// reports validation (or, with --use-test-set, test) top-1 in <out>/result.json. See --help.
+#include <cstdio>
+
+#include "core/error.h"
+#include "search/search_run.h"
+#include "train/train_config.h"
+#include "train/train_run.h"
+
+namespace {
+
+int train_main(int argc, char** argv) {
+  tunas::train::TrainConfig config;
+  if (!tunas::train::parse_train_flags(config, argc, argv)) return 0;
+  tunas::search::install_stop_signal_handlers();
+  tunas::train::TrainRun run(config);
+  const auto& c = run.config();
+  if (!c.quiet) {
+    std::fprintf(stderr, "tunas_train: %s [%s] on %s%s, %lld steps of %d, run directory %s%s\n",
+                 run.space_name().c_str(), run.indices().c_str(), c.data.c_str(),
+                 c.use_test_set ? " (full train, test set)" : " (search split, validation)",
+                 static_cast<long long>(run.total_steps()), c.batch, c.out.c_str(),
+                 c.resume ? " (resumed)" : "");
+  }
+  const tunas::train::TrainOutcome outcome = run.run();
+  if (outcome.interrupted) {
+    std::fprintf(stderr,
+                 "tunas_train: interrupted at step %lld/%lld; checkpoint saved. Continue with:\n"
+                 "  tunas_train --resume --out %s\n",
+                 static_cast<long long>(outcome.steps_done),
+                 static_cast<long long>(outcome.total_steps), outcome.run_dir.c_str());
+    return 130;
+  }
+  std::printf("%s\n", outcome.result.dump(2).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return tunas::run_main("tunas_train", train_main, argc, argv); }

@@ -1,0 +1,118 @@
+#include "train/option_table.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cmath>
+
+namespace tunas::train {
+
+double parse_real_option(const std::string& text, const std::string& where) {
+  double v = 0;
+  const char* b = text.data();
+  const char* e = b + text.size();
+  auto [p, ec] = std::from_chars(b, e, v);
+  TUNAS_REQUIRE(ec == std::errc() && p == e && std::isfinite(v), where, ": expected a number, got '",
+                text, "'");
+  return v;
+}
+
+std::int64_t parse_integer_option(const std::string& text, const std::string& where) {
+  std::int64_t v = 0;
+  const char* b = text.data();
+  const char* e = b + text.size();
+  auto [p, ec] = std::from_chars(b, e, v);
+  TUNAS_REQUIRE(ec == std::errc() && p == e, where, ": expected an integer, got '", text, "'");
+  return v;
+}
+
+bool parse_bool_option(const std::string& text, const std::string& where) {
+  if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "0" || text == "no" || text == "off") return false;
+  throw Error(str_cat(where, ": expected true or false, got '", text, "'"));
+}
+
+std::string option_flag_name(const std::string& key) {
+  std::string f = key;
+  for (char& c : f)
+    if (c == '_') c = '-';
+  return "--" + f;
+}
+
+std::vector<ConfigEntry> read_config_entries(const std::string& path,
+                                             const std::vector<std::string>& skip) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw Error(str_cat("cannot read config file ", path));
+  } catch (const YAML::Exception& e) {
+    throw Error(str_cat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": malformed YAML: ", e.msg));
+  }
+  std::vector<ConfigEntry> entries;
+  if (root.IsNull()) return entries;
+  TUNAS_REQUIRE(root.IsMap(), path, ":", root.Mark().line + 1,
+                ": a config file must be a mapping of option: value");
+  for (const auto& item : root) {
+    ConfigEntry e;
+    e.key = item.first.as<std::string>();
+    bool skipped = false;
+    for (const auto& k : skip) skipped = skipped || k == e.key;
+    if (skipped) continue;
+    e.line = item.first.Mark().line + 1;
+    e.where = str_cat(path, ":", e.line, ": ", e.key);
+    TUNAS_REQUIRE(e.key != "config", e.where, ": a config file cannot include another");
+    TUNAS_REQUIRE(item.second.IsScalar() || item.second.IsNull(), e.where,
+                  ": expected a single value, got a list or mapping");
+    e.value = item.second.IsNull() ? std::string() : item.second.Scalar();
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+ScannedFlags scan_flags(int argc, char** argv,
+                        const std::function<int(const std::string& key)>& needs_value,
+                        const std::vector<std::pair<std::string, std::string>>& aliases) {
+  ScannedFlags out;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      out.help = true;
+      return out;
+    }
+    TUNAS_REQUIRE(arg.rfind("--", 0) == 0 && arg.size() > 2, "unexpected argument '", arg,
+                  "' (options start with --; see --help)");
+    std::string name = arg.substr(2), value;
+    bool has_value = false;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    std::string key = name;
+    for (char& c : key)
+      if (c == '-') c = '_';
+    for (const auto& [alias, target] : aliases)
+      if (key == alias) key = target;
+    if (key == "config") {
+      if (!has_value) {
+        TUNAS_REQUIRE(i + 1 < argc, "--config needs a file");
+        value = argv[++i];
+      }
+      out.config_file = value;
+      continue;
+    }
+    const int kind = needs_value(key);
+    TUNAS_REQUIRE(kind >= 0, "unknown option '--", name, "' (see --help)");
+    if (!has_value && kind == 1) {
+      TUNAS_REQUIRE(i + 1 < argc, "option --", name, " needs a value");
+      value = argv[++i];
+      has_value = true;
+    }
+    if (!has_value) value = "true";
+    out.flags.push_back({key, value, "option --" + name});
+  }
+  return out;
+}
+
+}  // namespace tunas::train

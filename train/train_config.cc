@@ -1,0 +1,129 @@
+#include "train/train_config.h"
+
+#include <sstream>
+
+#include "core/error.h"
+#include "train/option_table.h"
+
+namespace tunas::train {
+
+namespace {
+
+using C = TrainConfig;
+
+const OptionTable<TrainConfig>& table() {
+  static const OptionTable<TrainConfig> t({
+      option("space", &C::space, "search space (name or YAML path); default: the --arch file's"),
+      option("indices", &C::indices, "architecture as a colon list i:j:k (one per decision)"),
+      option("arch", &C::arch, "final_architecture.json of tunas_search (indices, space)"),
+      option("data", &C::data, "dataset: fashion_mnist | synthetic | cifar10"),
+      option("data_dir", &C::data_dir, "dataset directory (default: the dataset's)"),
+      option("validation_size", &C::validation_size,
+             "images held out of training (the search's split; min(N, train/5))"),
+      option("synthetic_size", &C::synthetic_size, "training images of --data synthetic"),
+      option("use_test_set", &C::use_test_set,
+             "train on the full training set, evaluate on the test set"),
+      option("proxy", &C::proxy, "proxy network: stem and first stride-2 layer at stride 1"),
+      option("resolution", &C::resolution, "input resolution the network is built for"),
+      option("width_multiplier", &C::width_multiplier, "multiplier on every block width"),
+      option("steps", &C::steps, "training steps (0 = from --epochs)"),
+      option("epochs", &C::epochs, "epochs over the training set (used when --steps is 0)"),
+      option("batch", &C::batch, "training images per step"),
+      option("eval_batch", &C::eval_batch, "images per evaluation batch (last one may be short)"),
+      option("lr", &C::lr, "peak learning rate (0 = 0.165 * batch / 256)"),
+      option("warmup_fraction", &C::warmup_fraction, "linear lr warm-up fraction, then cosine"),
+      option("weight_decay", &C::weight_decay, "L2 on conv kernels (-1 = the space's default)"),
+      option("label_smoothing", &C::label_smoothing, "label smoothing of the training loss"),
+      option("dropout", &C::dropout,
+             "dropout before the classifier (-1 = spec: 0 if epochs < 150, else 0.15/0.25)"),
+      option("seed", &C::seed, "random seed (weights, data order, dropout)"),
+      option("threads", &C::threads, "threads (0 = all cores)"),
+      option("out", &C::out, "run directory"),
+      option("eval_every", &C::eval_every, "steps between evaluations (0 = only at the end)"),
+      option("log_every", &C::log_every, "steps between log.jsonl records and progress lines"),
+      option("checkpoint_every", &C::checkpoint_every, "steps between checkpoints"),
+      option("quiet", &C::quiet, "no progress output"),
+      option("resume", &C::resume, "continue the run in --out from its last checkpoint"),
+  });
+  return t;
+}
+
+}  // namespace
+
+void apply_train_config_file(TrainConfig& config, const std::string& path) {
+  table().apply_file(config, path, {"resolved"});
+}
+
+bool parse_train_flags(TrainConfig& config, int argc, char** argv) {
+  std::string file;
+  if (!table().parse_flags(config, argc, argv, train_usage(), &file)) return false;
+  if (!file.empty()) config.config = file;
+  return true;
+}
+
+std::string train_usage() {
+  std::ostringstream os;
+  os << "usage: tunas_train (--space S --indices I | --arch final_architecture.json) [options]\n\n"
+        "Trains one architecture from scratch as a stand-alone network (spec §7.6): exact\n"
+        "widths, stateful batch norm, dropout, TF-1 RMSProp with linear warm-up and cosine\n"
+        "decay, label smoothing, L2 on conv kernels. By default it trains on the search's\n"
+        "training split and reports validation top-1; --use-test-set trains on the whole\n"
+        "training set and reports test top-1. Writes <out>/result.json, params.json,\n"
+        "log.jsonl and checkpoint.bin.\n\n"
+        "Every option can also be set in a YAML file (--config FILE, keys as below with '_');\n"
+        "flags override the file.\n\noptions:\n";
+  os << "  --config FILE              YAML file of options\n";
+  os << table().help_lines();
+  os << "  --help                     this text\n\n"
+        "Exit status: 0 done, 1 bad input or a failed run (message on stderr), 130 interrupted\n"
+        "(a checkpoint was saved; continue with --resume --out DIR).\n";
+  return os.str();
+}
+
+void validate(const TrainConfig& c) {
+  auto positive = [](double v, const char* key) {
+    TUNAS_REQUIRE(v > 0, option_flag_name(key), " must be > 0, got ", v);
+  };
+  auto fraction = [](double v, const char* key) {
+    TUNAS_REQUIRE(v >= 0 && v <= 1, option_flag_name(key), " must be in [0, 1], got ", v);
+  };
+  TUNAS_REQUIRE(!c.space.empty() || !c.arch.empty(),
+                "give the architecture: --space S --indices I, or --arch final_architecture.json");
+  TUNAS_REQUIRE(c.data == "fashion_mnist" || c.data == "synthetic" || c.data == "cifar10",
+                "--data must be fashion_mnist, synthetic or cifar10, got '", c.data, "'");
+  TUNAS_REQUIRE(c.steps >= 0, "--steps must be >= 0, got ", c.steps);
+  TUNAS_REQUIRE(c.epochs >= 0, "--epochs must be >= 0, got ", c.epochs);
+  TUNAS_REQUIRE(c.steps > 0 || c.epochs > 0, "give --steps N or --epochs E (> 0)");
+  positive(c.batch, "batch");
+  positive(c.eval_batch, "eval_batch");
+  positive(double(c.validation_size), "validation_size");
+  positive(double(c.synthetic_size), "synthetic_size");
+  TUNAS_REQUIRE(c.resolution >= 8 && c.resolution <= 1024, "--resolution must be in [8, 1024], got ",
+                c.resolution);
+  positive(c.width_multiplier, "width_multiplier");
+  TUNAS_REQUIRE(c.lr >= 0, "--lr must be >= 0, got ", c.lr);
+  fraction(c.warmup_fraction, "warmup_fraction");
+  TUNAS_REQUIRE(c.warmup_fraction < 1, "--warmup-fraction must be < 1, got ", c.warmup_fraction);
+  fraction(c.label_smoothing, "label_smoothing");
+  TUNAS_REQUIRE(c.weight_decay == -1 || c.weight_decay >= 0,
+                "--weight-decay must be >= 0 (or -1 for the space's default), got ", c.weight_decay);
+  TUNAS_REQUIRE(c.dropout == -1 || (c.dropout >= 0 && c.dropout < 1),
+                "--dropout must be in [0, 1) (or -1 for the spec's rule), got ", c.dropout);
+  TUNAS_REQUIRE(c.threads >= 0, "--threads must be >= 0, got ", c.threads);
+  TUNAS_REQUIRE(!c.out.empty(), "--out must name a directory");
+  TUNAS_REQUIRE(c.eval_every >= 0, "--eval-every must be >= 0, got ", c.eval_every);
+  positive(double(c.log_every), "log_every");
+  positive(double(c.checkpoint_every), "checkpoint_every");
+}
+
+Json train_config_to_json(const TrainConfig& config) {
+  return table().to_json(config, {"resume", "quiet"});
+}
+
+std::string train_fingerprint(const TrainConfig& config) {
+  Json j = table().to_json(config, {"resume", "quiet", "threads", "out", "eval_every", "log_every",
+                                    "checkpoint_every", "config"});
+  return j.dump();
+}
+
+}  // namespace tunas::train

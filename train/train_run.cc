@@ -1,0 +1,528 @@
+#include "train/train_run.h"
+
+#include <unistd.h>
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/memory.h"
+#include "core/threads.h"
+#include "datasets/batch_iterator.h"
+#include "datasets/load.h"
+#include "datasets/synthetic.h"
+#include "kernels/optim/optim.h"
+#include "policy/schedules.h"
+#include "search/checkpoint.h"
+#include "search/search_run.h"
+#include "search_spaces/catalog.h"
+#include "search_spaces/cost_model.h"
+#include "search_spaces/indices.h"
+#include "search_spaces/network.h"
+
+namespace tunas::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string path_join(const std::string& dir, const std::string& file) {
+  return (std::filesystem::path(dir) / file).string();
+}
+
+// The proxy network of tunas_search (search_run.cc keeps its copy private): the stem and the
+// first stride-2 layer after it run at stride 1. Kept identical so that an architecture found
+// by a proxy search is trained on the same network.
+std::map<std::string, int> proxy_stride_overrides(const spaces::Space& space) {
+  std::map<std::string, int> overrides;
+  std::function<bool(const spaces::Layer&)> has_stride2 = [&](const spaces::Layer& layer) {
+    if (layer.declared_strides == 2 &&
+        (layer.kind == spaces::LayerKind::conv || layer.kind == spaces::LayerKind::sepconv ||
+         layer.kind == spaces::LayerKind::bottleneck))
+      return true;
+    for (const auto& child : layer.children)
+      if (has_stride2(child)) return true;
+    return false;
+  };
+  bool stem_done = false;
+  for (const auto& block : space.blocks) {
+    for (const auto& layer : block.layers) {
+      if (!has_stride2(layer)) continue;
+      overrides[layer.path] = 1;
+      if (stem_done) return overrides;
+      stem_done = true;
+    }
+  }
+  return overrides;
+}
+
+// The search's preprocessing (search_run.cc), again kept identical.
+datasets::PreprocessConfig train_preprocess(const datasets::ImageSet& set, int resolution,
+                                            bool training) {
+  datasets::PreprocessConfig pc;
+  pc.height = pc.width = resolution;
+  const bool small_pad = resolution >= set.height && resolution >= set.width &&
+                         resolution - std::min(set.height, set.width) <= 8;
+  pc.resize = small_pad ? datasets::ResizeMode::pad : datasets::ResizeMode::bilinear;
+  pc.crop_padding = training ? std::max(1, resolution / 8) : 0;
+  pc.random_flip = training;
+  return pc;
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const long s = long(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+  else std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+  return buf;
+}
+
+// Drops log records at or after `step` (written after the checkpoint a run resumes from).
+void truncate_log(const std::string& path, std::int64_t step) {
+  if (!file_exists(path)) return;
+  std::istringstream in(read_file(path));
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    const auto pos = line.find("\"step\": ");
+    if (pos == std::string::npos) continue;
+    if (std::stoll(line.substr(pos + 8)) >= step) continue;
+    kept += line + '\n';
+  }
+  write_file_atomic(path, kept);
+}
+
+}  // namespace
+
+EvalResult evaluate_set(supernet::Supernet& net, const supernet::Masks& masks,
+                        const datasets::ImageSet& set, const datasets::PreprocessConfig& preprocess,
+                        int batch) {
+  TUNAS_REQUIRE(batch > 0, "evaluation batch must be > 0, got ", batch);
+  datasets::BatchIteratorConfig ic;
+  ic.purpose = "train/eval";
+  ic.shuffle = false;
+  ic.augment = false;
+  ic.cross_epochs = false;
+  datasets::BatchIterator it(set, preprocess, ic);
+  const int h = it.height(), w = it.width(), c = it.channels();
+  AlignedPtr<float> images = aligned_array<float>(std::size_t(batch) * h * w * c);
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(batch));
+  const Tensor full(images.get(), Shape4{batch, h, w, c});
+  EvalResult r;
+  double loss_sum = 0;
+  while (r.images < set.size()) {
+    const int k = it.next(full, labels.data());
+    TUNAS_CHECK(k > 0);
+    const Tensor part(images.get(), Shape4{k, h, w, c});
+    const supernet::ReplicaResult ev = net.evaluate(part, labels.data(), masks);
+    TUNAS_CHECK(ev.batch == k);
+    r.correct += ev.correct;
+    r.images += k;
+    loss_sum += ev.empirical_loss * k;
+    ++r.batches;
+  }
+  r.loss = r.images > 0 ? loss_sum / double(r.images) : 0.0;
+  return r;
+}
+
+struct TrainRun::State {
+  TrainConfig config;
+  std::string space_name;  // as given (name or path)
+  std::string indices_text;
+  spaces::Space space;     // configured (resolution, classes, proxy strides)
+  spaces::Indices indices;
+  datasets::ImageSet train_set, eval_set;
+  std::string eval_name;  // "validation" | "test"
+  std::unique_ptr<datasets::BatchIterator> train_iter;
+  std::unique_ptr<supernet::Supernet> net;
+  supernet::Masks masks;
+  AlignedPtr<float> rms_mean_square, rms_momentum, train_images;
+  std::vector<std::int32_t> train_labels;
+  std::int64_t total_steps = 0, warmup_steps = 0, step = 0, last_checkpoint_step = -1;
+  double peak_lr = 0, weight_decay = 0, dropout = 0;
+  Json costs = Json::object();
+  double latency_ms = -1;
+  std::int64_t macs = 0, params = 0;
+  std::string run_dir;
+  bool progress_is_tty = false;
+
+  std::string file(const std::string& name) const { return path_join(run_dir, name); }
+};
+
+namespace {
+
+void resolve_architecture(TrainRun::State& s) {
+  const TrainConfig& c = s.config;
+  s.space_name = c.space;
+  s.indices_text = c.indices;
+  if (!c.arch.empty()) {
+    TUNAS_REQUIRE(c.indices.empty(), "give either --indices or --arch, not both");
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(c.arch);
+    } catch (const YAML::BadFile&) {
+      throw Error(str_cat("--arch: cannot read ", c.arch));
+    } catch (const YAML::Exception& e) {
+      throw Error(str_cat("--arch ", c.arch, ":", e.mark.line + 1, ": malformed JSON: ", e.msg));
+    }
+    TUNAS_REQUIRE(root.IsMap() && root["indices"] && root["indices"].IsScalar(), "--arch ", c.arch,
+                  ": expected a final_architecture.json object with an \"indices\" string");
+    s.indices_text = root["indices"].Scalar();
+    if (s.space_name.empty()) {
+      TUNAS_REQUIRE(root["space"] && root["space"].IsScalar(), "--arch ", c.arch,
+                    ": no \"space\" field; give --space");
+      s.space_name = root["space"].Scalar();
+    }
+  }
+}
+
+void load_data(TrainRun::State& s) {
+  const TrainConfig& c = s.config;
+  datasets::Dataset dataset;
+  if (c.data == "synthetic") {
+    datasets::SyntheticConfig sc;  // as tunas_search's synthetic data
+    sc.train_count = c.synthetic_size;
+    sc.test_count = std::max<std::int64_t>(10, c.synthetic_size / 5);
+    sc.seed = 1;
+    dataset = datasets::make_synthetic(sc);
+  } else {
+    dataset = datasets::load_dataset(c.data, c.data_dir);
+  }
+  if (c.use_test_set) {
+    s.train_set = std::move(dataset.train);
+    s.eval_set = std::move(dataset.test);
+    s.eval_name = "test";
+  } else {
+    datasets::SplitConfig split;
+    split.validation_size = std::min<std::int64_t>(c.validation_size, dataset.train.size() / 5);
+    datasets::TrainValidationSplit parts = datasets::split_train_validation(dataset.train, split);
+    s.train_set = std::move(parts.train);
+    s.eval_set = std::move(parts.validation);
+    s.eval_name = "validation";
+  }
+}
+
+// Costs of the architecture under every cost model that applies to the space (lut needs a
+// table and is skipped); Pixel-1 latency is that of the original 224x224 network.
+void compute_costs(TrainRun::State& s) {
+  for (const std::string& name : spaces::cost_model_names()) {
+    if (name == "lut") continue;
+    try {
+      const auto model = spaces::make_cost_model(name, s.space);
+      const double v = model->cost_of(s.indices);
+      Json entry = Json::object();
+      entry["value"] = v;
+      entry["unit"] = model->unit();
+      s.costs[name] = entry;
+      if (name == "tunas_pixel1") s.latency_ms = v;
+    } catch (const Error&) {
+      // Not applicable to this space (e.g. no Pixel-1 weights for a custom YAML space).
+    }
+  }
+  const spaces::Network net = spaces::resolve(s.space, s.indices);
+  s.macs = spaces::count_macs(net);
+  s.params = spaces::count_params(net);
+}
+
+search::Checkpoint make_checkpoint(const TrainRun::State& s) {
+  search::Checkpoint c;
+  c.put_string("meta/fingerprint", train_fingerprint(s.config));
+  c.put_i64("meta/step", s.step);
+  c.put_i64("meta/dropout_calls", std::int64_t(s.net->dropout_calls()));
+  auto& params = s.net->params();
+  c.put_floats("model/weights", params.values(), params.size());
+  c.put_floats("model/bn_statistics", s.net->bn_statistics(), s.net->bn_statistics_size());
+  c.put_floats("optimizer/mean_square", s.rms_mean_square.get(), params.size());
+  c.put_floats("optimizer/momentum", s.rms_momentum.get(), params.size());
+  const auto t = s.train_iter->state().to_bytes();
+  c.put("data/train_iterator", std::vector<std::uint8_t>(t.begin(), t.end()));
+  return c;
+}
+
+void restore_checkpoint(TrainRun::State& s, const search::Checkpoint& c) {
+  const std::string expected = train_fingerprint(s.config);
+  const std::string found = c.get_string("meta/fingerprint");
+  TUNAS_REQUIRE(found == expected, c.origin(),
+                ": the checkpoint belongs to a run with other settings.\n  checkpoint: ", found,
+                "\n  now:        ", expected);
+  s.step = c.get_i64("meta/step");
+  TUNAS_REQUIRE(s.step >= 0 && s.step <= s.total_steps, c.origin(), ": step ", s.step,
+                " out of range [0, ", s.total_steps, "]");
+  s.net->set_dropout_calls(std::uint64_t(c.get_i64("meta/dropout_calls")));
+  auto& params = s.net->params();
+  c.get_floats("model/weights", params.values(), params.size());
+  c.get_floats("model/bn_statistics", s.net->bn_statistics(), s.net->bn_statistics_size());
+  c.get_floats("optimizer/mean_square", s.rms_mean_square.get(), params.size());
+  c.get_floats("optimizer/momentum", s.rms_momentum.get(), params.size());
+  s.train_iter->restore(datasets::BatchIteratorState::from_bytes(c.get("data/train_iterator")));
+}
+
+Json build_params_json(const TrainRun::State& s) {
+  Json j = train_config_to_json(s.config);
+  Json& r = j["resolved"];
+  r["space"] = s.space_name;
+  r["ssd"] = s.space.name;
+  r["indices"] = s.indices_text;
+  r["total_steps"] = s.total_steps;
+  r["warmup_steps"] = s.warmup_steps;
+  r["learning_rate"] = s.peak_lr;
+  r["weight_decay"] = s.weight_decay;
+  r["dropout"] = s.dropout;
+  r["train_images"] = s.train_set.size();
+  r["eval_set"] = s.eval_name;
+  r["eval_images"] = s.eval_set.size();
+  r["input_shape"] = std::vector<int>{s.space.network.resolution, s.space.network.resolution,
+                                      s.space.network.input_channels};
+  r["classes"] = s.space.network.classes;
+  return j;
+}
+
+}  // namespace
+
+TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
+  State& s = *s_;
+  if (config.resume) {
+    TUNAS_REQUIRE(file_exists(path_join(config.out, "checkpoint.bin")), "--resume: no checkpoint in ",
+                  config.out, " (expected ", path_join(config.out, "checkpoint.bin"), ")");
+    TrainConfig saved;
+    apply_train_config_file(saved, path_join(config.out, "params.json"));
+    saved.out = config.out;
+    saved.threads = config.threads;
+    saved.quiet = config.quiet;
+    saved.resume = true;
+    config = saved;
+  }
+  validate(config);
+  s.config = config;
+  s.run_dir = config.out;
+  set_num_threads(config.threads);
+
+  resolve_architecture(s);
+  s.space = spaces::load_space(s.space_name);
+  load_data(s);
+  spaces::NetworkConfig net = s.space.network;
+  net.resolution = config.resolution;
+  net.input_channels = s.train_set.channels;
+  net.classes = s.train_set.num_classes;
+  net.width_multiplier = config.width_multiplier;
+  if (config.proxy) net.stride_overrides = proxy_stride_overrides(s.space);
+  spaces::configure_network(s.space, net);
+  try {
+    s.indices = spaces::parse_indices(s.space, s.indices_text);
+  } catch (const Error& e) {
+    throw Error(str_cat(config.arch.empty() ? "--indices" : str_cat("--arch ", config.arch),
+                        ": not an architecture of the space '", s.space.name, "': ", e.what()));
+  }
+  compute_costs(s);
+
+  // Run length and schedule (spec §7.6: 2.5 % linear warm-up, cosine decay, lr 0.165*b/256).
+  s.total_steps = config.steps > 0
+                      ? config.steps
+                      : std::max<std::int64_t>(
+                            1, std::int64_t(double(s.train_set.size()) * config.epochs / config.batch));
+  s.warmup_steps = policy::fraction_of_steps(config.warmup_fraction, s.total_steps);
+  s.peak_lr = config.lr > 0 ? config.lr : 0.165 * config.batch / 256.0;
+  s.weight_decay = config.weight_decay >= 0 ? config.weight_decay : s.space.weight_decay;
+  if (config.dropout >= 0) {
+    s.dropout = config.dropout;
+  } else {
+    const double epochs = double(s.total_steps) * config.batch / double(s.train_set.size());
+    const bool v3 = s.space.name.find("mobilenet_v3") != std::string::npos;
+    s.dropout = epochs < 150 ? 0.0 : (v3 ? 0.25 : 0.15);
+  }
+
+  // The stand-alone network: exact widths, stateful BN.
+  const spaces::Space pruned = supernet::prune_space(s.space, s.indices);
+  s.masks = supernet::masks_from_indices(pruned, spaces::Indices(std::size_t(pruned.num_decisions()), 0));
+  supernet::SupernetConfig nc;
+  nc.max_batch = config.batch;
+  nc.max_eval_batch = config.eval_batch;
+  nc.remat = supernet::RematPolicy::none;  // one path: nothing to rematerialise
+  nc.weight_decay = float(s.weight_decay);
+  nc.label_smoothing = float(config.label_smoothing);
+  nc.init_seed = config.seed;
+  nc.bn_mode = supernet::BnMode::stateful;
+  nc.dropout = float(s.dropout);
+  s.net = std::make_unique<supernet::Supernet>(pruned, nc);
+  const std::int64_t n = s.net->params().size();
+  s.rms_mean_square = aligned_array<float>(std::size_t(n));
+  std::fill_n(s.rms_mean_square.get(), n, kernels::kRmsPropInitialMeanSquare);
+  s.rms_momentum = aligned_array<float>(std::size_t(n));
+
+  const int res = s.space.network.resolution;
+  datasets::BatchIteratorConfig tc;
+  tc.seed = config.seed;
+  tc.purpose = "train/train";
+  s.train_iter = std::make_unique<datasets::BatchIterator>(
+      s.train_set, train_preprocess(s.train_set, res, true), tc);
+  s.train_images =
+      aligned_array<float>(std::size_t(config.batch) * res * res * s.train_iter->channels());
+  s.train_labels.resize(std::size_t(config.batch));
+
+  s.progress_is_tty = ::isatty(STDERR_FILENO) == 1;
+  make_directories(s.run_dir);
+  if (config.resume) {
+    restore_checkpoint(s, search::read_checkpoint(s.file("checkpoint.bin")));
+    s.last_checkpoint_step = s.step;
+    truncate_log(s.file("log.jsonl"), s.step);
+  } else {
+    TUNAS_REQUIRE(!file_exists(s.file("checkpoint.bin")), "the run directory ", s.run_dir,
+                  " already holds a run (checkpoint.bin); continue it with --resume or choose "
+                  "another --out");
+    write_file_atomic(s.file("log.jsonl"), "");
+  }
+  write_file_atomic(s.file("params.json"), build_params_json(s).dump(2) + "\n");
+}
+
+TrainRun::~TrainRun() = default;
+const TrainConfig& TrainRun::config() const { return s_->config; }
+std::int64_t TrainRun::total_steps() const { return s_->total_steps; }
+const std::string& TrainRun::indices() const { return s_->indices_text; }
+const std::string& TrainRun::space_name() const { return s_->space_name; }
+
+TrainOutcome TrainRun::run(std::int64_t max_steps) {
+  State& s = *s_;
+  const TrainConfig& c = s.config;
+  const int res = s.space.network.resolution;
+  const Tensor batch(s.train_images.get(), Shape4{c.batch, res, res, s.train_iter->channels()});
+  auto& params = s.net->params();
+  const datasets::PreprocessConfig eval_pc = train_preprocess(s.eval_set, res, false);
+  const auto started = Clock::now();
+  double train_seconds = 0;
+  const std::int64_t first_step = s.step;
+  std::int64_t steps_this_call = 0;
+  double last_loss = 0;
+  TrainOutcome outcome;
+  outcome.total_steps = s.total_steps;
+  outcome.run_dir = s.run_dir;
+
+  auto save_checkpoint = [&] {
+    search::write_checkpoint(s.file("checkpoint.bin"), make_checkpoint(s));
+    s.last_checkpoint_step = s.step;
+  };
+  auto run_eval = [&](bool final_eval) {
+    const EvalResult ev = evaluate_set(*s.net, s.masks, s.eval_set, eval_pc, c.eval_batch);
+    Json rec = Json::object();
+    rec["step"] = s.step;
+    rec["eval/set"] = s.eval_name;
+    rec["eval/top1"] = ev.top1();
+    rec["eval/loss"] = ev.loss;
+    rec["eval/images"] = ev.images;
+    append_line(s.file("log.jsonl"), rec.dump());
+    if (!c.quiet) {
+      std::fprintf(stderr, "%s%s step %lld: %s top-1 %.4f (%lld images), loss %.4f\n",
+                   s.progress_is_tty ? "\r\033[K" : "", final_eval ? "final eval" : "eval",
+                   (long long)s.step, s.eval_name.c_str(), ev.top1(), (long long)ev.images, ev.loss);
+    }
+    return ev;
+  };
+
+  while (s.step < s.total_steps) {
+    if (max_steps >= 0 && steps_this_call >= max_steps) break;
+    if (search::stop_requested().load()) {
+      outcome.interrupted = true;
+      break;
+    }
+    const std::int64_t t = s.step;
+    const auto step_start = Clock::now();
+    const double lr = policy::model_learning_rate(s.peak_lr, s.warmup_steps, s.total_steps, t);
+    params.zero_grads();
+    s.train_iter->next(batch, s.train_labels.data());
+    const supernet::ReplicaResult r = s.net->train_replica(batch, s.train_labels.data(), s.masks, 1.0f);
+    if (!std::isfinite(r.loss)) {
+      throw Error(str_cat("non-finite training loss (", r.loss, ") at step ", t, "; the last checkpoint (",
+                          s.last_checkpoint_step < 0 ? std::string("none yet")
+                                                     : str_cat("step ", s.last_checkpoint_step),
+                          ") is intact. A lower --lr may help."));
+    }
+    kernels::f32_rmsprop_update(params.size(), params.values(), s.rms_mean_square.get(),
+                                s.rms_momentum.get(), params.grads(), float(lr),
+                                kernels::kRmsPropDecay, kernels::kRmsPropMomentum,
+                                kernels::kRmsPropEpsilon);
+    ++s.step;
+    ++steps_this_call;
+    last_loss = r.loss;
+    train_seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
+    const bool last = s.step == s.total_steps;
+
+    if (t % c.log_every == 0 || last) {
+      const double images_per_s = train_seconds > 0 ? double(steps_this_call) * c.batch / train_seconds : 0;
+      Json rec = Json::object();
+      rec["step"] = t;
+      rec["epoch"] = double(s.step) * c.batch / double(s.train_set.size());
+      rec["loss"] = r.loss;
+      rec["empirical_loss"] = r.empirical_loss;
+      rec["regularization_loss"] = r.regularization_loss;
+      rec["train_top1"] = double(r.correct) / double(r.batch);
+      rec["learning_rate"] = lr;
+      rec["images_per_second"] = images_per_s;
+      append_line(s.file("log.jsonl"), rec.dump());
+      if (!c.quiet) {
+        const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+        const double steps_per_s = elapsed > 0 ? double(s.step - first_step) / elapsed : 0;
+        const double eta = steps_per_s > 0 ? double(s.total_steps - s.step) / steps_per_s : -1;
+        char line[384];
+        std::snprintf(line, sizeof line,
+                      "step %lld/%lld  epoch %.2f  %.0f img/s  ETA %s  loss %.3f  train_acc %.3f  lr %.4f",
+                      (long long)s.step, (long long)s.total_steps,
+                      double(s.step) * c.batch / double(s.train_set.size()), images_per_s,
+                      format_duration(eta).c_str(), r.loss, double(r.correct) / double(r.batch), lr);
+        if (s.progress_is_tty) std::fprintf(stderr, "\r\033[K%s", line);
+        else std::fprintf(stderr, "%s\n", line);
+        std::fflush(stderr);
+      }
+    }
+    if (c.eval_every > 0 && s.step % c.eval_every == 0 && !last) run_eval(false);
+    if (s.step % c.checkpoint_every == 0 || last) save_checkpoint();
+  }
+  if (s.progress_is_tty && !c.quiet) std::fprintf(stderr, "\n");
+  if (s.last_checkpoint_step != s.step) save_checkpoint();
+  outcome.steps_done = s.step;
+  if (s.step < s.total_steps) {
+    outcome.interrupted = outcome.interrupted || max_steps < 0;
+    return outcome;
+  }
+
+  const EvalResult ev = run_eval(true);
+  Json j = Json::object();
+  j["space"] = s.space_name;
+  j["ssd"] = s.space.name;
+  j["indices"] = s.indices_text;
+  j["eval_set"] = s.eval_name;
+  j["metric"] = s.eval_name + "_top1";
+  j["top1"] = ev.top1();
+  j[s.eval_name + "_top1"] = ev.top1();
+  j["eval_loss"] = ev.loss;
+  j["eval_images"] = ev.images;
+  j["eval_correct"] = ev.correct;
+  j["train_images"] = s.train_set.size();
+  j["final_train_loss"] = last_loss;  // the last step of this invocation (0 if none ran)
+  j["steps"] = s.total_steps;
+  j["epochs"] = double(s.total_steps) * c.batch / double(s.train_set.size());
+  j["batch"] = c.batch;
+  j["learning_rate"] = s.peak_lr;
+  j["dropout"] = s.dropout;
+  j["params"] = s.params;
+  j["macs"] = s.macs;
+  if (s.latency_ms >= 0) j["latency_ms"] = s.latency_ms;
+  j["costs"] = s.costs;
+  j["resolution"] = s.space.network.resolution;
+  j["images_per_second"] = train_seconds > 0 ? double(steps_this_call) * c.batch / train_seconds : 0.0;
+  j["wall_seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
+  j["resumed"] = first_step > 0;
+  j["threads"] = c.threads;
+  write_file_atomic(s.file("result.json"), j.dump(2) + "\n");
+  outcome.result = j;
+  return outcome;
+}
+
+}  // namespace tunas::train
