@@ -37,14 +37,26 @@ double CostModel::cost_of(const Indices& indices) const {
   return cost(one_hot_masks(space_, indices));
 }
 
-const std::vector<CostModelEntry>& cost_model_registry() {
-  static const std::vector<CostModelEntry> entries = {
+namespace {
+std::vector<CostModelEntry>& mutable_registry() {
+  static std::vector<CostModelEntry> entries = {
       {"tunas_pixel1", "TuNAS simulated Pixel-1 latency (ms), linear model of spec §5",
        &make_pixel1_cost_model},
       {"macs", "multiply-accumulates of the resolved network", &make_macs},
       {"params", "trainable parameters of the resolved network", &make_params},
   };
   return entries;
+}
+}  // namespace
+
+const std::vector<CostModelEntry>& cost_model_registry() { return mutable_registry(); }
+
+void register_cost_model(const CostModelEntry& entry) {
+  for (const CostModelEntry& e : mutable_registry()) {
+    if (std::string(e.name) == entry.name)
+      throw Error(str_cat("cost model '", entry.name, "' is already registered"));
+  }
+  mutable_registry().push_back(entry);
 }
 
 std::vector<std::string> cost_model_names() {

@@ -51,6 +51,11 @@ struct CostModelEntry {
 
 // The registry, in display order.
 const std::vector<CostModelEntry>& cost_model_registry();
+// Appends a model defined in a library that cannot be linked from here (e.g. "lut" in latency/,
+// which depends on supernet/ and so on this library). An explicit call from main() or a test,
+// never a static initialiser (STYLE G16); not thread-safe: call it before any make_cost_model.
+// Throws tunas::Error when the name is already registered.
+void register_cost_model(const CostModelEntry& entry);
 std::vector<std::string> cost_model_names();
 
 // Throws tunas::Error for an unknown name (listing the valid ones) or when the model does not

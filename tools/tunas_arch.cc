@@ -18,6 +18,10 @@
 #include "search_spaces/indices.h"
 #include "search_spaces/network.h"
 #include "search_spaces/pixel1_cost_model.h"
+#ifdef TUNAS_HAVE_LATENCY
+#include "latency/layer_config.h"
+#include "latency/lut_cost_model.h"
+#endif
 
 namespace {
 
@@ -43,11 +47,13 @@ commands:
 network options (info, cost, show, sample; they never change the decisions, and the
 Pixel-1 latency is always that of the original 224x224 network):
   --resolution R  --classes C  --input-channels N  --width-multiplier M
+  --proxy 1       stem and first stride-2 layer at stride 1 (as tunas_search --proxy)
+  --lut FILE      latency table for --cost-model lut (cost, sample; written by tunas_profile)
 
 S is a space name (a file <data root>/search_spaces/S.yaml; the data root is
 $TUNAS_DATA_DIR or the source checkout) or a path to a YAML file. I is a colon-separated
 index list "i:j:k:..." with one entry per decision (empty for fixed architectures).
-Cost models: tunas_pixel1 (ms), macs, params.
+Cost models: tunas_pixel1 (ms), macs, params, lut (ms, needs --lut).
 )";
 
 struct Args {
@@ -86,16 +92,16 @@ struct Args {
 
 const std::map<std::string, std::vector<std::string>>& command_options() {
   static const std::vector<std::string> net = {"space", "resolution", "classes", "input-channels",
-                                               "width-multiplier"};
+                                               "width-multiplier", "proxy"};
   auto with = [&](std::vector<std::string> extra) {
     extra.insert(extra.end(), net.begin(), net.end());
     return extra;
   };
   static const std::map<std::string, std::vector<std::string>> table = {
       {"info", with({})},
-      {"cost", with({"indices", "cost-model"})},
+      {"cost", with({"indices", "cost-model", "lut"})},
       {"show", with({"indices"})},
-      {"sample", with({"num", "min-cost", "max-cost", "seed", "cost-model", "max-attempts"})},
+      {"sample", with({"num", "min-cost", "max-cost", "seed", "cost-model", "max-attempts", "lut"})},
   };
   return table;
 }
@@ -140,6 +146,14 @@ Space load(const Args& args) {
   net.input_channels = static_cast<int>(args.integer("input-channels", net.input_channels, 1));
   net.width_multiplier = args.number("width-multiplier", net.width_multiplier);
   configure_network(space, net);
+  if (args.get("proxy", "0") != "0") {
+#ifdef TUNAS_HAVE_LATENCY
+    net.stride_overrides = latency::proxy_stride_overrides(space);
+    configure_network(space, net);
+#else
+    throw Error("--proxy needs tunas_arch built with tunas_latency");
+#endif
+  }
   return space;
 }
 
@@ -218,7 +232,7 @@ int cmd_cost(const Args& args) {
   const Indices indices = parse_indices(space, args.get("indices", ""));
   std::string cost_line;
   if (args.has("cost-model")) {
-    const auto model = make_cost_model(args.options.at("cost-model"), space);
+    const auto model = make_cost_model(args.options.at("cost-model"), space, {args.get("lut", "")});
     cost_line = str_cat(",\n  \"cost_model\": ", json_string(model->name()), ",\n  \"cost\": ",
                         json_number(model->cost_of(indices)), ",\n  \"cost_unit\": ",
                         json_string(model->unit()));
@@ -256,7 +270,7 @@ int cmd_sample(const Args& args) {
                 max_cost, ")");
   const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0, 0));
   const long long max_attempts = args.integer("max-attempts", 10000000, 1);
-  const auto model = make_cost_model(args.get("cost-model", "tunas_pixel1"), space);
+  const auto model = make_cost_model(args.get("cost-model", "tunas_pixel1"), space, {args.get("lut", "")});
 
   Rng rng(seed, stream_id("tunas_arch/sample"));
   Indices indices(space.decisions.size());
@@ -299,6 +313,9 @@ int body(int argc, char** argv) {
       return 0;
     }
   }
+#ifdef TUNAS_HAVE_LATENCY
+  latency::register_latency_cost_models();
+#endif
   const Args args = parse_args(argc, argv);
   if (args.command == "info") return cmd_info(args);
   if (args.command == "cost") return cmd_cost(args);

@@ -4,10 +4,16 @@
 #include "core/error.h"
 #include "search/search_config.h"
 #include "search/search_run.h"
+#ifdef TUNAS_HAVE_LATENCY
+#include "latency/lut_cost_model.h"
+#endif
 
 namespace {
 
 int search_main(int argc, char** argv) {
+#ifdef TUNAS_HAVE_LATENCY
+  tunas::latency::register_latency_cost_models();  // "lut" (search_spaces cannot link latency/)
+#endif
   tunas::search::SearchConfig config;
   if (!tunas::search::parse_search_flags(config, argc, argv)) return 0;
   tunas::search::install_stop_signal_handlers();

@@ -1,0 +1,57 @@
+// Latency lookup-table keys (paper §E.4, Figure 4: NetAdapt-style per-layer tables).
+//
+// A LayerConfig is everything that decides how long one resolved layer takes on a machine:
+// kind, input/output widths, expansion, kernel, stride, SE hidden width, activations,
+// spatial input size, residual add, BN or bias. Fields that do not apply to a kind are
+// normalised to 0 / "" so equal work gives equal keys. The classifier (1x1 conv with bias at
+// the feature map, Network::feature_*) is one more kind, "classifier".
+//
+// enumerate_layer_configs(space) lists every DISTINCT configuration the space can produce at
+// space.network: for each top-level layer position, every combination of the decisions inside
+// that layer with every width of its input and output filters decisions (relative expansions
+// are therefore computed from every possible input width), each resolved with
+// spaces::resolve, plus the classifier for every width of the last block. Combinations that
+// resolve() rejects (a zero layer that cannot keep the width) are skipped: they are not
+// architectures of the space.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "search_spaces/network.h"
+#include "search_spaces/space.h"
+
+namespace tunas::latency {
+
+struct LayerConfig {
+  std::string kind;  // conv, sepconv, bottleneck, activation, global_avg_pool,
+                     // detection_endpoint, zero, classifier
+  int in_channels = 0, out_channels = 0;
+  int kernel = 0, stride = 1;
+  int expansion = 0;  // bottleneck E
+  int se_hidden = 0;  // 0: no SE
+  std::string activation;      // sepconv, bottleneck, activation; "" otherwise
+  std::string se_activations;  // "relu/sigmoid" when SE, "" otherwise
+  bool residual = false;
+  bool use_batch_norm = false;  // conv only (bias otherwise)
+  int in_size = 0, out_size = 0;
+
+  // "bottleneck:i16:o16:k3:s1:e48:se0:relu:r32:res1" style; unique per configuration.
+  std::string key() const;
+  bool operator==(const LayerConfig&) const = default;
+};
+
+LayerConfig config_of(const spaces::ResolvedLayer& layer);
+LayerConfig classifier_config(const spaces::Network& network);
+// Every layer of the network in execution order, the classifier last.
+std::vector<LayerConfig> network_configs(const spaces::Network& network);
+
+// Distinct configurations in first-seen order (deterministic).
+std::vector<LayerConfig> enumerate_layer_configs(const spaces::Space& space);
+
+// The proxy network of tunas_search --proxy: the stem and the first stride-2 layer after it
+// at stride 1 (a copy of search/search_run.cc's rule; search/ sits above this library).
+std::map<std::string, int> proxy_stride_overrides(const spaces::Space& space);
+
+}  // namespace tunas::latency

@@ -1,0 +1,257 @@
+#include "latency/runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "kernels/conv_geometry.h"
+#include "kernels/f32-activation/activation.h"
+#include "kernels/f32-bn/bn.h"
+#include "kernels/f32-conv/conv.h"
+#include "kernels/f32-conv1x1/conv1x1.h"
+#include "kernels/f32-dense/dense.h"
+#include "kernels/f32-dwconv/dwconv.h"
+#include "kernels/f32-pool/pool.h"
+#include "kernels/f32-se/se.h"
+
+namespace tunas::latency {
+
+namespace k = tunas::kernels;
+
+namespace {
+
+constexpr float kBnEps = 1e-3f;
+
+k::Activation kernel_activation(const std::string& name) {
+  if (name.empty()) return k::Activation::none;
+  if (name == "relu") return k::Activation::relu;
+  if (name == "relu6") return k::Activation::relu6;
+  if (name == "swish6") return k::Activation::hswish;
+  if (name == "swish") return k::Activation::swish;
+  if (name == "sigmoid") return k::Activation::sigmoid;
+  throw Error(str_cat("latency runner: unknown activation '", name, "'"));
+}
+
+struct Bn {
+  std::vector<float> gamma, beta, mean, var;
+  explicit Bn(int c) : gamma(c, 1.f), beta(c, 0.f), mean(c, 0.f), var(c, 1.f) {}
+  Bn() = default;
+};
+
+}  // namespace
+
+struct InferenceRunner::Op {
+  LayerConfig c;
+  k::Activation act = k::Activation::none, se_inner = k::Activation::relu,
+                se_gate = k::Activation::sigmoid;
+  AlignedPtr<float> w1, w_dw, w2, w_se1, w_se2;  // meaning depends on the kind
+  std::vector<float> bias, se_b1, se_b2;
+  Bn bn1, bn2, bn3;
+};
+
+namespace {
+
+AlignedPtr<float> random_weights(Rng& rng, std::size_t count, int fan_in) {
+  AlignedPtr<float> w = aligned_array<float>(std::max<std::size_t>(count, 1));
+  const double sigma = std::sqrt(2.0 / std::max(fan_in, 1));
+  for (std::size_t i = 0; i < count; ++i) w[i] = static_cast<float>(rng.truncated_normal(sigma));
+  return w;
+}
+
+std::int64_t pixels_of(int batch, int size) { return std::int64_t(batch) * size * size; }
+
+}  // namespace
+
+InferenceRunner::InferenceRunner(std::vector<LayerConfig> layers, int batch, std::uint64_t seed)
+    : batch_(batch) {
+  TUNAS_REQUIRE(batch >= 1, "latency runner: batch must be >= 1, got ", batch);
+  TUNAS_REQUIRE(!layers.empty(), "latency runner: no layers");
+  Rng rng(seed, stream_id("tunas_latency/runner"));
+  std::int64_t act_max = 1, exp_max = 1, vec_max = 1;
+  ops_.reserve(layers.size());
+  for (auto& c : layers) {
+    Op op;
+    op.c = c;
+    op.act = kernel_activation(c.activation);
+    const int in = c.in_channels, out = c.out_channels, ks = c.kernel;
+    act_max = std::max({act_max, pixels_of(batch, c.in_size) * in, pixels_of(batch, c.out_size) * out});
+    vec_max = std::max<std::int64_t>({vec_max, std::int64_t(batch) * std::max(in, out)});
+    if (c.kind == "conv") {
+      op.w1 = random_weights(rng, std::size_t(ks) * ks * in * out, ks * ks * in);
+      if (c.use_batch_norm) op.bn1 = Bn(out); else op.bias.assign(out, 0.01f);
+    } else if (c.kind == "sepconv") {
+      op.w_dw = random_weights(rng, std::size_t(ks) * ks * in, ks * ks);
+      op.bn1 = Bn(in);
+      op.w2 = random_weights(rng, std::size_t(in) * out, in);
+      op.bn2 = Bn(out);
+      exp_max = std::max(exp_max, pixels_of(batch, c.out_size) * in);
+    } else if (c.kind == "bottleneck") {
+      const int e = c.expansion;
+      op.w1 = random_weights(rng, std::size_t(in) * e, in);
+      op.bn1 = Bn(e);
+      op.w_dw = random_weights(rng, std::size_t(ks) * ks * e, ks * ks);
+      op.bn2 = Bn(e);
+      op.w2 = random_weights(rng, std::size_t(e) * out, e);
+      op.bn3 = Bn(out);
+      exp_max = std::max({exp_max, pixels_of(batch, c.in_size) * e, pixels_of(batch, c.out_size) * e});
+      vec_max = std::max<std::int64_t>(vec_max, std::int64_t(batch) * e);
+      if (c.se_hidden > 0) {
+        const auto slash = c.se_activations.find('/');
+        op.se_inner = kernel_activation(c.se_activations.substr(0, slash));
+        op.se_gate = kernel_activation(c.se_activations.substr(slash + 1));
+        op.w_se1 = random_weights(rng, std::size_t(e) * c.se_hidden, e);
+        op.se_b1.assign(c.se_hidden, 0.f);
+        op.w_se2 = random_weights(rng, std::size_t(c.se_hidden) * e, c.se_hidden);
+        op.se_b2.assign(e, 0.f);
+      }
+    } else if (c.kind == "classifier") {
+      op.w1 = random_weights(rng, std::size_t(in) * out, in);
+      op.bias.assign(out, 0.f);
+    } else if (c.kind != "activation" && c.kind != "global_avg_pool" &&
+               c.kind != "detection_endpoint" && c.kind != "zero") {
+      throw Error(str_cat("latency runner: cannot run layer kind '", c.kind, "' (", c.key(), ")"));
+    }
+    ops_.push_back(std::move(op));
+  }
+  for (std::size_t i = 1; i < ops_.size(); ++i) {
+    const LayerConfig &p = ops_[i - 1].c, &c = ops_[i].c;
+    TUNAS_REQUIRE(p.out_channels == c.in_channels && p.out_size == c.in_size,
+                  "latency runner: layer ", i, " (", c.key(), ") does not read the output of layer ",
+                  i - 1, " (", p.key(), ")");
+  }
+  a_ = aligned_array<float>(act_max);
+  b_ = aligned_array<float>(act_max);
+  t1_ = aligned_array<float>(exp_max);
+  t2_ = aligned_array<float>(exp_max);
+  pooled_ = aligned_array<float>(vec_max);
+  hidden_ = aligned_array<float>(vec_max);
+  gate_ = aligned_array<float>(vec_max);
+  Rng input_rng(seed, stream_id("tunas_latency/input"));
+  for (std::int64_t i = 0; i < act_max; ++i) {
+    a_[i] = input_rng.uniform() - 0.5f;
+    b_[i] = 0.f;
+  }
+  std::fill(t1_.get(), t1_.get() + exp_max, 0.f);
+  std::fill(t2_.get(), t2_.get() + exp_max, 0.f);
+}
+
+InferenceRunner::~InferenceRunner() = default;
+
+void InferenceRunner::run() {
+  cur_ = a_.get();
+  other_ = b_.get();
+  for (Op& op : ops_) run_op(op);
+}
+
+void InferenceRunner::run_op(Op& op) {
+  const LayerConfig& c = op.c;
+  const int b = batch_, in = c.in_channels, out = c.out_channels;
+  const std::int64_t in_px = pixels_of(b, c.in_size), out_px = pixels_of(b, c.out_size);
+  float* src = cur_;
+  float* dst = other_;
+  bool wrote = true;
+  if (c.kind == "conv") {
+    const k::ConvGeometry g = k::same_conv_geometry(b, c.in_size, c.in_size, c.kernel, c.stride);
+    k::f32_conv_forward(g, in, out, dst, out, src, in, op.w1.get(), out, std::int64_t(in) * out);
+    if (c.use_batch_norm) {
+      k::f32_bn_forward_inference(out_px, out, dst, out, dst, out, op.bn1.gamma.data(),
+                                  op.bn1.beta.data(), op.bn1.mean.data(), op.bn1.var.data(),
+                                  k::Activation::none, kBnEps);
+    } else {
+      for (std::int64_t p = 0; p < out_px; ++p)
+        for (int j = 0; j < out; ++j) dst[p * out + j] += op.bias[j];
+    }
+  } else if (c.kind == "sepconv") {
+    const k::ConvGeometry g = k::same_conv_geometry(b, c.in_size, c.in_size, c.kernel, c.stride);
+    float* t = t1_.get();
+    k::f32_dwconv_forward(g, in, t, in, src, in, op.w_dw.get(), in);
+    k::f32_bn_forward_inference(out_px, in, t, in, t, in, op.bn1.gamma.data(), op.bn1.beta.data(),
+                                op.bn1.mean.data(), op.bn1.var.data(), op.act, kBnEps);
+    k::f32_conv1x1_forward(out_px, in, out, dst, out, t, in, op.w2.get(), out);
+    k::f32_bn_forward_inference(out_px, out, dst, out, dst, out, op.bn2.gamma.data(),
+                                op.bn2.beta.data(), op.bn2.mean.data(), op.bn2.var.data(),
+                                k::Activation::none, kBnEps);
+  } else if (c.kind == "bottleneck") {
+    const int e = c.expansion;
+    float* t1 = t1_.get();
+    float* t2 = t2_.get();
+    k::f32_conv1x1_forward(in_px, in, e, t1, e, src, in, op.w1.get(), e);
+    k::f32_bn_forward_inference(in_px, e, t1, e, t1, e, op.bn1.gamma.data(), op.bn1.beta.data(),
+                                op.bn1.mean.data(), op.bn1.var.data(), op.act, kBnEps);
+    const k::ConvGeometry g = k::same_conv_geometry(b, c.in_size, c.in_size, c.kernel, c.stride);
+    k::f32_dwconv_forward(g, e, t2, e, t1, e, op.w_dw.get(), e);
+    k::f32_bn_forward_inference(out_px, e, t2, e, t2, e, op.bn2.gamma.data(), op.bn2.beta.data(),
+                                op.bn2.mean.data(), op.bn2.var.data(), op.act, kBnEps);
+    if (c.se_hidden > 0) {
+      const int h = c.se_hidden;
+      const std::int64_t ppi = std::int64_t(c.out_size) * c.out_size;
+      k::f32_global_avg_pool_forward(b, ppi, e, pooled_.get(), e, t2, e);
+      k::f32_dense_forward(b, e, h, hidden_.get(), h, pooled_.get(), e, op.w_se1.get(), h,
+                           op.se_b1.data());
+      k::f32_activation_forward(op.se_inner, b, h, hidden_.get(), h, hidden_.get(), h);
+      k::f32_dense_forward(b, h, e, gate_.get(), e, hidden_.get(), h, op.w_se2.get(), e,
+                           op.se_b2.data());
+      k::f32_activation_forward(op.se_gate, b, e, gate_.get(), e, gate_.get(), e);
+      k::f32_se_gate_forward(b, ppi, e, t2, e, t2, e, gate_.get(), e);
+    }
+    k::f32_conv1x1_forward(out_px, e, out, dst, out, t2, e, op.w2.get(), out);
+    k::f32_bn_forward_inference(out_px, out, dst, out, dst, out, op.bn3.gamma.data(),
+                                op.bn3.beta.data(), op.bn3.mean.data(), op.bn3.var.data(),
+                                k::Activation::none, kBnEps);
+    if (c.residual) {
+      const std::int64_t n = out_px * out;
+      for (std::int64_t i = 0; i < n; ++i) dst[i] += src[i];
+    }
+  } else if (c.kind == "activation") {
+    k::f32_activation_forward(op.act, in_px, in, dst, in, src, in);
+  } else if (c.kind == "global_avg_pool") {
+    k::f32_global_avg_pool_forward(b, std::int64_t(c.in_size) * c.in_size, in, dst, in, src, in);
+  } else if (c.kind == "zero") {
+    if (c.residual) {
+      wrote = false;  // the identity
+    } else {
+      std::memset(dst, 0, sizeof(float) * std::size_t(out_px) * out);
+    }
+  } else if (c.kind == "classifier") {
+    k::f32_conv1x1_bias_forward(in_px, in, out, dst, out, src, in, op.w1.get(), out, op.bias.data());
+  } else {  // detection_endpoint
+    wrote = false;
+  }
+  if (wrote) std::swap(cur_, other_);
+}
+
+Timing summarize(std::vector<double> s) {
+  Timing t;
+  t.repeats = static_cast<int>(s.size());
+  if (s.empty()) return t;
+  std::sort(s.begin(), s.end());
+  auto q = [&](double p) {
+    const double pos = p * double(s.size() - 1);
+    const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
+    const std::size_t hi = std::min(lo + 1, s.size() - 1);
+    return s[lo] + (pos - double(lo)) * (s[hi] - s[lo]);
+  };
+  t.median_ms = q(0.5);
+  t.p10_ms = q(0.1);
+  t.p90_ms = q(0.9);
+  return t;
+}
+
+Timing time_runner(InferenceRunner& runner, int warmup, int repeats) {
+  using Clock = std::chrono::steady_clock;
+  for (int i = 0; i < warmup; ++i) runner.run();
+  std::vector<double> ms;
+  ms.reserve(std::size_t(repeats));
+  for (int i = 0; i < repeats; ++i) {
+    const auto t0 = Clock::now();
+    runner.run();
+    const auto t1 = Clock::now();
+    ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  return summarize(std::move(ms));
+}
+
+}  // namespace tunas::latency

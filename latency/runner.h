@@ -1,0 +1,62 @@
+// A plain inference runner built from the engine's kernels: the ONE execution path used both
+// to time single layers (the profiler) and whole networks (the validation), so the table and
+// the end-to-end figures measure the same code.
+//
+// Per layer (NHWC, batch b, inference-mode BN with moving statistics, eps 1e-3, activation
+// fused into BN as in kernels/f32-bn):
+//   conv        f32_conv_forward, then BN (or a bias)
+//   sepconv     dw(k,s) BN+act, 1x1 BN
+//   bottleneck  1x1 BN+act, dw(k,s) BN+act, [SE: GAP, dense+bias, act, dense+bias, gate act,
+//               gate multiply], 1x1 BN, [+ x]
+//   activation  f32_activation_forward;  global_avg_pool  f32_global_avg_pool_forward
+//   zero        zeros (residual zero: the identity, nothing runs); detection_endpoint: nothing
+//   classifier  1x1 conv with bias at the feature map
+// Weights are random (He-scaled normal, fixed seed; BN gamma 1, beta 0, mean 0, variance 1):
+// values do not change the time, but keep activations away from denormals.
+//
+// Construction allocates every weight and activation buffer; run() allocates nothing, so a
+// timed run() excludes allocation (STYLE G2/G9).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/memory.h"
+#include "latency/layer_config.h"
+
+namespace tunas::latency {
+
+class InferenceRunner {
+ public:
+  // Throws tunas::Error for a kind it cannot run or inconsistent shapes between layers.
+  InferenceRunner(std::vector<LayerConfig> layers, int batch, std::uint64_t seed = 0);
+  ~InferenceRunner();
+  InferenceRunner(const InferenceRunner&) = delete;
+  InferenceRunner& operator=(const InferenceRunner&) = delete;
+
+  void run();  // one forward pass over every layer
+  int batch() const { return batch_; }
+  // The output of the last run (for tests): [batch][out_size^2][out_channels] of the last layer.
+  const float* output() const { return cur_; }
+
+ private:
+  struct Op;
+  void run_op(Op& op);
+
+  std::vector<Op> ops_;
+  int batch_ = 1;
+  AlignedPtr<float> a_, b_, t1_, t2_, pooled_, hidden_, gate_;
+  float* cur_ = nullptr;  // input of the next layer
+  float* other_ = nullptr;
+};
+
+// Median, 10th and 90th percentile (linear interpolation) of `samples` in ms.
+struct Timing {
+  double median_ms = 0, p10_ms = 0, p90_ms = 0;
+  int repeats = 0;
+};
+Timing summarize(std::vector<double> samples_ms);
+// warmup runs, then `repeats` timed runs of runner.run() (steady_clock around each run).
+Timing time_runner(InferenceRunner& runner, int warmup, int repeats);
+
+}  // namespace tunas::latency
