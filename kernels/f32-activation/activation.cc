@@ -19,13 +19,14 @@ const char* activation_name(Activation act) {
 }
 
 namespace {
-// Rows per task: ~16K elements of work per task at typical widths.
+// Rows per task: ~16K elements per task (the partition never changes a result: every
+// element is computed independently).
 inline std::int64_t row_grain(int channels) { return 1 + (16384 / (channels > 0 ? channels : 1)); }
 
 template <Activation A>
-void forward_rows(std::int64_t begin, std::int64_t end, int channels, float* dst,
-                  std::int64_t dst_stride, const float* src, std::int64_t src_stride) {
-  for (std::int64_t r = begin; r < end; ++r) {
+void forward_rows(std::int64_t rows, int channels, float* dst, std::int64_t dst_stride,
+                  const float* src, std::int64_t src_stride) {
+  for (std::int64_t r = 0; r < rows; ++r) {
     const float* x = src + r * src_stride;
     float* y = dst + r * dst_stride;
     for (int c = 0; c < channels; ++c) y[c] = activation_value(A, x[c]);
@@ -33,37 +34,76 @@ void forward_rows(std::int64_t begin, std::int64_t end, int channels, float* dst
 }
 
 template <Activation A>
-void backward_rows(std::int64_t begin, std::int64_t end, int channels, float* d_src,
-                   std::int64_t d_src_stride, const float* d_dst, std::int64_t d_dst_stride,
-                   const float* src, std::int64_t src_stride) {
-  for (std::int64_t r = begin; r < end; ++r) {
+void backward_rows(std::int64_t rows, int channels, float* d_src, std::int64_t d_src_stride,
+                   const float* d_dst, std::int64_t d_dst_stride, const float* src,
+                   std::int64_t src_stride) {
+  for (std::int64_t r = 0; r < rows; ++r) {
     const float* x = src + r * src_stride;
     const float* dy = d_dst + r * d_dst_stride;
     float* dx = d_src + r * d_src_stride;
     for (int c = 0; c < channels; ++c) dx[c] += dy[c] * activation_derivative(A, x[c]);
   }
 }
+
+bool use_avx2(Isa isa) { return isa != Isa::scalar && cpu_has(Isa::avx2); }
+Isa default_isa() {
+  static const Isa isa = cpu_has(Isa::avx2) ? Isa::avx2 : Isa::scalar;
+  return isa;
+}
 }  // namespace
+
+void f32_activation_forward_rows_scalar(Activation act, std::int64_t rows, int channels,
+                                        float* dst, std::int64_t dst_stride, const float* src,
+                                        std::int64_t src_stride) {
+#define TUNAS_CALL(A) forward_rows<A>(rows, channels, dst, dst_stride, src, src_stride)
+  TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
+#undef TUNAS_CALL
+}
+
+void f32_activation_backward_rows_scalar(Activation act, std::int64_t rows, int channels,
+                                         float* d_src, std::int64_t d_src_stride,
+                                         const float* d_dst, std::int64_t d_dst_stride,
+                                         const float* src, std::int64_t src_stride) {
+#define TUNAS_CALL(A) \
+  backward_rows<A>(rows, channels, d_src, d_src_stride, d_dst, d_dst_stride, src, src_stride)
+  TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
+#undef TUNAS_CALL
+}
+
+void f32_activation_forward(Isa isa, Activation act, std::int64_t rows, int channels,
+                            float* dst, std::int64_t dst_stride, const float* src,
+                            std::int64_t src_stride) {
+  const auto rows_fn = use_avx2(isa) ? f32_activation_forward_rows_avx2
+                                     : f32_activation_forward_rows_scalar;
+  parallel_for(rows, row_grain(channels), [&](std::int64_t begin, std::int64_t end) {
+    rows_fn(act, end - begin, channels, dst + begin * dst_stride, dst_stride,
+            src + begin * src_stride, src_stride);
+  });
+}
+
+void f32_activation_backward(Isa isa, Activation act, std::int64_t rows, int channels,
+                             float* d_src, std::int64_t d_src_stride, const float* d_dst,
+                             std::int64_t d_dst_stride, const float* src,
+                             std::int64_t src_stride) {
+  const auto rows_fn = use_avx2(isa) ? f32_activation_backward_rows_avx2
+                                     : f32_activation_backward_rows_scalar;
+  parallel_for(rows, row_grain(channels), [&](std::int64_t begin, std::int64_t end) {
+    rows_fn(act, end - begin, channels, d_src + begin * d_src_stride, d_src_stride,
+            d_dst + begin * d_dst_stride, d_dst_stride, src + begin * src_stride, src_stride);
+  });
+}
 
 void f32_activation_forward(Activation act, std::int64_t rows, int channels, float* dst,
                             std::int64_t dst_stride, const float* src, std::int64_t src_stride) {
-  parallel_for(rows, row_grain(channels), [&](std::int64_t begin, std::int64_t end) {
-#define TUNAS_CALL(A) forward_rows<A>(begin, end, channels, dst, dst_stride, src, src_stride)
-    TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
-#undef TUNAS_CALL
-  });
+  f32_activation_forward(default_isa(), act, rows, channels, dst, dst_stride, src, src_stride);
 }
 
 void f32_activation_backward(Activation act, std::int64_t rows, int channels, float* d_src,
                              std::int64_t d_src_stride, const float* d_dst,
                              std::int64_t d_dst_stride, const float* src,
                              std::int64_t src_stride) {
-  parallel_for(rows, row_grain(channels), [&](std::int64_t begin, std::int64_t end) {
-#define TUNAS_CALL(A) \
-  backward_rows<A>(begin, end, channels, d_src, d_src_stride, d_dst, d_dst_stride, src, src_stride)
-    TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
-#undef TUNAS_CALL
-  });
+  f32_activation_backward(default_isa(), act, rows, channels, d_src, d_src_stride, d_dst,
+                          d_dst_stride, src, src_stride);
 }
 
 }  // namespace tunas::kernels

@@ -15,11 +15,17 @@
 // entries of each row are touched (channel prefixes, STYLE G3). Forward overwrites dst and
 // may run in place (dst == src with equal strides). Backward ACCUMULATES:
 // d_src += d_dst * f'(src), where src is the forward INPUT (saved state: the input).
-// Parallel over rows; every element is independent, so results never depend on threads.
+// Parallel over rows (tasks of whole rows, unit-stride channel loops); every element is
+// independent, so results never depend on the thread count. No allocation.
+// ISA: AVX2+FMA row kernels when tunas::cpu_has(Isa::avx2) (TUNAS_MAX_ISA=scalar forces the
+// scalar ones). relu/relu6/hswish/none are bitwise equal across ISAs; sigmoid/swish use a
+// polynomial exp on AVX2 and agree with the scalar std::exp path to a few ulp.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+
+#include "core/cpu.h"
 
 namespace tunas::kernels {
 
@@ -72,6 +78,33 @@ void f32_activation_backward(Activation act, std::int64_t rows, int channels, fl
                              std::int64_t d_src_stride, const float* d_dst,
                              std::int64_t d_dst_stride, const float* src,
                              std::int64_t src_stride);
+
+// The same with the ISA pinned (tests, benchmarks). An ISA that cpu_has() refuses falls back
+// to the best one allowed below it.
+void f32_activation_forward(Isa isa, Activation act, std::int64_t rows, int channels,
+                            float* dst, std::int64_t dst_stride, const float* src,
+                            std::int64_t src_stride);
+void f32_activation_backward(Isa isa, Activation act, std::int64_t rows, int channels,
+                             float* d_src, std::int64_t d_src_stride, const float* d_dst,
+                             std::int64_t d_dst_stride, const float* src,
+                             std::int64_t src_stride);
+
+// Single-threaded row kernels behind the functions above (same contract, no threads).
+// The _avx2 ones must only be called when tunas::cpu_has(Isa::avx2).
+void f32_activation_forward_rows_scalar(Activation act, std::int64_t rows, int channels,
+                                        float* dst, std::int64_t dst_stride, const float* src,
+                                        std::int64_t src_stride);
+void f32_activation_backward_rows_scalar(Activation act, std::int64_t rows, int channels,
+                                         float* d_src, std::int64_t d_src_stride,
+                                         const float* d_dst, std::int64_t d_dst_stride,
+                                         const float* src, std::int64_t src_stride);
+void f32_activation_forward_rows_avx2(Activation act, std::int64_t rows, int channels,
+                                      float* dst, std::int64_t dst_stride, const float* src,
+                                      std::int64_t src_stride);
+void f32_activation_backward_rows_avx2(Activation act, std::int64_t rows, int channels,
+                                       float* d_src, std::int64_t d_src_stride,
+                                       const float* d_dst, std::int64_t d_dst_stride,
+                                       const float* src, std::int64_t src_stride);
 
 }  // namespace tunas::kernels
 

@@ -2,185 +2,394 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
+#include "core/cpu.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "kernels/f32-bn/bn-chunk.h"
 
 namespace tunas::kernels {
 
+namespace bn_detail {
 namespace {
 
-// Channels per reduction task. Tasks own whole channels, so every per-channel sum runs over
-// the rows in order on one thread (bitwise independent of the thread count).
-constexpr int kChannelBlock = 32;
-// Rows per task of the element-wise passes.
-constexpr std::int64_t kRowBlock = 256;
+// ---- scalar chunk kernels (always built; the reference path for TUNAS_MAX_ISA=scalar) ----
 
-int channel_blocks(int channels) { return (channels + kChannelBlock - 1) / kChannelBlock; }
+// Channels per register tile of the scalar reductions (a fixed trip count vectorises).
+constexpr int kTile = 16;
 
-// scale = gamma * inv_std, shift = beta - mean * scale: z = x * scale + shift. The forward and
-// the backward both use this one expression, so the backward sees the forward's exact z.
-inline void fold_affine(int c0, int c1, float* scale, float* shift, const float* mean,
-                        const float* inv_std, const float* gamma, const float* beta) {
-  for (int c = c0; c < c1; ++c) {
-    scale[c - c0] = gamma[c] * inv_std[c];
-    shift[c - c0] = beta[c] - mean[c] * scale[c - c0];
+template <int W>
+void moments_tile(std::int64_t rows, int n, const float* x, std::int64_t stride, float* pivot,
+                  float* dsum, float* sqsum) {
+  const int w = W > 0 ? W : n;
+  float s[kTile] = {}, d[kTile] = {}, q[kTile] = {}, a[kTile];
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (int c = 0; c < w; ++c) s[c] += x[r * stride + c];
+  }
+  for (int c = 0; c < w; ++c) a[c] = s[c] / float(rows);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (int c = 0; c < w; ++c) {
+      const float t = x[r * stride + c] - a[c];
+      d[c] += t;
+      q[c] += t * t;
+    }
+  }
+  for (int c = 0; c < w; ++c) {
+    pivot[c] = a[c];
+    dsum[c] = d[c];
+    sqsum[c] = q[c];
+  }
+}
+
+void moments(std::int64_t rows, int channels, const float* src, std::int64_t src_stride,
+             float* pivot, float* dsum, float* sqsum) {
+  for (int c0 = 0; c0 < channels; c0 += kTile) {
+    const int n = std::min(kTile, channels - c0);
+    if (n == kTile) {
+      moments_tile<kTile>(rows, n, src + c0, src_stride, pivot + c0, dsum + c0, sqsum + c0);
+    } else {
+      moments_tile<0>(rows, n, src + c0, src_stride, pivot + c0, dsum + c0, sqsum + c0);
+    }
   }
 }
 
 template <Activation A>
-void normalize_rows(std::int64_t r0, std::int64_t r1, int c0, int c1, float* dst,
-                    std::int64_t dst_stride, const float* src, std::int64_t src_stride,
-                    const float* scale, const float* shift) {
-  const int n = c1 - c0;
-  for (std::int64_t r = r0; r < r1; ++r) {
-    const float* x = src + r * src_stride + c0;
-    float* y = dst + r * dst_stride + c0;
-    for (int c = 0; c < n; ++c) y[c] = activation_value(A, x[c] * scale[c] + shift[c]);
+void normalize(std::int64_t rows, int channels, float* dst, std::int64_t dst_stride,
+               const float* src, std::int64_t src_stride, const float* scale,
+               const float* shift) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* x = src + r * src_stride;
+    float* y = dst + r * dst_stride;
+    for (int c = 0; c < channels; ++c) y[c] = activation_value(A, x[c] * scale[c] + shift[c]);
   }
 }
 
-// dst = act(src * scale + shift) over all rows; per-channel vectors are folded per channel
-// block inside each row task (no allocation).
-void normalize(std::int64_t pixels, int channels, float* dst, std::int64_t dst_stride,
-               const float* src, std::int64_t src_stride, const float* mean,
-               const float* inv_std, const float* gamma, const float* beta, Activation act) {
-  parallel_for(pixels, kRowBlock, [&](std::int64_t r0, std::int64_t r1) {
-    float scale[kChannelBlock], shift[kChannelBlock];
-    for (int c0 = 0; c0 < channels; c0 += kChannelBlock) {
-      const int c1 = std::min(channels, c0 + kChannelBlock);
-      fold_affine(c0, c1, scale, shift, mean, inv_std, gamma, beta);
-#define TUNAS_CALL(A) \
-  normalize_rows<A>(r0, r1, c0, c1, dst, dst_stride, src, src_stride, scale, shift)
-      TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
-#undef TUNAS_CALL
-    }
-  });
-}
-
-// Per-channel double sums over all rows for channels [c0, c1): mean and biased variance.
-void block_statistics(std::int64_t pixels, int c0, int c1, const float* src,
-                      std::int64_t src_stride, double* mean, double* variance) {
-  const int n = c1 - c0;
-  double sum[kChannelBlock] = {};
-  for (std::int64_t r = 0; r < pixels; ++r) {
-    const float* x = src + r * src_stride + c0;
-    for (int c = 0; c < n; ++c) sum[c] += x[c];
-  }
-  for (int c = 0; c < n; ++c) mean[c] = sum[c] / double(pixels);
-  double sq[kChannelBlock] = {};
-  for (std::int64_t r = 0; r < pixels; ++r) {
-    const float* x = src + r * src_stride + c0;
-    for (int c = 0; c < n; ++c) {
-      const double d = double(x[c]) - mean[c];
-      sq[c] += d * d;
+template <Activation A, int W>
+void backward_sums_tile(std::int64_t rows, int n, const float* d_dst, std::int64_t d_dst_stride,
+                        const float* src, std::int64_t src_stride, const float* scale,
+                        const float* shift, const float* mean, const float* inv_std,
+                        float* sum_dz, float* sum_dz_xhat) {
+  const int w = W > 0 ? W : n;
+  float sd[kTile] = {}, sdx[kTile] = {};
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* x = src + r * src_stride;
+    const float* dy = d_dst + r * d_dst_stride;
+    for (int c = 0; c < w; ++c) {
+      const float dz = dy[c] * activation_derivative(A, x[c] * scale[c] + shift[c]);
+      const float xhat = (x[c] - mean[c]) * inv_std[c];
+      sd[c] += dz;
+      sdx[c] += dz * xhat;
     }
   }
-  for (int c = 0; c < n; ++c) variance[c] = sq[c] / double(pixels);
+  for (int c = 0; c < w; ++c) {
+    sum_dz[c] = sd[c];
+    sum_dz_xhat[c] = sdx[c];
+  }
 }
 
 template <Activation A>
-void backward_block(std::int64_t pixels, int c0, int c1, float* d_src, std::int64_t d_src_stride,
-                    float* d_gamma, float* d_beta, const float* d_dst, std::int64_t d_dst_stride,
-                    const float* mean, const float* inv_std, const float* src,
-                    std::int64_t src_stride, const float* gamma, const float* beta) {
-  const int n = c1 - c0;
-  float scale[kChannelBlock], shift[kChannelBlock];
-  fold_affine(c0, c1, scale, shift, mean, inv_std, gamma, beta);
-  const float* m = mean + c0;
-  const float* s = inv_std + c0;
-  // Pass 1: sum dz and sum dz * xhat per channel.
-  double sum_dz[kChannelBlock] = {}, sum_dz_xhat[kChannelBlock] = {};
-  for (std::int64_t r = 0; r < pixels; ++r) {
-    const float* x = src + r * src_stride + c0;
-    const float* dy = d_dst + r * d_dst_stride + c0;
-    for (int c = 0; c < n; ++c) {
-      const float dz = dy[c] * activation_derivative(A, x[c] * scale[c] + shift[c]);
-      const float xhat = (x[c] - m[c]) * s[c];
-      sum_dz[c] += dz;
-      sum_dz_xhat[c] += double(dz) * xhat;
+void backward_sums(std::int64_t rows, int channels, const float* d_dst,
+                   std::int64_t d_dst_stride, const float* src, std::int64_t src_stride,
+                   const Coefficients& k, float* sum_dz, float* sum_dz_xhat) {
+  for (int c0 = 0; c0 < channels; c0 += kTile) {
+    const int n = std::min(kTile, channels - c0);
+#define TUNAS_TILE(W)                                                                          \
+  backward_sums_tile<A, W>(rows, n, d_dst + c0, d_dst_stride, src + c0, src_stride,           \
+                           k.scale + c0, k.shift + c0, k.mean + c0, k.inv_std + c0, sum_dz + c0, \
+                           sum_dz_xhat + c0)
+    if (n == kTile) {
+      TUNAS_TILE(kTile);
+    } else {
+      TUNAS_TILE(0);
     }
+#undef TUNAS_TILE
   }
-  float k_dz[kChannelBlock], k_xhat[kChannelBlock], k_scale[kChannelBlock];
-  for (int c = 0; c < n; ++c) {
-    if (d_beta) d_beta[c0 + c] += float(sum_dz[c]);
-    if (d_gamma) d_gamma[c0 + c] += float(sum_dz_xhat[c]);
-    k_dz[c] = float(sum_dz[c] / double(pixels));
-    k_xhat[c] = float(sum_dz_xhat[c] / double(pixels));
-    k_scale[c] = scale[c];  // gamma * inv_std
-  }
-  // Pass 2: d_src += gamma * inv_std * (dz - mean(dz) - xhat * mean(dz * xhat)).
-  for (std::int64_t r = 0; r < pixels; ++r) {
-    const float* x = src + r * src_stride + c0;
-    const float* dy = d_dst + r * d_dst_stride + c0;
-    float* dx = d_src + r * d_src_stride + c0;
-    for (int c = 0; c < n; ++c) {
-      const float dz = dy[c] * activation_derivative(A, x[c] * scale[c] + shift[c]);
-      const float xhat = (x[c] - m[c]) * s[c];
-      dx[c] += k_scale[c] * (dz - k_dz[c] - xhat * k_xhat[c]);
+}
+
+template <Activation A>
+void backward_rows(std::int64_t rows, int channels, float* d_src, std::int64_t d_src_stride,
+                   const float* d_dst, std::int64_t d_dst_stride, const float* src,
+                   std::int64_t src_stride, const Coefficients& k) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* x = src + r * src_stride;
+    const float* dy = d_dst + r * d_dst_stride;
+    float* dx = d_src + r * d_src_stride;
+    for (int c = 0; c < channels; ++c) {
+      const float dz = dy[c] * activation_derivative(A, x[c] * k.scale[c] + k.shift[c]);
+      dx[c] += k.scale[c] * (dz - k.k_dz[c] - (x[c] - k.mean[c]) * k.k_xhat_s[c]);
     }
   }
 }
 
 }  // namespace
 
-void f32_bn_batch_statistics(std::int64_t pixels, int channels, float* mean, float* variance,
-                             const float* src, std::int64_t src_stride) {
-  TUNAS_DASSERT(pixels >= 1 && src_stride >= channels);
-  parallel_for(channel_blocks(channels), 1, [&](std::int64_t b0, std::int64_t b1) {
+const ChunkKernels& chunk_kernels_scalar() {
+#define TUNAS_BN_ROW(fn)                                                                  \
+  {fn<Activation::none>, fn<Activation::relu>, fn<Activation::relu6>, fn<Activation::hswish>, \
+   fn<Activation::sigmoid>, fn<Activation::swish>}
+  static const ChunkKernels kernels = {"scalar", moments, TUNAS_BN_ROW(normalize),
+                                       TUNAS_BN_ROW(backward_sums), TUNAS_BN_ROW(backward_rows)};
+#undef TUNAS_BN_ROW
+  return kernels;
+}
+
+}  // namespace bn_detail
+
+namespace {
+
+using bn_detail::ChunkKernels;
+using bn_detail::Coefficients;
+
+// Rows per reduction chunk. The chunk partition depends on `pixels` only, float partial sums
+// never run over more than kChunkRows rows, and chunks are combined in double in chunk order:
+// bitwise independent of the thread count and of TBB's scheduling.
+constexpr std::int64_t kChunkRows = 128;
+// Channels per task of the (cheap) chunk-combining step.
+constexpr int kCombineBlock = 64;
+// Elements per task of the parallel passes (the partition of the element-wise passes never
+// changes a result; that of the reductions is the fixed chunk grid).
+constexpr std::int64_t kTaskElements = 16384;
+
+std::int64_t chunk_count(std::int64_t pixels) { return (pixels + kChunkRows - 1) / kChunkRows; }
+std::int64_t chunk_rows(std::int64_t pixels, std::int64_t k) {
+  return std::min(kChunkRows, pixels - k * kChunkRows);
+}
+std::int64_t chunk_grain(int channels) {
+  return std::max<std::int64_t>(1, kTaskElements / (kChunkRows * std::max(channels, 1)));
+}
+std::int64_t row_grain(int channels) {
+  return std::max<std::int64_t>(16, kTaskElements / std::max(channels, 1));
+}
+
+const ChunkKernels& kernels_for(Isa isa) {
+  if (isa != Isa::scalar && cpu_has(Isa::avx2)) return bn_detail::chunk_kernels_avx2();
+  return bn_detail::chunk_kernels_scalar();
+}
+Isa default_isa() {
+  static const Isa isa = cpu_has(Isa::avx2) ? Isa::avx2 : Isa::scalar;
+  return isa;
+}
+
+// Per-thread scratch, grown on first use to the largest size seen and never shrunk, so a
+// call allocates only when a shape is larger than any before it on this thread. Indexed by
+// nesting depth: a thread waiting inside parallel_for may run another task that calls BN
+// again; that call gets the next buffer instead of the one in use.
+thread_local std::vector<std::vector<float>> t_scratch;
+thread_local std::size_t t_scratch_depth = 0;
+
+class Scratch {
+ public:
+  explicit Scratch(std::size_t floats) : depth_(t_scratch_depth++) {
+    if (t_scratch.size() <= depth_) t_scratch.resize(depth_ + 1);
+    std::vector<float>& buffer = t_scratch[depth_];
+    if (buffer.size() < floats) buffer.resize(floats);
+    data_ = buffer.data();
+  }
+  ~Scratch() { --t_scratch_depth; }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  float* data() const { return data_; }
+
+ private:
+  std::size_t depth_;
+  float* data_ = nullptr;
+};
+
+// Batch mean and biased variance. Each chunk gives (pivot, sum(x - pivot), sum(x - pivot)^2)
+// in float; chunks are combined in double in chunk order:
+//   S  = sum_k (n_k * pivot_k + D_k),  mean = S / n,
+//   M2 = sum_k (Q_k + 2 (pivot_k - mean) D_k + n_k (pivot_k - mean)^2)   (exact identity).
+// Writes mean, and variance and/or inv_std = 1/sqrt(var + eps) where not null.
+void statistics(const ChunkKernels& kern, std::int64_t pixels, int channels, const float* src,
+                std::int64_t src_stride, float* mean, float* variance, float* inv_std,
+                float eps) {
+  const std::int64_t chunks = chunk_count(pixels);
+  Scratch scratch(std::size_t(chunks) * 3 * std::size_t(channels));
+  float* parts = scratch.data();  // [chunk][pivot | dsum | sqsum][channels]
+  const std::size_t part_stride = 3 * std::size_t(channels);
+  parallel_for(chunks, chunk_grain(channels), [&](std::int64_t k0, std::int64_t k1) {
+    for (std::int64_t k = k0; k < k1; ++k) {
+      float* p = parts + std::size_t(k) * part_stride;
+      kern.moments(chunk_rows(pixels, k), channels, src + k * kChunkRows * src_stride,
+                   src_stride, p, p + channels, p + 2 * channels);
+    }
+  });
+  const std::int64_t blocks = (channels + kCombineBlock - 1) / kCombineBlock;
+  const std::int64_t grain = std::max<std::int64_t>(1, 4096 / (chunks * kCombineBlock));
+  parallel_for(blocks, grain, [&](std::int64_t b0, std::int64_t b1) {
     for (std::int64_t b = b0; b < b1; ++b) {
-      const int c0 = int(b) * kChannelBlock, c1 = std::min(channels, c0 + kChannelBlock);
-      double m[kChannelBlock], v[kChannelBlock];
-      block_statistics(pixels, c0, c1, src, src_stride, m, v);
-      for (int c = c0; c < c1; ++c) {
-        mean[c] = float(m[c - c0]);
-        variance[c] = float(v[c - c0]);
+      const int c0 = int(b) * kCombineBlock, w = std::min(kCombineBlock, channels - c0);
+      double s[kCombineBlock] = {}, m[kCombineBlock], m2[kCombineBlock] = {};
+      for (std::int64_t k = 0; k < chunks; ++k) {
+        const float* p = parts + std::size_t(k) * part_stride + c0;
+        const double n = double(chunk_rows(pixels, k));
+        for (int c = 0; c < w; ++c) s[c] += n * double(p[c]) + double(p[channels + c]);
+      }
+      for (int c = 0; c < w; ++c) m[c] = s[c] / double(pixels);
+      for (std::int64_t k = 0; k < chunks; ++k) {
+        const float* p = parts + std::size_t(k) * part_stride + c0;
+        const double n = double(chunk_rows(pixels, k));
+        for (int c = 0; c < w; ++c) {
+          const double dm = double(p[c]) - m[c];
+          m2[c] += double(p[2 * channels + c]) + 2.0 * dm * double(p[channels + c]) + n * dm * dm;
+        }
+      }
+      for (int c = 0; c < w; ++c) {
+        const double var = std::max(0.0, m2[c] / double(pixels));
+        mean[c0 + c] = float(m[c]);
+        if (variance) variance[c0 + c] = float(var);
+        if (inv_std) inv_std[c0 + c] = float(1.0 / std::sqrt(var + double(eps)));
       }
     }
   });
+}
+
+// dst = act(src * scale + shift), parallel over rows.
+void normalize(const ChunkKernels& kern, std::int64_t pixels, int channels, float* dst,
+               std::int64_t dst_stride, const float* src, std::int64_t src_stride,
+               const float* scale, const float* shift, Activation act) {
+  const bn_detail::NormalizeFn fn = kern.normalize[int(act)];
+  parallel_for(pixels, row_grain(channels), [&](std::int64_t r0, std::int64_t r1) {
+    fn(r1 - r0, channels, dst + r0 * dst_stride, dst_stride, src + r0 * src_stride, src_stride,
+       scale, shift);
+  });
+}
+
+// scale = gamma * inv_std, shift = beta - mean * scale: z = x * scale + shift. The forward and
+// the backward both use this one expression, so the backward sees the forward's exact z.
+void fold_affine(int channels, float* scale, float* shift, const float* mean,
+                 const float* inv_std, const float* gamma, const float* beta) {
+  for (int c = 0; c < channels; ++c) {
+    scale[c] = gamma[c] * inv_std[c];
+    shift[c] = beta[c] - mean[c] * scale[c];
+  }
+}
+
+}  // namespace
+
+void f32_bn_batch_statistics(Isa isa, std::int64_t pixels, int channels, float* mean,
+                             float* variance, const float* src, std::int64_t src_stride) {
+  TUNAS_DASSERT(pixels >= 1 && src_stride >= channels);
+  if (channels <= 0) return;
+  statistics(kernels_for(isa), pixels, channels, src, src_stride, mean, variance, nullptr, 0.f);
+}
+
+void f32_bn_forward_training(Isa isa, std::int64_t pixels, int channels, float* dst,
+                             std::int64_t dst_stride, float* save_mean, float* save_inv_std,
+                             float* batch_variance, const float* src, std::int64_t src_stride,
+                             const float* gamma, const float* beta, Activation act, float eps) {
+  TUNAS_DASSERT(pixels >= 1 && src_stride >= channels && dst_stride >= channels);
+  if (channels <= 0) return;
+  const ChunkKernels& kern = kernels_for(isa);
+  statistics(kern, pixels, channels, src, src_stride, save_mean, batch_variance, save_inv_std,
+             eps);
+  Scratch scratch(2 * std::size_t(channels));
+  float* scale = scratch.data();
+  float* shift = scale + channels;
+  fold_affine(channels, scale, shift, save_mean, save_inv_std, gamma, beta);
+  normalize(kern, pixels, channels, dst, dst_stride, src, src_stride, scale, shift, act);
+}
+
+void f32_bn_forward_inference(Isa isa, std::int64_t pixels, int channels, float* dst,
+                              std::int64_t dst_stride, const float* src, std::int64_t src_stride,
+                              const float* gamma, const float* beta, const float* moving_mean,
+                              const float* moving_variance, Activation act, float eps) {
+  TUNAS_DASSERT(src_stride >= channels && dst_stride >= channels);
+  if (channels <= 0 || pixels <= 0) return;
+  Scratch scratch(2 * std::size_t(channels));
+  float* scale = scratch.data();
+  float* shift = scale + channels;
+  for (int c = 0; c < channels; ++c) {
+    const float inv_std = float(1.0 / std::sqrt(double(moving_variance[c]) + double(eps)));
+    scale[c] = gamma[c] * inv_std;
+    shift[c] = beta[c] - moving_mean[c] * scale[c];
+  }
+  normalize(kernels_for(isa), pixels, channels, dst, dst_stride, src, src_stride, scale, shift,
+            act);
+}
+
+void f32_bn_backward_training(Isa isa, std::int64_t pixels, int channels, float* d_src,
+                              std::int64_t d_src_stride, float* d_gamma, float* d_beta,
+                              const float* d_dst, std::int64_t d_dst_stride,
+                              const float* save_mean, const float* save_inv_std,
+                              const float* src, std::int64_t src_stride, const float* gamma,
+                              const float* beta, Activation act) {
+  TUNAS_DASSERT(pixels >= 1 && src_stride >= channels && d_src_stride >= channels &&
+                d_dst_stride >= channels);
+  if (channels <= 0) return;
+  const ChunkKernels& kern = kernels_for(isa);
+  const std::int64_t chunks = chunk_count(pixels);
+  // [scale | shift | k_dz | k_xhat_s][channels], then [chunk][sum_dz | sum_dz_xhat][channels].
+  Scratch scratch((4 + 2 * std::size_t(chunks)) * std::size_t(channels));
+  float* scale = scratch.data();
+  float* shift = scale + channels;
+  float* k_dz = shift + channels;
+  float* k_xhat_s = k_dz + channels;
+  float* parts = k_xhat_s + channels;
+  fold_affine(channels, scale, shift, save_mean, save_inv_std, gamma, beta);
+  const Coefficients coef{scale, shift, save_mean, save_inv_std, k_dz, k_xhat_s};
+
+  // Both reductions in one sweep, per fixed chunk.
+  const bn_detail::BackwardSumsFn sums = kern.backward_sums[int(act)];
+  parallel_for(chunks, chunk_grain(channels), [&](std::int64_t k0, std::int64_t k1) {
+    for (std::int64_t k = k0; k < k1; ++k) {
+      float* p = parts + std::size_t(k) * 2 * channels;
+      sums(chunk_rows(pixels, k), channels, d_dst + k * kChunkRows * d_dst_stride, d_dst_stride,
+           src + k * kChunkRows * src_stride, src_stride, coef, p, p + channels);
+    }
+  });
+  // Combine the chunks in double, in chunk order.
+  const std::int64_t blocks = (channels + kCombineBlock - 1) / kCombineBlock;
+  const std::int64_t grain = std::max<std::int64_t>(1, 4096 / (chunks * kCombineBlock));
+  parallel_for(blocks, grain, [&](std::int64_t b0, std::int64_t b1) {
+    for (std::int64_t b = b0; b < b1; ++b) {
+      const int c0 = int(b) * kCombineBlock, w = std::min(kCombineBlock, channels - c0);
+      double sd[kCombineBlock] = {}, sdx[kCombineBlock] = {};
+      for (std::int64_t k = 0; k < chunks; ++k) {
+        const float* p = parts + std::size_t(k) * 2 * channels + c0;
+        for (int c = 0; c < w; ++c) {
+          sd[c] += double(p[c]);
+          sdx[c] += double(p[channels + c]);
+        }
+      }
+      for (int c = 0; c < w; ++c) {
+        if (d_beta) d_beta[c0 + c] += float(sd[c]);
+        if (d_gamma) d_gamma[c0 + c] += float(sdx[c]);
+        k_dz[c0 + c] = float(sd[c] / double(pixels));
+        k_xhat_s[c0 + c] = float(sdx[c] / double(pixels)) * save_inv_std[c0 + c];
+      }
+    }
+  });
+  // Element-wise pass, parallel over rows.
+  const bn_detail::BackwardRowsFn rows_fn = kern.backward_rows[int(act)];
+  parallel_for(pixels, row_grain(channels), [&](std::int64_t r0, std::int64_t r1) {
+    rows_fn(r1 - r0, channels, d_src + r0 * d_src_stride, d_src_stride,
+            d_dst + r0 * d_dst_stride, d_dst_stride, src + r0 * src_stride, src_stride, coef);
+  });
+}
+
+// ---- default ISA (the best one cpu_has allows, fixed for the process) ----
+
+void f32_bn_batch_statistics(std::int64_t pixels, int channels, float* mean, float* variance,
+                             const float* src, std::int64_t src_stride) {
+  f32_bn_batch_statistics(default_isa(), pixels, channels, mean, variance, src, src_stride);
 }
 
 void f32_bn_forward_training(std::int64_t pixels, int channels, float* dst,
                              std::int64_t dst_stride, float* save_mean, float* save_inv_std,
                              float* batch_variance, const float* src, std::int64_t src_stride,
                              const float* gamma, const float* beta, Activation act, float eps) {
-  TUNAS_DASSERT(pixels >= 1 && src_stride >= channels && dst_stride >= channels);
-  parallel_for(channel_blocks(channels), 1, [&](std::int64_t b0, std::int64_t b1) {
-    for (std::int64_t b = b0; b < b1; ++b) {
-      const int c0 = int(b) * kChannelBlock, c1 = std::min(channels, c0 + kChannelBlock);
-      double m[kChannelBlock], v[kChannelBlock];
-      block_statistics(pixels, c0, c1, src, src_stride, m, v);
-      for (int c = c0; c < c1; ++c) {
-        save_mean[c] = float(m[c - c0]);
-        save_inv_std[c] = float(1.0 / std::sqrt(v[c - c0] + double(eps)));
-        if (batch_variance) batch_variance[c] = float(v[c - c0]);
-      }
-    }
-  });
-  normalize(pixels, channels, dst, dst_stride, src, src_stride, save_mean, save_inv_std, gamma,
-            beta, act);
+  f32_bn_forward_training(default_isa(), pixels, channels, dst, dst_stride, save_mean,
+                          save_inv_std, batch_variance, src, src_stride, gamma, beta, act, eps);
 }
 
 void f32_bn_forward_inference(std::int64_t pixels, int channels, float* dst,
                               std::int64_t dst_stride, const float* src, std::int64_t src_stride,
                               const float* gamma, const float* beta, const float* moving_mean,
                               const float* moving_variance, Activation act, float eps) {
-  TUNAS_DASSERT(src_stride >= channels && dst_stride >= channels);
-  parallel_for(pixels, kRowBlock, [&](std::int64_t r0, std::int64_t r1) {
-    float scale[kChannelBlock], shift[kChannelBlock];
-    for (int c0 = 0; c0 < channels; c0 += kChannelBlock) {
-      const int c1 = std::min(channels, c0 + kChannelBlock);
-      for (int c = c0; c < c1; ++c) {
-        const float inv_std = float(1.0 / std::sqrt(double(moving_variance[c]) + double(eps)));
-        scale[c - c0] = gamma[c] * inv_std;
-        shift[c - c0] = beta[c] - moving_mean[c] * scale[c - c0];
-      }
-#define TUNAS_CALL(A) \
-  normalize_rows<A>(r0, r1, c0, c1, dst, dst_stride, src, src_stride, scale, shift)
-      TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
-#undef TUNAS_CALL
-    }
-  });
+  f32_bn_forward_inference(default_isa(), pixels, channels, dst, dst_stride, src, src_stride,
+                           gamma, beta, moving_mean, moving_variance, act, eps);
 }
 
 void f32_bn_backward_training(std::int64_t pixels, int channels, float* d_src,
@@ -189,18 +398,9 @@ void f32_bn_backward_training(std::int64_t pixels, int channels, float* d_src,
                               const float* save_mean, const float* save_inv_std,
                               const float* src, std::int64_t src_stride, const float* gamma,
                               const float* beta, Activation act) {
-  TUNAS_DASSERT(pixels >= 1 && src_stride >= channels && d_src_stride >= channels &&
-                d_dst_stride >= channels);
-  parallel_for(channel_blocks(channels), 1, [&](std::int64_t b0, std::int64_t b1) {
-    for (std::int64_t b = b0; b < b1; ++b) {
-      const int c0 = int(b) * kChannelBlock, c1 = std::min(channels, c0 + kChannelBlock);
-#define TUNAS_CALL(A)                                                                       \
-  backward_block<A>(pixels, c0, c1, d_src, d_src_stride, d_gamma, d_beta, d_dst, d_dst_stride, \
-                    save_mean, save_inv_std, src, src_stride, gamma, beta)
-      TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
-#undef TUNAS_CALL
-    }
-  });
+  f32_bn_backward_training(default_isa(), pixels, channels, d_src, d_src_stride, d_gamma, d_beta,
+                           d_dst, d_dst_stride, save_mean, save_inv_std, src, src_stride, gamma,
+                           beta, act);
 }
 
 void f32_bn_update_moving_statistics(int channels, float* moving_mean, float* moving_variance,

@@ -14,15 +14,28 @@
 //   saved state for the backward: save_mean, save_inv_std (plus the forward input x).
 // Inference mode uses the moving statistics in place of the batch ones.
 //
-// Statistics and gradient sums are accumulated in double, two passes (mean, then centred
-// squares), each channel summed over rows in order; work is split over channel blocks only,
-// so every result is bitwise independent of the thread count. No allocation.
+// Partition and precision: rows are cut into fixed chunks of 128 rows (from `pixels` alone).
+// Per chunk, each channel is summed in float over the chunk's rows in order; chunks are
+// combined in double in chunk order. Statistics are a shifted two-pass per chunk (pivot =
+// chunk mean, then sums of (x - pivot) and (x - pivot)^2 while the chunk is in cache),
+// combined exactly: M2 = sum_k Q_k + 2 (pivot_k - mean) D_k + n_k (pivot_k - mean)^2, so the
+// data is streamed once for the statistics, never sum/sum-of-squares. The backward computes
+// its two sums in one sweep. Reductions run in parallel over chunks, the element-wise passes
+// over rows (all channels of a row at unit stride), so every result is bitwise independent
+// of the thread count and of TBB's scheduling.
+// ISA: AVX2+FMA chunk kernels when tunas::cpu_has(Isa::avx2), else scalar ones (always built;
+// TUNAS_MAX_ISA=scalar forces them); the ISA overloads below pin one for tests. The two ISAs
+// agree to float rounding, not bitwise.
+// Memory: a per-thread scratch buffer (the chunk partial sums, ~3 floats per channel per 128
+// rows, and a few per-channel vectors) grows on the first call with a larger shape and is
+// never shrunk or freed before the thread exits; otherwise a call allocates nothing.
 // Forward overwrites dst (dst == src allowed with equal strides); backward ACCUMULATES into
-// d_src, d_gamma, d_beta. Reentrant for disjoint outputs.
+// d_src, d_gamma, d_beta. Reentrant for disjoint outputs (also from several threads).
 #pragma once
 
 #include <cstdint>
 
+#include "core/cpu.h"
 #include "kernels/f32-activation/activation.h"
 
 namespace tunas::kernels {
@@ -68,5 +81,24 @@ void f32_bn_backward_training(std::int64_t pixels, int channels, float* d_src,
 void f32_bn_update_moving_statistics(int channels, float* moving_mean, float* moving_variance,
                                      const float* batch_mean, const float* batch_variance,
                                      std::int64_t pixels, float momentum);
+
+// The same with the ISA pinned (tests, benchmarks): Isa::scalar always works; an ISA that
+// cpu_has() refuses falls back to scalar.
+void f32_bn_batch_statistics(Isa isa, std::int64_t pixels, int channels, float* mean,
+                             float* variance, const float* src, std::int64_t src_stride);
+void f32_bn_forward_training(Isa isa, std::int64_t pixels, int channels, float* dst,
+                             std::int64_t dst_stride, float* save_mean, float* save_inv_std,
+                             float* batch_variance, const float* src, std::int64_t src_stride,
+                             const float* gamma, const float* beta, Activation act, float eps);
+void f32_bn_forward_inference(Isa isa, std::int64_t pixels, int channels, float* dst,
+                              std::int64_t dst_stride, const float* src, std::int64_t src_stride,
+                              const float* gamma, const float* beta, const float* moving_mean,
+                              const float* moving_variance, Activation act, float eps);
+void f32_bn_backward_training(Isa isa, std::int64_t pixels, int channels, float* d_src,
+                              std::int64_t d_src_stride, float* d_gamma, float* d_beta,
+                              const float* d_dst, std::int64_t d_dst_stride,
+                              const float* save_mean, const float* save_inv_std,
+                              const float* src, std::int64_t src_stride, const float* gamma,
+                              const float* beta, Activation act);
 
 }  // namespace tunas::kernels

@@ -2,9 +2,13 @@
 // backward against finite differences, masked BN (spec §3.6, §9.10), moving statistics.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
+#include "core/cpu.h"
+#include "core/threads.h"
 #include "kernels/f32-bn/bn.h"
 #include "tests/kernels/ops_test_helpers.h"
 
@@ -248,4 +252,174 @@ TEST_CASE("f32_bn: bitwise equal at 1 and 2 threads") {
     for (auto* part : {&dx, &m, &s, &v, &dg, &db}) y.insert(y.end(), part->begin(), part->end());
     return y;
   });
+}
+
+namespace {
+
+// Every ISA this machine can run (scalar always).
+std::vector<tunas::Isa> bn_isas() {
+  std::vector<tunas::Isa> isas = {tunas::Isa::scalar};
+  if (tunas::cpu_has(tunas::Isa::avx2)) {
+    isas.push_back(tunas::Isa::avx2);
+  } else {
+    MESSAGE("skipped: AVX2 BN kernels (no AVX2+FMA or TUNAS_MAX_ISA caps them)");
+  }
+  return isas;
+}
+
+}  // namespace
+
+TEST_CASE("f32_bn: 40000 x 17 rows (many chunks) against a double reference, every ISA") {
+  auto rng = make_rng("f32_bn many rows");
+  const std::int64_t rows = 40000 + 37;  // a partial last chunk
+  const int channels = 17;
+  const std::int64_t stride = 20;
+  std::vector<float> x = prefix_buffer(rng, rows, channels, stride, -1.f, 1.f);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (int c = 0; c < channels; ++c) x[r * stride + c] += float(5 * c);  // offsets up to 80
+  }
+  const std::vector<float> dy = prefix_buffer(rng, rows, channels, stride);
+  const std::vector<float> gamma = tunas::test::random_vector(rng, channels, 0.5f, 1.5f);
+  const std::vector<float> beta = tunas::test::random_vector(rng, channels, -1.f, 1.f);
+  const auto xd = prefix_to_double(x, rows, channels, stride);
+  const auto dyd = prefix_to_double(dy, rows, channels, stride);
+  for (Activation act : {Activation::relu, Activation::swish}) {
+    const RefBn ref = ref_bn(rows, channels, xd, {gamma.begin(), gamma.end()}, {beta.begin(), beta.end()}, act);
+    // Backward reference in double: dz = dy * act'(z); sums and dx from the formula.
+    std::vector<double> dz(xd.size()), xhat(xd.size()), ref_db(channels), ref_dg(channels),
+        abs_db(channels), abs_dg(channels), ref_dx(xd.size());
+    for (std::int64_t r = 0; r < rows; ++r) {
+      for (int c = 0; c < channels; ++c) {
+        const std::size_t i = std::size_t(r * channels + c);
+        const double z = ref.z[i], h = 1e-6;
+        const double d = act == Activation::relu ? (z > 0 ? 1.0 : 0.0)
+                                                 : (ref_act(act, z + h) - ref_act(act, z - h)) / (2 * h);
+        dz[i] = dyd[i] * d;
+        xhat[i] = (xd[i] - ref.mean[c]) / std::sqrt(ref.var[c] + kEps);
+        ref_db[c] += dz[i];
+        ref_dg[c] += dz[i] * xhat[i];
+        abs_db[c] += std::fabs(dz[i]);
+        abs_dg[c] += std::fabs(dz[i] * xhat[i]);
+      }
+    }
+    for (std::int64_t r = 0; r < rows; ++r) {
+      for (int c = 0; c < channels; ++c) {
+        const std::size_t i = std::size_t(r * channels + c);
+        ref_dx[i] = gamma[c] / std::sqrt(ref.var[c] + kEps) *
+                    (dz[i] - ref_db[c] / rows - xhat[i] * ref_dg[c] / rows);
+      }
+    }
+    for (tunas::Isa isa : bn_isas()) {
+      CAPTURE(tunas::isa_name(isa));
+      CAPTURE(activation_name(act));
+      std::vector<float> y = prefix_buffer(rng, rows, channels, stride);
+      std::vector<float> mean(channels), inv_std(channels), var(channels);
+      f32_bn_forward_training(isa, rows, channels, y.data(), stride, mean.data(), inv_std.data(), var.data(),
+                              x.data(), stride, gamma.data(), beta.data(), act, float(kEps));
+      CHECK(outside_prefix_untouched(y, channels, stride));
+      for (int c = 0; c < channels; ++c) {
+        CAPTURE(c);
+        CHECK(std::fabs(mean[c] - ref.mean[c]) <= 1e-6 * std::fabs(ref.mean[c]) + 1e-7);
+        CHECK(std::fabs(var[c] - ref.var[c]) <= 1e-6 * ref.var[c]);
+      }
+      CHECK(prefix_close(y, ref.y, rows, channels, stride, 2e-5, 2e-5));
+      std::vector<float> dx(x.size(), 0.f), dg(channels, 0.f), db(channels, 0.f);
+      for (std::int64_t r = 0; r < rows; ++r) std::fill(dx.begin() + r * stride + channels, dx.begin() + (r + 1) * stride, kSentinel);
+      f32_bn_backward_training(isa, rows, channels, dx.data(), stride, dg.data(), db.data(), dy.data(), stride,
+                               mean.data(), inv_std.data(), x.data(), stride, gamma.data(), beta.data(), act);
+      CHECK(outside_prefix_untouched(dx, channels, stride));
+      for (int c = 0; c < channels; ++c) {
+        CAPTURE(c);
+        CHECK(std::fabs(db[c] - ref_db[c]) <= 1e-6 * abs_db[c] + 1e-6);
+        CHECK(std::fabs(dg[c] - ref_dg[c]) <= 1e-5 * abs_dg[c] + 1e-6);  // xhat from float mean
+      }
+      CHECK(prefix_close(dx, ref_dx, rows, channels, stride, 1e-4, 1e-4));
+    }
+  }
+}
+
+TEST_CASE("f32_bn: bitwise equal at 1, 2 and 3 threads on every ISA and activation") {
+  auto rng = make_rng("f32_bn threads 123");
+  struct Shape {
+    std::int64_t rows;
+    int channels;
+    std::int64_t stride;
+  };
+  for (Shape s : {Shape{40000, 17, 17}, Shape{1000, 70, 75}, Shape{129, 9, 9}}) {
+    const std::vector<float> x = prefix_buffer(rng, s.rows, s.channels, s.stride, -2.f, 3.f);
+    const std::vector<float> dy = prefix_buffer(rng, s.rows, s.channels, s.stride);
+    const std::vector<float> g = tunas::test::random_vector(rng, s.channels, 0.5f, 1.5f);
+    const std::vector<float> b = tunas::test::random_vector(rng, s.channels, -1.f, 1.f);
+    for (tunas::Isa isa : bn_isas()) {
+      for (Activation act : kAll) {
+        CAPTURE(s.rows);
+        CAPTURE(s.channels);
+        CAPTURE(tunas::isa_name(isa));
+        CAPTURE(activation_name(act));
+        auto compute = [&] {
+          std::vector<float> y(x.size()), dx(x.size(), 0.25f), m(s.channels), is(s.channels), v(s.channels),
+              dg(s.channels, 0.f), db(s.channels, 0.f);
+          f32_bn_forward_training(isa, s.rows, s.channels, y.data(), s.stride, m.data(), is.data(), v.data(),
+                                  x.data(), s.stride, g.data(), b.data(), act, kBnEpsilon);
+          f32_bn_backward_training(isa, s.rows, s.channels, dx.data(), s.stride, dg.data(), db.data(), dy.data(),
+                                   s.stride, m.data(), is.data(), x.data(), s.stride, g.data(), b.data(), act);
+          for (auto* part : {&dx, &m, &is, &v, &dg, &db}) y.insert(y.end(), part->begin(), part->end());
+          return y;
+        };
+        std::vector<std::vector<float>> results;
+        for (int threads : {1, 2, 3}) {
+          tunas::set_num_threads(threads);
+          results.push_back(compute());
+        }
+        tunas::set_num_threads(0);
+        CHECK(std::memcmp(results[0].data(), results[1].data(), results[0].size() * sizeof(float)) == 0);
+        CHECK(std::memcmp(results[0].data(), results[2].data(), results[0].size() * sizeof(float)) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("f32_bn: scalar and AVX2 kernels agree (forward, inference, backward)") {
+  if (!tunas::cpu_has(tunas::Isa::avx2)) {
+    MESSAGE("skipped: AVX2 BN kernels (no AVX2+FMA or TUNAS_MAX_ISA caps them)");
+    return;
+  }
+  auto rng = make_rng("f32_bn isa agreement");
+  for (Activation act : kAll) {
+    for (int channels : {1, 7, 8, 16, 17, 33, 40, 70}) {
+      CAPTURE(activation_name(act));
+      CAPTURE(channels);
+      const std::int64_t rows = 300, stride = channels + 3;
+      const std::vector<float> x = prefix_buffer(rng, rows, channels, stride, -2.f, 3.f);
+      const std::vector<float> dy = prefix_buffer(rng, rows, channels, stride);
+      const std::vector<float> g = tunas::test::random_vector(rng, channels, 0.5f, 1.5f);
+      const std::vector<float> b = tunas::test::random_vector(rng, channels, -1.f, 1.f);
+      const std::vector<float> mv = tunas::test::random_vector(rng, channels, 0.1f, 2.f);
+      std::vector<std::vector<float>> out[2];
+      for (int i = 0; i < 2; ++i) {
+        const tunas::Isa isa = i == 0 ? tunas::Isa::scalar : tunas::Isa::avx2;
+        std::vector<float> y = prefix_buffer(rng, rows, channels, stride), yi = y;
+        std::vector<float> dx(x.size(), kSentinel), m(channels), is(channels), v(channels), dg(channels, 0.f),
+            db(channels, 0.f);
+        for (std::int64_t r = 0; r < rows; ++r) std::fill(dx.begin() + r * stride, dx.begin() + r * stride + channels, 0.5f);
+        f32_bn_forward_training(isa, rows, channels, y.data(), stride, m.data(), is.data(), v.data(), x.data(),
+                                stride, g.data(), b.data(), act, kBnEpsilon);
+        f32_bn_forward_inference(isa, rows, channels, yi.data(), stride, x.data(), stride, g.data(), b.data(),
+                                 b.data(), mv.data(), act, kBnEpsilon);
+        f32_bn_backward_training(isa, rows, channels, dx.data(), stride, dg.data(), db.data(), dy.data(), stride,
+                                 m.data(), is.data(), x.data(), stride, g.data(), b.data(), act);
+        CHECK(outside_prefix_untouched(y, channels, stride));
+        CHECK(outside_prefix_untouched(yi, channels, stride));
+        CHECK(outside_prefix_untouched(dx, channels, stride));
+        out[i] = {y, yi, dx, m, is, v, dg, db};
+      }
+      const std::int64_t row_counts[] = {rows, rows, rows, 1, 1, 1, 1, 1};
+      const std::int64_t strides[] = {stride, stride, stride, channels, channels, channels, channels, channels};
+      for (int j = 0; j < 8; ++j) {
+        CAPTURE(j);
+        const auto ref = prefix_to_double(out[0][j], row_counts[j], channels, strides[j]);
+        CHECK(prefix_close(out[1][j], ref, row_counts[j], channels, strides[j], 1e-5, 1e-5));
+      }
+    }
+  }
 }
