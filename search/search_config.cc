@@ -91,6 +91,8 @@ const std::vector<Option>& options() {
        "images of the training set held out for the rewards"},
       {"synthetic_size", INTEGER(synthetic_size), "training images of --data synthetic"},
       {"proxy", BOOLEAN(proxy), "proxy network: stem and first stride-2 layer at stride 1"},
+      {"proxy_layers", INTEGER(proxy_layers),
+       "how many leading stride-2 layers the proxy runs at stride 1 (stem, first block)"},
       {"resolution", INTEGER(resolution), "input resolution the network is built for"},
       {"width_multiplier", REAL(width_multiplier), "multiplier on every block width"},
       {"model_lr", REAL(model_lr), "peak model learning rate (0 = 0.165 * global batch / 256)"},
@@ -268,6 +270,8 @@ void validate(const SearchConfig& c) {
   require_positive(c.replicas, "replicas");
   require_positive(double(c.validation_size), "validation_size");
   require_positive(double(c.synthetic_size), "synthetic_size");
+  TUNAS_REQUIRE(c.proxy_layers >= 0 && c.proxy_layers <= 8, "--proxy-layers must be in [0, 8], got ",
+                c.proxy_layers);
   TUNAS_REQUIRE(c.resolution >= 8 && c.resolution <= 1024, "--resolution must be in [8, 1024], got ",
                 c.resolution);
   require_positive(c.width_multiplier, "width_multiplier");
@@ -309,7 +313,7 @@ std::string config_fingerprint(const SearchConfig& config) {
   Json::Object kept;
   for (const char* key : {"space", "data", "data_dir", "cost_model", "lut", "target_ms", "reward",
                           "beta", "steps", "epochs", "batch", "valid_batch", "replicas",
-                          "validation_size", "synthetic_size", "proxy", "resolution",
+                          "validation_size", "synthetic_size", "proxy", "proxy_layers", "resolution",
                           "width_multiplier", "model_lr", "model_warmup_fraction", "weight_decay",
                           "label_smoothing", "policy_lr", "policy_lr_scale", "policy_lr_schedule",
                           "policy_delay_fraction", "warmup_fraction", "entropy_weight", "seed"}) {

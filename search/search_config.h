@@ -42,6 +42,7 @@ struct SearchConfig {
   // Proxy network for small inputs (spec-less: ours). proxy = resolution 32 with the stem
   // and the first stride-2 layer at stride 1.
   bool proxy = true;
+  int proxy_layers = 2;  // leading stride-2 layers run at stride 1 by the proxy
   int resolution = 32;
   double width_multiplier = 1.0;
 

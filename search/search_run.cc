@@ -54,31 +54,6 @@ std::string path_join(const std::string& dir, const std::string& file) {
   return (std::filesystem::path(dir) / file).string();
 }
 
-// The proxy network for small inputs: the stem and the first stride-2 layer after it run at
-// stride 1, so a 32x32 input keeps 32x32 through block 2 (ImageNet's 224 reaches 56 there).
-std::map<std::string, int> proxy_stride_overrides(const spaces::Space& space) {
-  std::map<std::string, int> overrides;
-  std::function<bool(const spaces::Layer&)> has_stride2 = [&](const spaces::Layer& layer) {
-    if (layer.declared_strides == 2 &&
-        (layer.kind == spaces::LayerKind::conv || layer.kind == spaces::LayerKind::sepconv ||
-         layer.kind == spaces::LayerKind::bottleneck))
-      return true;
-    for (const auto& child : layer.children)
-      if (has_stride2(child)) return true;
-    return false;
-  };
-  bool stem_done = false;
-  for (const auto& block : space.blocks) {
-    for (const auto& layer : block.layers) {
-      if (!has_stride2(layer)) continue;
-      overrides[layer.path] = 1;
-      if (stem_done) return overrides;
-      stem_done = true;
-    }
-  }
-  return overrides;
-}
-
 std::vector<policy::DecisionSpec> decision_specs(const spaces::Space& space) {
   std::vector<policy::DecisionSpec> specs;
   for (const auto& d : space.decisions) {
@@ -328,7 +303,7 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
   net.input_channels = s.data.train.channels;
   net.classes = s.data.train.num_classes;
   net.width_multiplier = config.width_multiplier;
-  if (config.proxy) net.stride_overrides = proxy_stride_overrides(s.space);
+  if (config.proxy) net.stride_overrides = spaces::proxy_stride_overrides(s.space, config.proxy_layers);
   spaces::configure_network(s.space, net);
 
   // Cost model and reward.

@@ -215,4 +215,28 @@ void configure_network(Space& space, const NetworkConfig& config) {
   ShapePass(space).run();
 }
 
+namespace {
+bool downsamples(const Layer& layer) {
+  if (layer.declared_strides == 2 &&
+      (layer.kind == LayerKind::conv || layer.kind == LayerKind::sepconv ||
+       layer.kind == LayerKind::bottleneck))
+    return true;
+  for (const Layer& child : layer.children)
+    if (downsamples(child)) return true;
+  return false;
+}
+}  // namespace
+
+std::map<std::string, int> proxy_stride_overrides(const Space& space, int layers) {
+  TUNAS_REQUIRE(layers >= 0, "proxy layers must be >= 0, got ", layers);
+  std::map<std::string, int> overrides;
+  for (const Block& block : space.blocks) {
+    for (const Layer& layer : block.layers) {
+      if (int(overrides.size()) == layers) return overrides;
+      if (downsamples(layer)) overrides[layer.path] = 1;
+    }
+  }
+  return overrides;
+}
+
 }  // namespace tunas::spaces

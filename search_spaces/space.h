@@ -172,4 +172,10 @@ struct Space {
 // choice whose shapes no longer agree).
 void configure_network(Space& space, const NetworkConfig& config);
 
+// The proxy network for small inputs (tunas_search --proxy, tunas_train, tunas_profile): the
+// first `layers` top-level layers that downsample (stride 2: the stem, then the first
+// stride-2 block) run at stride 1, so a 32x32 input keeps the resolution an ImageNet network
+// has after them. Returns NetworkConfig::stride_overrides entries (layer path -> 1).
+std::map<std::string, int> proxy_stride_overrides(const Space& space, int layers = 2);
+
 }  // namespace tunas::spaces

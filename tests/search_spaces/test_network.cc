@@ -217,3 +217,24 @@ TEST_CASE("user example space: parses, resolves, counts") {
   CHECK(count_params(net) > 0);
   CHECK(make_cost_model("macs", space)->cost_of(idx) == static_cast<double>(count_macs(net)));
 }
+
+TEST_CASE("proxy stride overrides: the stem, then the first stride-2 block") {
+  using tunas::spaces::proxy_stride_overrides;
+  const auto pxl = tunas::spaces::load_space("proxylessnas_search");
+  CHECK(proxy_stride_overrides(pxl) ==
+        std::map<std::string, int>{{"blocks/0/layers/0", 1}, {"blocks/2/layers/0", 1}});
+  CHECK(proxy_stride_overrides(pxl, 1) == std::map<std::string, int>{{"blocks/0/layers/0", 1}});
+  CHECK(proxy_stride_overrides(pxl, 0).empty());
+  const auto v3 = tunas::spaces::load_space("mobilenet_v3_like_search");
+  CHECK(proxy_stride_overrides(v3) ==
+        std::map<std::string, int>{{"blocks/0/layers/0", 1}, {"blocks/1/layers/0", 1}});
+  CHECK_THROWS_AS(proxy_stride_overrides(pxl, -1), tunas::Error);
+  // Applied: a 32x32 proxylessnas network keeps 32x32 through block 2.
+  auto space = pxl;
+  tunas::spaces::NetworkConfig net = space.network;
+  net.resolution = 32;
+  net.stride_overrides = proxy_stride_overrides(space);
+  tunas::spaces::configure_network(space, net);
+  CHECK(space.find_layer("blocks/2/layers/1")->shape.in_size == 32);
+  CHECK(space.find_layer("blocks/3/layers/1")->shape.in_size == 16);
+}
