@@ -39,10 +39,11 @@ std::string path_join(const std::string& dir, const std::string& file) {
   return (std::filesystem::path(dir) / file).string();
 }
 
-// The proxy network of tunas_search (search_run.cc keeps its copy private): the stem and the
+// The proxy network of tunas_search (search_run.cc keeps its copy private; switch to
+// spaces::proxy_stride_overrides once that lands in search_spaces/): the stem and the
 // first stride-2 layer after it run at stride 1. Kept identical so that an architecture found
 // by a proxy search is trained on the same network.
-std::map<std::string, int> proxy_stride_overrides(const spaces::Space& space) {
+std::map<std::string, int> train_proxy_strides(const spaces::Space& space) {
   std::map<std::string, int> overrides;
   std::function<bool(const spaces::Layer&)> has_stride2 = [&](const spaces::Layer& layer) {
     if (layer.declared_strides == 2 &&
@@ -314,7 +315,7 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
   net.input_channels = s.train_set.channels;
   net.classes = s.train_set.num_classes;
   net.width_multiplier = config.width_multiplier;
-  if (config.proxy) net.stride_overrides = proxy_stride_overrides(s.space);
+  if (config.proxy) net.stride_overrides = train_proxy_strides(s.space);
   spaces::configure_network(s.space, net);
   try {
     s.indices = spaces::parse_indices(s.space, s.indices_text);
