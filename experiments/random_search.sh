@@ -6,14 +6,18 @@
 # set (tunas_train --use-test-set).
 #
 # usage: experiments/random_search.sh --out DIR [--n N] [--seed K] [--space S] [--target T0]
-#            [--bin DIR] [--threads T] [-- TUNAS_TRAIN_BUDGET_FLAGS...]
+#            [--min-cost A --max-cost B] [--sample-args "TUNAS_ARCH_FLAGS"] [--bin DIR]
+#            [--threads T] [-- TUNAS_TRAIN_BUDGET_FLAGS...]
+# The window defaults to [T0 - 1, T0 + 1] ms under tunas_pixel1; --sample-args passes e.g.
+# "--cost-model macs --resolution 16" to tunas_arch sample.
 # e.g.   experiments/random_search.sh --out runs/random --n 20 -- --epochs 10 --batch 128
 #
 # Resumable: a finished piece (result.json present) is skipped, a started one (checkpoint.bin)
 # is continued with --resume. Writes DIR/summary.json and DIR/times.tsv (wall seconds/piece).
 set -euo pipefail
 
-out="" n=20 seed=0 space=proxylessnas_search target=84 bin=build/bin threads=1
+out="" n=20 seed=0 space=proxylessnas_search target=84 bin=build/bin threads=1 lo="" hi=""
+sample_args=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
@@ -21,10 +25,13 @@ while [[ $# -gt 0 ]]; do
     --seed) seed=$2; shift 2 ;;
     --space) space=$2; shift 2 ;;
     --target) target=$2; shift 2 ;;
+    --min-cost) lo=$2; shift 2 ;;
+    --max-cost) hi=$2; shift 2 ;;
+    --sample-args) sample_args=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "random_search.sh: unknown argument '$1' (see --help)" >&2; exit 1 ;;
   esac
 done
@@ -34,7 +41,8 @@ for tool in tunas_arch tunas_train; do
   [[ -x "$bin/$tool" ]] || { echo "random_search.sh: $bin/$tool not found (build it, or --bin DIR)" >&2; exit 1; }
 done
 mkdir -p "$out"
-lo=$(python3 -c "print($target - 1)") hi=$(python3 -c "print($target + 1)")
+[[ -n "$lo" ]] || lo=$(python3 -c "print($target - 1)")
+[[ -n "$hi" ]] || hi=$(python3 -c "print($target + 1)")
 
 timed() {  # timed NAME cmd...: runs cmd, appends "NAME<TAB>seconds" to times.tsv
   local name=$1; shift
@@ -57,8 +65,9 @@ train() {  # train DIR [flags...]: skip when done, resume when started
 
 # 1. Samples in the window (both ends inclusive).
 if [[ ! -s "$out/samples.json" ]]; then
+  # shellcheck disable=SC2086  # sample_args is a list of flags
   "$bin/tunas_arch" sample --space "$space" --num "$n" --min-cost "$lo" --max-cost "$hi" \
-    --seed "$seed" > "$out/samples.json.tmp"
+    --seed "$seed" $sample_args > "$out/samples.json.tmp"
   mv "$out/samples.json.tmp" "$out/samples.json"
 fi
 count=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$out/samples.json")

@@ -10,7 +10,10 @@
 #  3. experiments/summarize_tunas_vs_random.py: mean +- std table and JSON.
 #
 # usage: experiments/tunas_vs_random.sh [--out DIR] [--seeds "0 1 2"] [--random-seeds "0"]
-#            [--n 20] [--search-steps S] [--bin DIR] [--threads T] [-- TUNAS_TRAIN_BUDGET...]
+#            [--n 20] [--search-steps S] [--bin DIR] [--threads T] [--config FILE]
+#            [--search-args "FLAGS"] [--random-args "FLAGS"] [-- TUNAS_TRAIN_BUDGET...]
+# --search-args / --random-args add tunas_search / random_search.sh flags (a pipeline smoke
+# test on the tiny space uses them: experiments/smoke_tunas_vs_random.sh).
 # e.g. the full experiment:   experiments/tunas_vs_random.sh -- --epochs 10
 #      a reduced one:         experiments/tunas_vs_random.sh --n 3 --search-steps 20 -- --steps 300 --batch 16
 #
@@ -19,7 +22,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+invocation="$0 $*"
 out=runs/tunas_vs_random seeds="0 1 2" random_seeds="0" n=20 search_steps=0 bin=build/bin threads=1
+config="$root/search/configs/fashion_mnist_default.yaml" search_args="" random_args=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
@@ -29,15 +34,19 @@ while [[ $# -gt 0 ]]; do
     --search-steps) search_steps=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --config) config=$2; shift 2 ;;
+    --search-args) search_args=$2; shift 2 ;;
+    --random-args) random_args=$2; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "tunas_vs_random.sh: unknown argument '$1' (see --help)" >&2; exit 1 ;;
   esac
 done
 budget=("$@")
-config="$root/search/configs/fashion_mnist_default.yaml"
+eval "search_arr=($search_args)"  # shell words, quotes honoured
+eval "random_arr=($random_args)"
 mkdir -p "$out"
-printf '%s\n' "$0 $*" > "$out/command.txt"
+printf '%s\n' "$invocation" > "$out/command.txt"
 printf 'seeds=%s random_seeds=%s n=%s search_steps=%s budget=%s\n' "$seeds" "$random_seeds" "$n" \
   "$search_steps" "${budget[*]}" > "$out/settings.txt"
 
@@ -63,7 +72,7 @@ for k in $seeds; do
       timed "$dir" "$bin/tunas_search" --resume --out "$dir" --threads "$threads" > /dev/null
     else
       steps=(); [[ "$search_steps" -gt 0 ]] && steps=(--steps "$search_steps")
-      timed "$dir" "$bin/tunas_search" --config "$config" --seed "$k" "${steps[@]}" \
+      timed "$dir" "$bin/tunas_search" --config "$config" --seed "$k" "${steps[@]}" "${search_arr[@]}" \
         --threads "$threads" --out "$dir" > /dev/null
     fi
   fi
@@ -84,7 +93,7 @@ done
 for r in $random_seeds; do
   echo "tunas_vs_random.sh: random search, seed $r, N = $n" >&2
   timed "$out/random_seed$r" "$root/experiments/random_search.sh" --out "$out/random_seed$r" \
-    --n "$n" --seed "$r" --bin "$bin" --threads "$threads" -- "${budget[@]}" > /dev/null
+    --n "$n" --seed "$r" --bin "$bin" --threads "$threads" "${random_arr[@]}" -- "${budget[@]}" > /dev/null
 done
 
 python3 "$root/experiments/summarize_tunas_vs_random.py" "$out"
