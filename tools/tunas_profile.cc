@@ -147,7 +147,7 @@ int cmd_profile(const Args& a) {
   net.width_multiplier = a.number("width-multiplier", net.width_multiplier);
   spaces::configure_network(space, net);
   if (a.flag("proxy")) {
-    net.stride_overrides = proxy_stride_overrides(space);
+    net.stride_overrides = latency::proxy_stride_overrides(space);
     spaces::configure_network(space, net);
   }
   ProfileOptions o;
