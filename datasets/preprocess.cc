@@ -1,18 +1,20 @@
 #include "datasets/preprocess.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
 
 namespace tunas::datasets {
 
-PreprocessConfig proxy_preprocess(const ImageSet& set, bool training) {
+PreprocessConfig proxy_preprocess(const ImageSet& set, bool training, int resolution) {
+  if (resolution == 0) resolution = set.height == 28 && set.width == 28 ? 32 : set.height;
   PreprocessConfig config;
-  const bool mnist_like = set.height == 28 && set.width == 28;
-  config.height = mnist_like ? 32 : set.height;
-  config.width = mnist_like ? 32 : set.width;
-  config.resize = ResizeMode::pad;
-  config.crop_padding = training ? 4 : 0;
+  config.height = config.width = resolution;
+  const bool small_pad = resolution >= set.height && resolution >= set.width &&
+                         resolution - std::min(set.height, set.width) <= 8;
+  config.resize = small_pad ? ResizeMode::pad : ResizeMode::bilinear;
+  config.crop_padding = training ? std::max(1, resolution / 8) : 0;
   config.random_flip = training;
   return config;
 }

@@ -40,9 +40,11 @@ struct PreprocessConfig {
   bool random_flip = false;   // random horizontal flip, training only
 };
 
-// The proxy-task preprocessing: 28x28 grey sets (Fashion-MNIST) are padded to 32x32,
-// larger ones keep their size; training adds a 4-pixel pad-and-crop and random flips.
-PreprocessConfig proxy_preprocess(const ImageSet& set, bool training);
+// The proxy-task preprocessing (tunas_search, tunas_train) to a square `resolution`:
+// zero padding when the source is at most 8 pixels smaller (28x28 Fashion-MNIST -> 32x32),
+// otherwise bilinear resizing; training adds a pad-and-crop of resolution/8 pixels (4 at 32)
+// and random horizontal flips. resolution 0: 32 for 28x28 sets, else the source size.
+PreprocessConfig proxy_preprocess(const ImageSet& set, bool training, int resolution = 0);
 
 // One image's random choices. The default is the evaluation transform (centre, no flip).
 struct Augmentation {

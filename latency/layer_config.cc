@@ -146,27 +146,4 @@ std::vector<LayerConfig> enumerate_layer_configs(const spaces::Space& space) {
   return out;
 }
 
-std::map<std::string, int> proxy_stride_overrides(const spaces::Space& space) {
-  std::map<std::string, int> overrides;
-  std::function<bool(const spaces::Layer&)> has_stride2 = [&](const spaces::Layer& layer) {
-    if (layer.declared_strides == 2 &&
-        (layer.kind == spaces::LayerKind::conv || layer.kind == spaces::LayerKind::sepconv ||
-         layer.kind == spaces::LayerKind::bottleneck))
-      return true;
-    for (const auto& child : layer.children)
-      if (has_stride2(child)) return true;
-    return false;
-  };
-  bool stem_done = false;
-  for (const auto& block : space.blocks) {
-    for (const auto& layer : block.layers) {
-      if (!has_stride2(layer)) continue;
-      overrides[layer.path] = 1;
-      if (stem_done) return overrides;
-      stem_done = true;
-    }
-  }
-  return overrides;
-}
-
 }  // namespace tunas::latency

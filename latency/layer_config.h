@@ -50,8 +50,5 @@ std::vector<LayerConfig> network_configs(const spaces::Network& network);
 // Distinct configurations in first-seen order (deterministic).
 std::vector<LayerConfig> enumerate_layer_configs(const spaces::Space& space);
 
-// The proxy network of tunas_search --proxy: the stem and the first stride-2 layer after it
-// at stride 1 (a copy of search/search_run.cc's rule; search/ sits above this library).
-std::map<std::string, int> proxy_stride_overrides(const spaces::Space& space);
 
 }  // namespace tunas::latency

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build-lut}
 STEPS=${2:-20}
 TABLE=docs/lut_proxylessnas_proxy.json
-NET=(--resolution 32 --input-channels 1 --classes 10 --width-multiplier 0.5 --proxy)
+NET=(--resolution 32 --input-channels 1 --classes 10 --width-multiplier 0.5 --proxy 2)
 
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j2 --target tunas_profile tunas_search tunas_arch
@@ -27,14 +27,14 @@ rm -f "$TABLE"
   --svg docs/lut_validation.svg --write-correction
 
 # The cost model from the command line (corrected prediction of one sampled architecture).
-"$BIN/tunas_arch" sample --space proxylessnas_search --resolution 32 --input-channels 1 --classes 10 --width-multiplier 0.5 --proxy 1 --cost-model lut \
+"$BIN/tunas_arch" sample --space proxylessnas_search --resolution 32 --input-channels 1 --classes 10 --width-multiplier 0.5 --proxy 2 --cost-model lut \
   --lut "$TABLE" --num 3 --min-cost 0 --max-cost 100 --seed 1
 
 # 3. A short search against the table, target = median measured latency of the samples.
 TARGET=$(python3 -c "import json,statistics; d=json.load(open('docs/results/lut_validation.json')); print(round(statistics.median(a['measured_median_ms'] for a in d['architectures']),3))")
 RUN=${LUT_SEARCH_OUT:-/tmp/tunas_lut_search}
 rm -rf "$RUN"
-"$BIN/tunas_search" --config search/configs/fashion_mnist_default.yaml --width-multiplier 0.5 \
+"$BIN/tunas_search" --config search/configs/fashion_mnist_default.yaml --width-multiplier 0.5 --proxy-layers 2 \
   --cost-model lut --lut "$TABLE" --target-ms "$TARGET" --steps "$STEPS" --out "$RUN" --threads 1
 IDX=$(python3 -c "import json; print(json.load(open('$RUN/final_architecture.json'))['indices'])")
 echo "target $TARGET ms; exported $IDX"

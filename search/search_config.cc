@@ -1,232 +1,82 @@
 #include "search/search_config.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <sstream>
 
 #include "core/error.h"
+#include "search/option_table.h"
 
 namespace tunas::search {
 
 namespace {
 
-enum class Kind { text, real, integer, boolean };
+using C = SearchConfig;
 
-// One setting: its key (YAML / params.json; the flag is the key with '-' for '_'), help,
-// and typed access to the field.
-struct Option {
-  const char* key;
-  Kind kind;
-  std::function<void(SearchConfig&, const std::string&, const std::string&)> set;
-  std::function<Json(const SearchConfig&)> get;
-  const char* help;
-};
-
-double parse_real(const std::string& text, const std::string& where) {
-  double v = 0;
-  const char* b = text.data();
-  const char* e = b + text.size();
-  auto [p, ec] = std::from_chars(b, e, v);
-  TUNAS_REQUIRE(ec == std::errc() && p == e && std::isfinite(v), where, ": expected a number, got '",
-                text, "'");
-  return v;
+const OptionTable<SearchConfig>& table() {
+  static const OptionTable<SearchConfig> t({
+      option("space", &C::space, "search space: a TuNAS name (proxylessnas_search, "
+                                 "proxylessnas_enlarged_search, mobilenet_v3_like_search) or a YAML path"),
+      option("data", &C::data, "dataset: fashion_mnist | synthetic | cifar10"),
+      option("data_dir", &C::data_dir,
+             "dataset directory (fashion_mnist default: /usr/share/datasets/fashion-mnist)"),
+      option("cost_model", &C::cost_model, "cost model: tunas_pixel1 (ms), macs, params, lut"),
+      option("lut", &C::lut, "latency table file for --cost-model lut (tunas_profile)"),
+      option("target_ms", &C::target_ms,
+             "cost target T0 (0 = the space's default: 84 or 57 ms); flag alias --target"),
+      option("reward", &C::reward, "reward: abs (default) | mnas | mnas_hard | unconstrained"),
+      option("beta", &C::beta, "cost exponent beta of the reward (TuNAS: -0.10)"),
+      option("steps", &C::steps, "search steps (0 = from --epochs)"),
+      option("epochs", &C::epochs, "epochs over the search-train split (used when --steps is 0)"),
+      option("batch", &C::batch, "training images per replica per step"),
+      option("valid_batch", &C::valid_batch, "validation images per replica per step (0 = batch)"),
+      option("replicas", &C::replicas, "K: architectures sampled per step (gradients averaged)"),
+      option("validation_size", &C::validation_size,
+             "images of the training set held out for the rewards"),
+      option("synthetic_size", &C::synthetic_size, "training images of --data synthetic"),
+      option("proxy", &C::proxy, "proxy network for small inputs (see --proxy-layers)"),
+      option("proxy_layers", &C::proxy_layers,
+             "how many leading stride-2 layers the proxy runs at stride 1 (stem, first block)"),
+      option("resolution", &C::resolution, "input resolution the network is built for"),
+      option("width_multiplier", &C::width_multiplier, "multiplier on every block width"),
+      option("model_lr", &C::model_lr, "peak model learning rate (0 = 0.165 * global batch / 256)"),
+      option("model_warmup_fraction", &C::model_warmup_fraction, "linear model lr warm-up fraction"),
+      option("weight_decay", &C::weight_decay, "L2 weight decay (-1 = the space's default)"),
+      option("label_smoothing", &C::label_smoothing, "label smoothing of the training loss"),
+      option("policy_lr", &C::policy_lr,
+             "base policy learning rate (0 = 3e-4 * global batch / 256 * policy_lr_scale)"),
+      option("policy_lr_scale", &C::policy_lr_scale, "multiplier on the default policy lr"),
+      option("policy_lr_schedule", &C::policy_lr_schedule,
+             "exponential (x10 over learning) | constant"),
+      option("policy_delay_fraction", &C::policy_delay_fraction,
+             "fraction of steps before the policy learns"),
+      option("warmup_fraction", &C::warmup_fraction, "op and filter warm-up fraction (<= delay)"),
+      option("entropy_weight", &C::entropy_weight, "entropy regularisation lambda"),
+      option("remat", &C::remat, "rematerialise multi-branch switches in the backward pass"),
+      option("seed", &C::seed, "random seed (weights, policy samples, data order)"),
+      option("threads", &C::threads, "threads (0 = all cores)"),
+      option("out", &C::out, "run directory"),
+      option("log_every", &C::log_every, "steps between log.jsonl records and progress lines"),
+      option("checkpoint_every", &C::checkpoint_every, "steps between checkpoints"),
+      option("quiet", &C::quiet, "no progress output"),
+      option("resume", &C::resume, "continue the run in --out from its last checkpoint"),
+  });
+  return t;
 }
 
-std::int64_t parse_integer(const std::string& text, const std::string& where) {
-  std::int64_t v = 0;
-  const char* b = text.data();
-  const char* e = b + text.size();
-  auto [p, ec] = std::from_chars(b, e, v);
-  TUNAS_REQUIRE(ec == std::errc() && p == e, where, ": expected an integer, got '", text, "'");
-  return v;
-}
-
-bool parse_bool(const std::string& text, const std::string& where) {
-  if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
-  if (text == "false" || text == "0" || text == "no" || text == "off") return false;
-  throw Error(str_cat(where, ": expected true or false, got '", text, "'"));
-}
-
-#define TEXT(field)                                                                  \
-  Kind::text, [](SearchConfig& c, const std::string& v, const std::string&) { c.field = v; }, \
-      [](const SearchConfig& c) { return Json(c.field); }
-#define REAL(field)                                                                          \
-  Kind::real,                                                                                \
-      [](SearchConfig& c, const std::string& v, const std::string& w) { c.field = parse_real(v, w); }, \
-      [](const SearchConfig& c) { return Json(c.field); }
-#define INTEGER(field)                                                                       \
-  Kind::integer,                                                                             \
-      [](SearchConfig& c, const std::string& v, const std::string& w) {                      \
-        c.field = static_cast<decltype(c.field)>(parse_integer(v, w));                       \
-      },                                                                                     \
-      [](const SearchConfig& c) { return Json(static_cast<std::int64_t>(c.field)); }
-#define BOOLEAN(field)                                                                       \
-  Kind::boolean,                                                                             \
-      [](SearchConfig& c, const std::string& v, const std::string& w) { c.field = parse_bool(v, w); }, \
-      [](const SearchConfig& c) { return Json(c.field); }
-
-const std::vector<Option>& options() {
-  static const std::vector<Option> table = {
-      {"space", TEXT(space), "search space: a TuNAS name (proxylessnas_search, "
-                             "proxylessnas_enlarged_search, mobilenet_v3_like_search) or a YAML path"},
-      {"data", TEXT(data), "dataset: fashion_mnist | synthetic | cifar10"},
-      {"data_dir", TEXT(data_dir), "dataset directory (fashion_mnist default: "
-                                   "/usr/share/datasets/fashion-mnist)"},
-      {"cost_model", TEXT(cost_model), "cost model: tunas_pixel1 (ms), macs, params, lut"},
-      {"lut", TEXT(lut), "latency table file for --cost-model lut"},
-      {"target_ms", REAL(target_ms), "cost target T0 (0 = the space's default: 84 or 57 ms); "
-                                     "flag alias --target"},
-      {"reward", TEXT(reward), "reward: abs (default) | mnas | mnas_hard | unconstrained"},
-      {"beta", REAL(beta), "cost exponent beta of the reward (default -0.10)"},
-      {"steps", INTEGER(steps), "search steps (0 = from --epochs)"},
-      {"epochs", REAL(epochs), "epochs over the search-train split (used when --steps is 0)"},
-      {"batch", INTEGER(batch), "training images per replica per step"},
-      {"valid_batch", INTEGER(valid_batch), "validation images per replica per step (0 = batch)"},
-      {"replicas", INTEGER(replicas), "K: architectures sampled per step (gradients averaged)"},
-      {"validation_size", INTEGER(validation_size),
-       "images of the training set held out for the rewards"},
-      {"synthetic_size", INTEGER(synthetic_size), "training images of --data synthetic"},
-      {"proxy", BOOLEAN(proxy), "proxy network: stem and first stride-2 layer at stride 1"},
-      {"proxy_layers", INTEGER(proxy_layers),
-       "how many leading stride-2 layers the proxy runs at stride 1 (stem, first block)"},
-      {"resolution", INTEGER(resolution), "input resolution the network is built for"},
-      {"width_multiplier", REAL(width_multiplier), "multiplier on every block width"},
-      {"model_lr", REAL(model_lr), "peak model learning rate (0 = 0.165 * global batch / 256)"},
-      {"model_warmup_fraction", REAL(model_warmup_fraction), "linear model lr warm-up fraction"},
-      {"weight_decay", REAL(weight_decay), "L2 weight decay (-1 = the space's default)"},
-      {"label_smoothing", REAL(label_smoothing), "label smoothing of the training loss"},
-      {"policy_lr", REAL(policy_lr),
-       "base policy learning rate (0 = 3e-4 * global batch / 256 * policy_lr_scale)"},
-      {"policy_lr_scale", REAL(policy_lr_scale), "multiplier on the default policy lr"},
-      {"policy_lr_schedule", TEXT(policy_lr_schedule), "exponential (x10 over learning) | constant"},
-      {"policy_delay_fraction", REAL(policy_delay_fraction),
-       "fraction of steps before the policy learns"},
-      {"warmup_fraction", REAL(warmup_fraction), "op and filter warm-up fraction (<= delay)"},
-      {"entropy_weight", REAL(entropy_weight), "entropy regularisation lambda"},
-      {"remat", BOOLEAN(remat), "rematerialise multi-branch switches in the backward pass"},
-      {"seed", INTEGER(seed), "random seed (weights, policy samples, data order)"},
-      {"threads", INTEGER(threads), "threads (0 = all cores)"},
-      {"out", TEXT(out), "run directory"},
-      {"log_every", INTEGER(log_every), "steps between log.jsonl records and progress lines"},
-      {"checkpoint_every", INTEGER(checkpoint_every), "steps between checkpoints"},
-      {"quiet", BOOLEAN(quiet), "no progress output"},
-      {"resume", BOOLEAN(resume), "continue the run in --out from its last checkpoint"},
-  };
-  return table;
-}
-
-#undef TEXT
-#undef REAL
-#undef INTEGER
-#undef BOOLEAN
-
-const Option* find_option(const std::string& key) {
-  for (const auto& o : options())
-    if (key == o.key) return &o;
-  return nullptr;
-}
-
-std::string flag_name(const std::string& key) {
-  std::string f = key;
-  for (char& c : f)
-    if (c == '_') c = '-';
-  return "--" + f;
-}
-
-std::string valid_keys() {
-  std::string s;
-  for (const auto& o : options()) {
-    if (!s.empty()) s += ", ";
-    s += o.key;
-  }
-  return s;
-}
+std::string flag_name(const std::string& key) { return option_flag_name(key); }
 
 }  // namespace
 
 void apply_config_file(SearchConfig& config, const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw Error(str_cat("cannot read config file ", path));
-  } catch (const YAML::Exception& e) {
-    throw Error(str_cat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": malformed YAML: ", e.msg));
-  }
-  if (root.IsNull()) return;
-  TUNAS_REQUIRE(root.IsMap(), path, ":", root.Mark().line + 1,
-                ": a config file must be a mapping of option: value");
-  SearchConfig updated = config;
-  for (const auto& item : root) {
-    const std::string key = item.first.as<std::string>();
-    if (key == "resolved") continue;  // params.json's derived values: informational
-    const std::string where = str_cat(path, ":", item.first.Mark().line + 1, ": ", key);
-    const Option* opt = find_option(key);
-    TUNAS_REQUIRE(opt != nullptr, path, ":", item.first.Mark().line + 1, ": unknown option '", key,
-                  "'; valid options: ", valid_keys());
-    TUNAS_REQUIRE(std::string(key) != "config", where, ": a config file cannot include another");
-    TUNAS_REQUIRE(item.second.IsScalar() || item.second.IsNull(), where,
-                  ": expected a single value, got a list or mapping");
-    opt->set(updated, item.second.IsNull() ? std::string() : item.second.Scalar(), where);
-  }
-  config = updated;
+  table().apply_file(config, path, {"resolved"});  // params.json's derived values: informational
 }
 
 bool parse_search_flags(SearchConfig& config, int argc, char** argv) {
-  struct Flag {
-    std::string key, value, where;
-    bool has_value;
-  };
-  std::vector<Flag> flags;
-  std::string config_file;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(search_usage().c_str(), stdout);
-      return false;
-    }
-    TUNAS_REQUIRE(arg.rfind("--", 0) == 0 && arg.size() > 2, "unexpected argument '", arg,
-                  "' (options start with --; see --help)");
-    std::string name = arg.substr(2), value;
-    bool has_value = false;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    std::string key = name;
-    for (char& c : key)
-      if (c == '-') c = '_';
-    if (key == "target") key = "target_ms";
-    if (key == "config") {
-      if (!has_value) {
-        TUNAS_REQUIRE(i + 1 < argc, "--config needs a file");
-        value = argv[++i];
-      }
-      config_file = value;
-      continue;
-    }
-    const Option* opt = find_option(key);
-    TUNAS_REQUIRE(opt != nullptr, "unknown option '--", name, "' (see --help)");
-    if (!has_value && opt->kind != Kind::boolean) {
-      TUNAS_REQUIRE(i + 1 < argc, "option --", name, " needs a value");
-      value = argv[++i];
-      has_value = true;
-    }
-    if (!has_value) value = "true";
-    flags.push_back({key, value, "option --" + name, has_value});
-  }
-  SearchConfig updated = config;
-  if (!config_file.empty()) {
-    apply_config_file(updated, config_file);
-    updated.config = config_file;
-  }
-  for (const auto& f : flags) find_option(f.key)->set(updated, f.value, f.where);
-  config = updated;
+  std::string file;
+  if (!table().parse_flags(config, argc, argv, search_usage(), &file, {{"target", "target_ms"}}))
+    return false;
+  if (!file.empty()) config.config = file;
   return true;
 }
 
@@ -240,13 +90,7 @@ std::string search_usage() {
         "flags override the file. <out>/params.json holds every resolved setting.\n\n"
         "options:\n";
   os << "  --config FILE              YAML file of options\n";
-  for (const auto& o : options()) {
-    std::string flag = flag_name(o.key);
-    if (o.kind != Kind::boolean) flag += o.kind == Kind::text ? " S" : " N";
-    os << "  " << flag;
-    for (std::size_t pad = flag.size(); pad < 27; ++pad) os << ' ';
-    os << o.help << "\n";
-  }
+  os << table().help_lines();
   os << "  --help                     this text\n\n"
         "Exit status: 0 done, 1 bad input or a failed run (message on stderr), 130 interrupted\n"
         "(a checkpoint was saved; continue with --resume --out DIR).\n";
@@ -298,12 +142,7 @@ void validate(const SearchConfig& c) {
 }
 
 Json config_to_json(const SearchConfig& config) {
-  Json j = Json::object();
-  for (const auto& o : options()) {
-    if (std::string(o.key) == "resume" || std::string(o.key) == "quiet") continue;
-    j[o.key] = o.get(config);
-  }
-  return j;
+  return table().to_json(config, {"resume", "quiet"});
 }
 
 std::string config_fingerprint(const SearchConfig& config) {

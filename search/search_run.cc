@@ -26,6 +26,7 @@
 #include "policy/reward.h"
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
+#include "search/run_files.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/cost_model.h"
 #include "search_spaces/indices.h"
@@ -50,10 +51,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string path_join(const std::string& dir, const std::string& file) {
-  return (std::filesystem::path(dir) / file).string();
-}
-
 std::vector<policy::DecisionSpec> decision_specs(const spaces::Space& space) {
   std::vector<policy::DecisionSpec> specs;
   for (const auto& d : space.decisions) {
@@ -69,18 +66,6 @@ std::vector<policy::DecisionSpec> decision_specs(const spaces::Space& space) {
   return specs;
 }
 
-datasets::PreprocessConfig search_preprocess(const datasets::ImageSet& set, int resolution,
-                                             bool training) {
-  datasets::PreprocessConfig pc;
-  pc.height = pc.width = resolution;
-  const bool small_pad = resolution >= set.height && resolution >= set.width &&
-                         resolution - std::min(set.height, set.width) <= 8;
-  pc.resize = small_pad ? datasets::ResizeMode::pad : datasets::ResizeMode::bilinear;
-  pc.crop_padding = training ? std::max(1, resolution / 8) : 0;
-  pc.random_flip = training;
-  return pc;
-}
-
 double policy_entropy(const policy::Policy& p) {
   double h = 0;
   for (int d = 0; d < p.num_decisions(); ++d) {
@@ -88,15 +73,6 @@ double policy_entropy(const policy::Policy& p) {
       if (q > 0) h -= q * std::log(q);
   }
   return h;
-}
-
-std::string format_duration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  const long s = long(seconds + 0.5);
-  char buf[32];
-  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
-  else std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
-  return buf;
 }
 
 // Everything the resolved run needs beyond the user's settings.
@@ -258,21 +234,6 @@ void restore_checkpoint(SearchRun::State& s, const Checkpoint& c) {
                 s.controller->step(), ")");
 }
 
-// Drops log records at or after `step` (written after the checkpoint a run resumes from).
-void truncate_log(const std::string& path, std::int64_t step) {
-  if (!file_exists(path)) return;
-  std::istringstream in(read_file(path));
-  std::string line, kept;
-  while (std::getline(in, line)) {
-    const auto pos = line.find("\"step\": ");
-    if (pos == std::string::npos) continue;
-    if (std::stoll(line.substr(pos + 8)) >= step) continue;
-    kept += line;
-    kept += '\n';
-  }
-  write_file_atomic(path, kept);
-}
-
 }  // namespace
 
 SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
@@ -348,12 +309,12 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
   tc.seed = config.seed;
   tc.purpose = "search/train";
   s.train_iter = std::make_unique<datasets::BatchIterator>(
-      s.data.train, search_preprocess(s.data.train, res, true), tc);
+      s.data.train, datasets::proxy_preprocess(s.data.train, true, res), tc);
   datasets::BatchIteratorConfig vc = tc;
   vc.purpose = "search/valid";
   vc.augment = false;
   s.valid_iter = std::make_unique<datasets::BatchIterator>(
-      s.data.validation, search_preprocess(s.data.validation, res, false), vc);
+      s.data.validation, datasets::proxy_preprocess(s.data.validation, false, res), vc);
   const int channels = s.train_iter->channels();
   s.train_images = aligned_array<float>(std::size_t(config.batch) * res * res * channels);
   s.valid_images = aligned_array<float>(std::size_t(config.validation_batch()) * res * res * channels);

@@ -47,7 +47,7 @@ commands:
 network options (info, cost, show, sample; they never change the decisions, and the
 Pixel-1 latency is always that of the original 224x224 network):
   --resolution R  --classes C  --input-channels N  --width-multiplier M
-  --proxy 1       stem and first stride-2 layer at stride 1 (as tunas_search --proxy)
+  --proxy N       the first N stride-2 layers at stride 1 (as tunas_search --proxy-layers N)
   --lut FILE      latency table for --cost-model lut (cost, sample; written by tunas_profile)
 
 S is a space name (a file <data root>/search_spaces/S.yaml; the data root is
@@ -146,13 +146,9 @@ Space load(const Args& args) {
   net.input_channels = static_cast<int>(args.integer("input-channels", net.input_channels, 1));
   net.width_multiplier = args.number("width-multiplier", net.width_multiplier);
   configure_network(space, net);
-  if (args.get("proxy", "0") != "0") {
-#ifdef TUNAS_HAVE_LATENCY
-    net.stride_overrides = latency::proxy_stride_overrides(space);
+  if (const int layers = static_cast<int>(args.integer("proxy", 0, 0)); layers > 0) {
+    net.stride_overrides = proxy_stride_overrides(space, layers);
     configure_network(space, net);
-#else
-    throw Error("--proxy needs tunas_arch built with tunas_latency");
-#endif
   }
   return space;
 }

@@ -15,7 +15,7 @@
 // validate and measure build the network the table was profiled for (its settings).
 //
 // Network options (profile): --resolution R --input-channels N --classes C
-//   --width-multiplier M --proxy (stem and first stride-2 layer at stride 1, as tunas_search --proxy)
+//   --width-multiplier M --proxy N (the first N stride-2 layers at stride 1, as tunas_search --proxy-layers)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -45,7 +45,7 @@ using namespace tunas::latency;
 const char* kUsage = R"(tunas_profile: latency lookup tables for this machine
 
   tunas_profile [profile] --space S --out FILE [--resolution R] [--input-channels N]
-                [--classes C] [--width-multiplier M] [--proxy] [--batch 1] [--threads 1]
+                [--classes C] [--width-multiplier M] [--proxy N] [--batch 1] [--threads 1]
                 [--warmup 10] [--repeats 30] [--resume] [--save-every 8]
   tunas_profile validate --space S --lut FILE [--num 100] [--seed 0] [--warmup 3]
                 [--repeats 10] [--rounds 3] [--json OUT] [--svg OUT] [--write-correction]
@@ -102,7 +102,7 @@ Args parse(int argc, char** argv) {
                     "write-correction"}},
       {"measure", {"space", "lut", "indices", "warmup", "repeats"}},
   };
-  static const std::vector<std::string> flags = {"proxy", "resume", "write-correction"};
+  static const std::vector<std::string> flags = {"resume", "write-correction"};
   Args a;
   int i = 1;
   if (argc > 1 && std::string(argv[1]).rfind("--", 0) != 0) a.command = argv[i++];
@@ -146,8 +146,8 @@ int cmd_profile(const Args& a) {
   net.classes = static_cast<int>(a.integer("classes", net.classes, 1));
   net.width_multiplier = a.number("width-multiplier", net.width_multiplier);
   spaces::configure_network(space, net);
-  if (a.flag("proxy")) {
-    net.stride_overrides = latency::proxy_stride_overrides(space);
+  if (const int layers = static_cast<int>(a.integer("proxy", 0, 0)); layers > 0) {
+    net.stride_overrides = spaces::proxy_stride_overrides(space, layers);
     spaces::configure_network(space, net);
   }
   ProfileOptions o;

@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "train/option_table.h"
+#include "search/option_table.h"
 
 namespace tunas::train {
 
@@ -23,7 +23,9 @@ const OptionTable<TrainConfig>& table() {
       option("synthetic_size", &C::synthetic_size, "training images of --data synthetic"),
       option("use_test_set", &C::use_test_set,
              "train on the full training set, evaluate on the test set"),
-      option("proxy", &C::proxy, "proxy network: stem and first stride-2 layer at stride 1"),
+      option("proxy", &C::proxy, "proxy network for small inputs (see --proxy-layers)"),
+      option("proxy_layers", &C::proxy_layers,
+             "how many leading stride-2 layers the proxy runs at stride 1 (stem, first block)"),
       option("resolution", &C::resolution, "input resolution the network is built for"),
       option("width_multiplier", &C::width_multiplier, "multiplier on every block width"),
       option("steps", &C::steps, "training steps (0 = from --epochs)"),
@@ -101,6 +103,8 @@ void validate(const TrainConfig& c) {
   TUNAS_REQUIRE(c.resolution >= 8 && c.resolution <= 1024, "--resolution must be in [8, 1024], got ",
                 c.resolution);
   positive(c.width_multiplier, "width_multiplier");
+  TUNAS_REQUIRE(c.proxy_layers >= 0 && c.proxy_layers <= 8, "--proxy-layers must be in [0, 8], got ",
+                c.proxy_layers);
   TUNAS_REQUIRE(c.lr >= 0, "--lr must be >= 0, got ", c.lr);
   fraction(c.warmup_fraction, "warmup_fraction");
   TUNAS_REQUIRE(c.warmup_fraction < 1, "--warmup-fraction must be < 1, got ", c.warmup_fraction);

@@ -1,5 +1,5 @@
 // Every setting of a stand-alone training run (tunas_train, spec §7.6), from defaults, a YAML
-// --config file and flags. One option table (train_config.cc, on train/option_table.h) defines
+// --config file and flags. One option table (train_config.cc, on search/option_table.h) defines
 // each setting once; <out>/params.json is itself a valid --config file (--resume reloads it).
 #pragma once
 
@@ -25,6 +25,7 @@ struct TrainConfig {
 
   // The network (the same proxy options as tunas_search).
   bool proxy = true;
+  int proxy_layers = 2;  // leading stride-2 layers run at stride 1 (as tunas_search)
   int resolution = 32;
   double width_multiplier = 1.0;
 

@@ -28,80 +28,16 @@
 #include "search_spaces/cost_model.h"
 #include "search_spaces/indices.h"
 #include "search_spaces/network.h"
+#include "search/run_files.h"
 
 namespace tunas::train {
 
+using search::format_duration;
+using search::path_join;
+using search::truncate_log;
+
 namespace {
-
 using Clock = std::chrono::steady_clock;
-
-std::string path_join(const std::string& dir, const std::string& file) {
-  return (std::filesystem::path(dir) / file).string();
-}
-
-// The proxy network of tunas_search (search_run.cc keeps its copy private; switch to
-// spaces::proxy_stride_overrides once that lands in search_spaces/): the stem and the
-// first stride-2 layer after it run at stride 1. Kept identical so that an architecture found
-// by a proxy search is trained on the same network.
-std::map<std::string, int> train_proxy_strides(const spaces::Space& space) {
-  std::map<std::string, int> overrides;
-  std::function<bool(const spaces::Layer&)> has_stride2 = [&](const spaces::Layer& layer) {
-    if (layer.declared_strides == 2 &&
-        (layer.kind == spaces::LayerKind::conv || layer.kind == spaces::LayerKind::sepconv ||
-         layer.kind == spaces::LayerKind::bottleneck))
-      return true;
-    for (const auto& child : layer.children)
-      if (has_stride2(child)) return true;
-    return false;
-  };
-  bool stem_done = false;
-  for (const auto& block : space.blocks) {
-    for (const auto& layer : block.layers) {
-      if (!has_stride2(layer)) continue;
-      overrides[layer.path] = 1;
-      if (stem_done) return overrides;
-      stem_done = true;
-    }
-  }
-  return overrides;
-}
-
-// The search's preprocessing (search_run.cc), again kept identical.
-datasets::PreprocessConfig train_preprocess(const datasets::ImageSet& set, int resolution,
-                                            bool training) {
-  datasets::PreprocessConfig pc;
-  pc.height = pc.width = resolution;
-  const bool small_pad = resolution >= set.height && resolution >= set.width &&
-                         resolution - std::min(set.height, set.width) <= 8;
-  pc.resize = small_pad ? datasets::ResizeMode::pad : datasets::ResizeMode::bilinear;
-  pc.crop_padding = training ? std::max(1, resolution / 8) : 0;
-  pc.random_flip = training;
-  return pc;
-}
-
-std::string format_duration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  const long s = long(seconds + 0.5);
-  char buf[32];
-  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
-  else std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
-  return buf;
-}
-
-// Drops log records at or after `step` (written after the checkpoint a run resumes from).
-void truncate_log(const std::string& path, std::int64_t step) {
-  if (!file_exists(path)) return;
-  std::istringstream in(read_file(path));
-  std::string line, kept;
-  while (std::getline(in, line)) {
-    const auto pos = line.find("\"step\": ");
-    if (pos == std::string::npos) continue;
-    if (std::stoll(line.substr(pos + 8)) >= step) continue;
-    kept += line + '\n';
-  }
-  write_file_atomic(path, kept);
-}
-
 }  // namespace
 
 EvalResult evaluate_set(supernet::Supernet& net, const supernet::Masks& masks,
@@ -315,7 +251,7 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
   net.input_channels = s.train_set.channels;
   net.classes = s.train_set.num_classes;
   net.width_multiplier = config.width_multiplier;
-  if (config.proxy) net.stride_overrides = train_proxy_strides(s.space);
+  if (config.proxy) net.stride_overrides = spaces::proxy_stride_overrides(s.space, config.proxy_layers);
   spaces::configure_network(s.space, net);
   try {
     s.indices = spaces::parse_indices(s.space, s.indices_text);
@@ -364,7 +300,7 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
   tc.seed = config.seed;
   tc.purpose = "train/train";
   s.train_iter = std::make_unique<datasets::BatchIterator>(
-      s.train_set, train_preprocess(s.train_set, res, true), tc);
+      s.train_set, datasets::proxy_preprocess(s.train_set, true, res), tc);
   s.train_images =
       aligned_array<float>(std::size_t(config.batch) * res * res * s.train_iter->channels());
   s.train_labels.resize(std::size_t(config.batch));
@@ -396,7 +332,7 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
   const int res = s.space.network.resolution;
   const Tensor batch(s.train_images.get(), Shape4{c.batch, res, res, s.train_iter->channels()});
   auto& params = s.net->params();
-  const datasets::PreprocessConfig eval_pc = train_preprocess(s.eval_set, res, false);
+  const datasets::PreprocessConfig eval_pc = datasets::proxy_preprocess(s.eval_set, false, res);
   const auto started = Clock::now();
   double train_seconds = 0;
   const std::int64_t first_step = s.step;

@@ -65,6 +65,13 @@ TEST_CASE("28x28 padded to 32x32 puts pixel (0,0) at (2,2)") {
   const PreprocessConfig train = proxy_preprocess(set, true);
   CHECK(train.crop_padding == 4);
   CHECK(train.random_flip);
+  // Other resolutions: 16 resizes (bilinear), 36 still pads, the crop margin follows.
+  const PreprocessConfig small = proxy_preprocess(set, true, 16);
+  CHECK(small.height == 16);
+  CHECK(small.resize == ResizeMode::bilinear);
+  CHECK(small.crop_padding == 2);
+  CHECK(proxy_preprocess(set, false, 36).resize == ResizeMode::pad);
+  CHECK(proxy_preprocess(set, false, 64).resize == ResizeMode::bilinear);
 }
 
 TEST_CASE("bilinear resize uses half-pixel centres and clamps at the edges") {

@@ -126,7 +126,7 @@ TEST_CASE("enumeration covers every sampled architecture (proxy proxylessnas_sea
   net.classes = 10;
   net.width_multiplier = 0.5;
   spaces::configure_network(space, net);
-  net.stride_overrides = latency::proxy_stride_overrides(space);
+  net.stride_overrides = spaces::proxy_stride_overrides(space);
   spaces::configure_network(space, net);
   CHECK(net.stride_overrides.size() == 2);
   std::set<std::string> keys;

@@ -1,11 +1,11 @@
-#include "train/option_table.h"
+#include "search/option_table.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <cmath>
 
-namespace tunas::train {
+namespace tunas {
 
 double parse_real_option(const std::string& text, const std::string& where) {
   double v = 0;
@@ -115,4 +115,4 @@ ScannedFlags scan_flags(int argc, char** argv,
   return out;
 }
 
-}  // namespace tunas::train
+}  // namespace tunas

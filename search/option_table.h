@@ -2,10 +2,9 @@
 // struct field it sets), shared by command-line flags (--key-with-dashes), YAML --config
 // files (key_with_underscores) and the params.json a run writes (itself a valid config file).
 //
-// search/search_config.cc has the same machinery private to SearchConfig (macros over an
-// anonymous-namespace table); this is the reusable form, built on member pointers so a table
-// row is just  option("batch", &TrainConfig::batch, "training images per step").  The search
-// could move onto it without changing its behaviour.
+// Used by tunas_search (search/search_config.cc) and tunas_train (train/train_config.cc); built
+// on member pointers, so a table row is just
+//   option("batch", &TrainConfig::batch, "training images per step").
 //
 // Parsing never half-applies: values go into a copy that replaces the config only when every
 // value parsed; a bad value throws tunas::Error naming the flag (or file:line) and the value.
@@ -22,7 +21,7 @@
 #include "core/error.h"
 #include "core/json.h"
 
-namespace tunas::train {
+namespace tunas {
 
 enum class OptionKind { text, real, integer, boolean };
 
@@ -188,4 +187,4 @@ bool OptionTable<Config>::parse_flags(
   return true;
 }
 
-}  // namespace tunas::train
+}  // namespace tunas
