@@ -113,16 +113,7 @@ namespace {
 
 void load_data(SearchRun::State& s) {
   const SearchConfig& c = s.config;
-  datasets::Dataset dataset;
-  if (c.data == "synthetic") {
-    datasets::SyntheticConfig sc;
-    sc.train_count = c.synthetic_size;
-    sc.test_count = std::max<std::int64_t>(10, c.synthetic_size / 5);
-    sc.seed = 1;
-    dataset = datasets::make_synthetic(sc);
-  } else {
-    dataset = datasets::load_dataset(c.data, c.data_dir);
-  }
+  datasets::Dataset dataset = datasets::load_dataset(c.data, c.data_dir, c.synthetic_size);
   s.resolved.validation_size = std::min<std::int64_t>(c.validation_size, dataset.train.size() / 5);
   datasets::SplitConfig split;
   split.validation_size = s.resolved.validation_size;

@@ -124,16 +124,7 @@ void resolve_architecture(TrainRun::State& s) {
 
 void load_data(TrainRun::State& s) {
   const TrainConfig& c = s.config;
-  datasets::Dataset dataset;
-  if (c.data == "synthetic") {
-    datasets::SyntheticConfig sc;  // as tunas_search's synthetic data
-    sc.train_count = c.synthetic_size;
-    sc.test_count = std::max<std::int64_t>(10, c.synthetic_size / 5);
-    sc.seed = 1;
-    dataset = datasets::make_synthetic(sc);
-  } else {
-    dataset = datasets::load_dataset(c.data, c.data_dir);
-  }
+  datasets::Dataset dataset = datasets::load_dataset(c.data, c.data_dir, c.synthetic_size);
   if (c.use_test_set) {
     s.train_set = std::move(dataset.train);
     s.eval_set = std::move(dataset.test);

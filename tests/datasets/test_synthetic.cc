@@ -137,4 +137,7 @@ TEST_CASE("make_synthetic and load_dataset reject bad arguments") {
   CHECK_THROWS_WITH_AS(load_dataset("cifar10"), doctest::Contains("needs a data directory"), Error);
   CHECK_THROWS_WITH_AS(load_dataset("synthetic", "/tmp"), doctest::Contains("takes no directory"), Error);
   CHECK(load_dataset("synthetic").train.size() == SyntheticConfig{}.train_count);
+  const Dataset sized = load_dataset("synthetic", "", 300);
+  CHECK(sized.train.size() == 300);
+  CHECK(sized.test.size() == 60);
 }
