@@ -5,7 +5,9 @@
 #   --with-torch    also python3-torch (dev-only: golden files and the PyTorch peer)
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config zlib1g-dev libdnnl-dev libeigen3-dev
+# ocl-icd-opencl-dev: Debian's dnnl CMake config calls find_package(OpenCL REQUIRED) (libdnnl-dev
+# only Recommends it, and recommends are not installed here).
+packages=(build-essential cmake pkg-config zlib1g-dev libdnnl-dev ocl-icd-opencl-dev libeigen3-dev
           libyaml-cpp-dev libtbb-dev doctest-dev)
 for arg in "$@"; do
   case "$arg" in
