@@ -27,10 +27,12 @@
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
 #include "search/run_files.h"
+#include "search/weights_file.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/cost_model.h"
 #include "search_spaces/indices.h"
 #include "search_spaces/network.h"
+#include "supernet/path_weights.h"
 #include "supernet/supernet.h"
 
 namespace tunas::search {
@@ -517,8 +519,6 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
 }
 
 Json export_final_architecture(const std::string& run_dir, const std::string& weights_path) {
-  TUNAS_REQUIRE(weights_path.empty(),
-                "exporting supernet weights is not implemented yet (only the architecture)");
   const std::string params_path = path_join(run_dir, "params.json");
   TUNAS_REQUIRE(file_exists(params_path), run_dir, " is not a search run directory (no params.json)");
   SearchRun::State s;
@@ -548,9 +548,22 @@ Json export_final_architecture(const std::string& run_dir, const std::string& we
   TUNAS_REQUIRE(state.logits.size() == pol.num_logits(), ckpt.origin(), ": the checkpoint has ",
                 state.logits.size(), " logits, the space ", s.config.space, " needs ", pol.num_logits());
   std::copy(state.logits.begin(), state.logits.end(), pol.all_logits().begin());
-  Json j = architecture_json(s, pol.argmax_indices());
+  const std::vector<int> argmax = pol.argmax_indices();
+  Json j = architecture_json(s, argmax);
   j["step"] = state.step;
   j["total_steps"] = resolved["max_global_step"].as<std::int64_t>();
+  if (!weights_path.empty()) {
+    // The searched supernet at the checkpoint, then the prefix slices of the argmax path.
+    supernet::SupernetConfig nc;
+    nc.max_batch = 1;  // no step is run: the smallest arena
+    nc.remat = supernet::RematPolicy::none;
+    supernet::Supernet searched(s.space, nc);
+    ckpt.get_floats("supernet/weights", searched.params().values(), searched.params().size());
+    supernet::Supernet path(supernet::prune_space(s.space, argmax), nc);
+    supernet::copy_path_weights(searched.params(), path.params());
+    write_weights_file(weights_path, path.params(), s.space.name, spaces::format_indices(argmax));
+    j["weights"] = weights_path;
+  }
   write_file_atomic(path_join(run_dir, "final_architecture.json"), j.dump(2) + "\n");
   return j;
 }

@@ -1,5 +1,6 @@
-// tunas_arch: inspect search spaces and architectures (info, cost, show) and sample random
-// architectures in a cost window (the random-search baseline, spec §7.4).
+// tunas_arch: inspect search spaces and architectures (info, cost, show), sample random
+// architectures in a cost window (the random-search baseline, spec §7.4) and export the final
+// architecture (and its supernet weights) of a search run directory.
 //
 // Output goes to stdout only after the whole command succeeded; errors go to stderr with
 // exit code 1 (tunas::Error) or 2 (anything else), see core/error.h.
@@ -18,6 +19,9 @@
 #include "search_spaces/indices.h"
 #include "search_spaces/network.h"
 #include "search_spaces/pixel1_cost_model.h"
+#ifdef TUNAS_HAVE_SEARCH
+#include "search/search_run.h"
+#endif
 #ifdef TUNAS_HAVE_LATENCY
 #include "latency/layer_config.h"
 #include "latency/lut_cost_model.h"
@@ -43,6 +47,12 @@ commands:
                                     A <= cost <= B; progress on stderr, a JSON list of
                                     {"indices", "cost"} on stdout. Defaults: N=1, A=83,
                                     B=85, K=0, NAME=tunas_pixel1, M=10000000.
+  export  --run DIR [--weights FILE]
+                                    rewrites DIR/final_architecture.json from the run's
+                                    latest checkpoint (finished or not: the arg-max of the
+                                    policy there) and prints it; with --weights, also writes
+                                    the supernet weights of that architecture's path (for
+                                    tunas_train --init-weights FILE)
 
 network options (info, cost, show, sample; they never change the decisions, and the
 Pixel-1 latency is always that of the original 224x224 network):
@@ -102,18 +112,19 @@ const std::map<std::string, std::vector<std::string>>& command_options() {
       {"cost", with({"indices", "cost-model", "lut"})},
       {"show", with({"indices"})},
       {"sample", with({"num", "min-cost", "max-cost", "seed", "cost-model", "max-attempts", "lut"})},
+      {"export", {"run", "weights"}},
   };
   return table;
 }
 
 Args parse_args(int argc, char** argv) {
   Args args;
-  TUNAS_REQUIRE(argc >= 2, "missing command (info, cost, show, sample); see --help");
+  TUNAS_REQUIRE(argc >= 2, "missing command (info, cost, show, sample, export); see --help");
   args.command = argv[1];
   const auto& table = command_options();
   auto it = table.find(args.command);
   TUNAS_REQUIRE(it != table.end(), "unknown command '", args.command,
-                "' (valid: info, cost, show, sample; see --help)");
+                "' (valid: info, cost, show, sample, export; see --help)");
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     TUNAS_REQUIRE(arg.rfind("--", 0) == 0, "unexpected argument '", arg, "' (options look like --name value)");
@@ -301,6 +312,16 @@ int cmd_sample(const Args& args) {
   return 0;
 }
 
+int cmd_export(const Args& args) {
+#ifdef TUNAS_HAVE_SEARCH
+  const Json j = search::export_final_architecture(args.required("run"), args.get("weights", ""));
+  std::fputs((j.dump(2) + "\n").c_str(), stdout);
+  return 0;
+#else
+  throw Error("tunas_arch was built without the search library (TUNAS_HAVE_SEARCH): no export");
+#endif
+}
+
 int body(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -316,6 +337,7 @@ int body(int argc, char** argv) {
   if (args.command == "info") return cmd_info(args);
   if (args.command == "cost") return cmd_cost(args);
   if (args.command == "show") return cmd_show(args);
+  if (args.command == "export") return cmd_export(args);
   return cmd_sample(args);
 }
 

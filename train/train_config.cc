@@ -16,6 +16,8 @@ const OptionTable<TrainConfig>& table() {
       option("space", &C::space, "search space (name or YAML path); default: the --arch file's"),
       option("indices", &C::indices, "architecture as a colon list i:j:k (one per decision)"),
       option("arch", &C::arch, "final_architecture.json of tunas_search (indices, space)"),
+      option("init_weights", &C::init_weights,
+             "start from these weights (tunas_arch export --weights: the supernet's path)"),
       option("data", &C::data, "dataset: fashion_mnist | synthetic | cifar10"),
       option("data_dir", &C::data_dir, "dataset directory (default: the dataset's)"),
       option("validation_size", &C::validation_size,

@@ -15,6 +15,7 @@ struct TrainConfig {
   std::string space;    // a TuNAS space name or YAML path; "" = the --arch file's "space"
   std::string indices;  // "i:j:..." (empty for a fixed architecture)
   std::string arch;     // a final_architecture.json (its "indices", and "space" unless --space)
+  std::string init_weights;  // a weights file (tunas_arch export --weights); "" = §3.7 init
 
   // Data: the search's train/validation split, or the full training set + the test set.
   std::string data = "fashion_mnist";  // fashion_mnist | synthetic | cifar10

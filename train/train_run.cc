@@ -24,6 +24,7 @@
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
 #include "search/search_run.h"
+#include "search/weights_file.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/cost_model.h"
 #include "search_spaces/indices.h"
@@ -281,6 +282,8 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
   nc.bn_mode = supernet::BnMode::stateful;
   nc.dropout = float(s.dropout);
   s.net = std::make_unique<supernet::Supernet>(pruned, nc);
+  if (!config.init_weights.empty())  // a resumed run's weights come from its checkpoint below
+    search::read_weights_file(config.init_weights, s.net->params(), spaces::format_indices(s.indices));
   const std::int64_t n = s.net->params().size();
   s.rms_mean_square = aligned_array<float>(std::size_t(n));
   std::fill_n(s.rms_mean_square.get(), n, kernels::kRmsPropInitialMeanSquare);

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -13,8 +14,16 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/rng.h"
+#include "core/tensor.h"
+#include "search/checkpoint.h"
 #include "search/search_config.h"
 #include "search/search_run.h"
+#include "search/weights_file.h"
+#include "search_spaces/catalog.h"
+#include "search_spaces/indices.h"
+#include "search_spaces/network.h"
+#include "supernet/supernet.h"
 
 using tunas::search::SearchConfig;
 using tunas::search::SearchRun;
@@ -247,4 +256,82 @@ TEST_CASE("tunas_search process: bad flags exit 1 with a message") {
   CHECK(run_search({"--batch", "zero", "--quiet"}) == 1);
   CHECK(run_search({"--definitely-not-a-flag"}) == 1);
   CHECK(run_search({"--help"}) == 0);
+}
+
+TEST_CASE("export: the exported path weights compute what the searched supernet computes") {
+  namespace sn = tunas::supernet;
+  namespace sp = tunas::spaces;
+  const std::string dir = fresh_dir("export_weights");
+  SearchConfig config = tiny_config(dir);
+  config.steps = 8;
+  {
+    SearchRun run(config);
+    run.run();
+  }
+  const std::string weights = dir + "/argmax.weights";
+  const tunas::Json exported = tunas::search::export_final_architecture(dir, weights);
+  const std::string indices = YAML::LoadFile(dir + "/final_architecture.json")["indices"].as<std::string>();
+  CHECK(YAML::LoadFile(dir + "/final_architecture.json")["weights"].as<std::string>() == weights);
+
+  // The searched network, rebuilt here from what params.json recorded.
+  const YAML::Node resolved = YAML::LoadFile(dir + "/params.json")["resolved"];
+  sp::Space space = sp::load_space(config.space);
+  sp::NetworkConfig net = space.network;
+  net.resolution = resolved["input_shape"][0].as<int>();
+  net.input_channels = resolved["input_shape"][2].as<int>();
+  net.classes = resolved["classes"].as<int>();
+  sp::configure_network(space, net);
+  const std::vector<int> idx = sp::parse_indices(space, indices);
+  sn::SupernetConfig nc;
+  nc.max_batch = 4;
+  sn::Supernet searched(space, nc);
+  const tunas::search::Checkpoint ckpt = tunas::search::read_checkpoint(dir + "/checkpoint.bin");
+  ckpt.get_floats("supernet/weights", searched.params().values(), searched.params().size());
+
+  const sp::Space pruned = sn::prune_space(space, idx);
+  sn::Supernet standalone(pruned, nc);
+  tunas::search::read_weights_file(weights, standalone.params(), indices);
+
+  // Same batch, batch-statistics BN in both: the one-hot supernet equals the exported network.
+  tunas::Rng rng(11, tunas::stream_id("export test"));
+  const int res = net.resolution;
+  std::vector<float> images(std::size_t(4) * res * res * net.input_channels);
+  for (float& v : images) v = float(rng.normal());
+  std::vector<std::int32_t> labels = {0, 1, 2, 3};
+  for (auto& l : labels) l %= net.classes;
+  const tunas::Tensor x(images.data(), tunas::Shape4{4, res, res, net.input_channels});
+  const sn::ReplicaResult a = searched.evaluate(x, labels.data(), sn::masks_from_indices(space, idx));
+  std::vector<float> logits_a(searched.last_logits(), searched.last_logits() + 4 * net.classes);
+  const sn::ReplicaResult b = standalone.evaluate(
+      x, labels.data(), sn::masks_from_indices(pruned, std::vector<int>(pruned.decisions.size(), 0)));
+  CHECK(a.loss == doctest::Approx(b.loss).epsilon(1e-5));
+  for (int i = 0; i < 4 * net.classes; ++i)
+    CHECK(logits_a[std::size_t(i)] == doctest::Approx(standalone.last_logits()[i]).epsilon(1e-4));
+
+  // A file of another architecture is refused by name.
+  CHECK_THROWS_WITH_AS(tunas::search::read_weights_file(weights, standalone.params(), "9:9"),
+                       doctest::Contains("not of '9:9'"), tunas::Error);
+  CHECK_THROWS_WITH_AS(tunas::search::read_weights_file(dir + "/params.json", standalone.params(), ""),
+                       doctest::Contains("params.json"), tunas::Error);
+}
+
+TEST_CASE("tunas_arch export: from a run directory, with weights; a bad directory is an error") {
+  const std::string dir = fresh_dir("export_cli");
+  SearchConfig config = tiny_config(dir);
+  config.steps = 4;
+  {
+    SearchRun run(config);
+    run.run();
+  }
+  fs::remove(dir + "/final_architecture.json");
+  const std::string tool = std::string(TUNAS_BINARY_DIR) + "/bin/tunas_arch";
+  const std::string cmd = tool + " export --run " + dir + " --weights " + dir + "/w.bin > " + dir + "/out.json";
+  CHECK(std::system(cmd.c_str()) == 0);
+  CHECK(tunas::file_exists(dir + "/final_architecture.json"));
+  CHECK(tunas::file_exists(dir + "/w.bin"));
+  CHECK(YAML::LoadFile(dir + "/out.json")["indices"].as<std::string>() ==
+        YAML::LoadFile(dir + "/final_architecture.json")["indices"].as<std::string>());
+  const std::string bad = tool + " export --run " + dir + "/missing 2> " + dir + "/err.txt";
+  CHECK(WEXITSTATUS(std::system(bad.c_str())) == 1);
+  CHECK(tunas::read_file(dir + "/err.txt").find("not a search run directory") != std::string::npos);
 }

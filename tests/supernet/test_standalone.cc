@@ -6,8 +6,10 @@
 #include <cstring>
 #include <vector>
 
+#include "core/error.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/network.h"
+#include "supernet/path_weights.h"
 #include "supernet/supernet.h"
 #include "tests/supernet/supernet_test_util.h"
 
@@ -76,6 +78,16 @@ TEST_CASE("slicing: the one-hot supernet equals the exact-width network of the a
             full.params().values()[big->offset + flat_index(big->shape, i)];
       });
     }
+    // The library's row-wise copy equals the element-wise reference above.
+    Supernet copied(pruned, config);
+    copy_path_weights(full.params(), copied.params());
+    REQUIRE(copied.params().size() == exact.params().size());
+    CHECK(std::memcmp(copied.params().values(), exact.params().values(),
+                      std::size_t(exact.params().size()) * sizeof(float)) == 0);
+    // Not a path of the supernet: the other way round some tensor is too big.
+    if (exact.params().size() < full.params().size())
+      CHECK_THROWS_WITH_AS(copy_path_weights(exact.params(), full.params()),
+                           doctest::Contains("copy_path_weights"), Error);
     test::Batch batch = test::random_batch(space, 4, 90 + trial);
     full.params().zero_grads();
     exact.params().zero_grads();

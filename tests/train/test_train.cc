@@ -14,6 +14,8 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "datasets/synthetic.h"
+#include "search/checkpoint.h"
+#include "search/weights_file.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/indices.h"
 #include "supernet/supernet.h"
@@ -262,4 +264,39 @@ TEST_CASE("train: flags, --config files and params.json share one option table")
   tunas::write_file_atomic(cfg, "batch: many\n");
   CHECK(contains(error_of([&] { tunas::train::apply_train_config_file(d, cfg); }), ":1: batch"));
   CHECK(contains(tunas::train::train_usage(), "--use-test-set"));
+}
+
+TEST_CASE("train: --init-weights starts from a weights file, and refuses another architecture's") {
+  namespace sn = tunas::supernet;
+  // A weights file of the stand-alone network, with weights unlike the run's own init.
+  tunas::spaces::Space space = tunas::spaces::load_space(tiny_space());
+  tunas::spaces::NetworkConfig net = space.network;
+  net.resolution = 16;
+  net.input_channels = 1;  // the synthetic set's shape
+  net.classes = 10;
+  tunas::spaces::configure_network(space, net);
+  const tunas::spaces::Space pruned = sn::prune_space(space, tunas::spaces::parse_indices(space, kIndices));
+  sn::SupernetConfig nc;
+  nc.max_batch = 1;
+  nc.init_seed = 77;
+  sn::Supernet source(pruned, nc);
+  const std::string weights = fresh_dir("init.weights");
+  tunas::search::write_weights_file(weights, source.params(), space.name, kIndices);
+
+  const std::string out = fresh_dir("init_weights");
+  TrainConfig c = tiny_config(out);
+  c.init_weights = weights;
+  {
+    TrainRun run(c);
+    run.run(0);  // no step: the checkpoint holds the initial weights
+  }
+  const auto ckpt = tunas::search::read_checkpoint(out + "/checkpoint.bin");
+  std::vector<float> saved(std::size_t(source.params().size()));
+  ckpt.get_floats("model/weights", saved.data(), source.params().size());
+  CHECK(std::equal(saved.begin(), saved.end(), source.params().values()));
+
+  c.out = fresh_dir("init_weights_other");
+  c.indices = "1:1:0:1:0:1:0:0:0";
+  const std::string error = error_of([&] { TrainRun r(c); });
+  CHECK_MESSAGE(contains(error, "not of '1:1:0:1:0:1:0:0:0'"), error);
 }
