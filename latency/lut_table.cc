@@ -87,6 +87,9 @@ std::string LutTable::to_json() const {
   s["threads"] = settings.threads;
   s["warmup"] = settings.warmup;
   s["repeats"] = settings.repeats;
+  s["method"] = settings.method;
+  s["contexts"] = settings.contexts;
+  s["rounds"] = settings.rounds;
   j["num_configs"] = num_configs;
   j["complete"] = complete();
   Json& es = j["entries"];
@@ -145,6 +148,9 @@ LutTable LutTable::from_json_text(const std::string& text, const std::string& or
     t.settings.threads = s["threads"].as<int>();
     t.settings.warmup = s["warmup"].as<int>();
     t.settings.repeats = s["repeats"].as<int>();
+    if (s["method"]) t.settings.method = s["method"].as<std::string>();
+    if (s["contexts"]) t.settings.contexts = s["contexts"].as<int>();
+    if (s["rounds"]) t.settings.rounds = s["rounds"].as<int>();
     t.num_configs = root["num_configs"].as<int>();
     for (const auto& r : root["entries"]) {
       LutEntry e;

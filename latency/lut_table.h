@@ -3,7 +3,8 @@
 //   {"format": "tunas_lut/1",
 //    "machine": {"cpu", "cores", "isa"},
 //    "settings": {"space", "resolution", "input_channels", "classes", "width_multiplier",
-//                 "stride_overrides": {path: s}, "batch", "threads", "warmup", "repeats"},
+//                 "stride_overrides": {path: s}, "batch", "threads", "warmup", "repeats",
+//                 "method", "contexts", "rounds"},
 //    "num_configs": N (what the space enumerates), "complete": bool,
 //    "entries": [{"key", kind, widths, ..., "median_ms", "p10_ms", "p90_ms"}, ...],
 //    "correction": {"scale", "offset_ms", "source"}   (optional, from the validation fit)}
@@ -27,6 +28,11 @@ struct LutSettings {
   double width_multiplier = 1;
   std::map<std::string, int> stride_overrides;
   int batch = 1, threads = 1, warmup = 0, repeats = 0;
+  // How entries were timed (profile.h): "in_network" (each layer inside sampled whole
+  // networks; `contexts` networks per configuration at least, `rounds` passes over them) or
+  // "isolated" (a runner holding the one layer). Tables without the field are "isolated".
+  std::string method = "isolated";
+  int contexts = 0, rounds = 0;
 
   static LutSettings of(const spaces::Space& space);  // network fields only
   // "" when the network fields (space .. stride_overrides) agree, else a description of

@@ -146,6 +146,22 @@ void InferenceRunner::run() {
   for (Op& op : ops_) run_op(op);
 }
 
+int InferenceRunner::num_layers() const { return static_cast<int>(ops_.size()); }
+
+void InferenceRunner::run_timed(std::vector<double>& layer_ms) {
+  using Clock = std::chrono::steady_clock;
+  layer_ms.resize(ops_.size());
+  cur_ = a_.get();
+  other_ = b_.get();
+  auto t0 = Clock::now();
+  for (std::size_t i = 0; i < ops_.size(); ++i) {
+    run_op(ops_[i]);
+    const auto t1 = Clock::now();
+    layer_ms[i] = std::chrono::duration<double, std::milli>(t1 - t0).count();
+    t0 = t1;
+  }
+}
+
 void InferenceRunner::run_op(Op& op) {
   const LayerConfig& c = op.c;
   const int b = batch_, in = c.in_channels, out = c.out_channels;

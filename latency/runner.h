@@ -35,6 +35,10 @@ class InferenceRunner {
   InferenceRunner& operator=(const InferenceRunner&) = delete;
 
   void run();  // one forward pass over every layer
+  // run(), with a clock read between layers: layer_ms[i] = milliseconds of layer i
+  // (resized to num_layers()). The layers see the caches a whole-network run leaves them.
+  void run_timed(std::vector<double>& layer_ms);
+  int num_layers() const;
   int batch() const { return batch_; }
   // The output of the last run (for tests): [batch][out_size^2][out_channels] of the last layer.
   const float* output() const { return cur_; }

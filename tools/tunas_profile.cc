@@ -1,10 +1,13 @@
 // tunas_profile: latency lookup tables for this machine (paper §E.4, Figure 4).
 //
 //   tunas_profile [profile] --space S --out FILE [network options] [--batch B] [--threads T]
+//                 [--method in_network|isolated] [--contexts C] [--rounds K] [--seed S]
 //                 [--warmup W] [--repeats R] [--resume] [--save-every N]
 //       times every distinct layer configuration the space can produce (latency/layer_config.h)
 //       with the engine's kernels in inference mode and writes the table (atomically, every
 //       --save-every entries); --resume keeps the entries of an existing table and continues.
+//       in_network (default) times each layer inside sampled whole networks, isolated alone
+//       (latency/profile.h says why the first predicts whole networks better).
 //   tunas_profile validate --space S --lut FILE [--num N] [--seed K] [--warmup W] [--repeats R]
 //                 [--rounds K] [--json OUT] [--svg OUT] [--write-correction]
 //       measures N uniformly sampled architectures end to end with the same runner, compares
@@ -46,7 +49,10 @@ const char* kUsage = R"(tunas_profile: latency lookup tables for this machine
 
   tunas_profile [profile] --space S --out FILE [--resolution R] [--input-channels N]
                 [--classes C] [--width-multiplier M] [--proxy N] [--batch 1] [--threads 1]
+                [--method in_network|isolated] [--contexts 4] [--rounds 3] [--seed 0]
                 [--warmup 10] [--repeats 30] [--resume] [--save-every 8]
+      in_network: each layer timed inside sampled whole networks of the space (each
+      configuration in >= --contexts of them, --rounds passes); isolated: each layer alone.
   tunas_profile validate --space S --lut FILE [--num 100] [--seed 0] [--warmup 3]
                 [--repeats 10] [--rounds 3] [--json OUT] [--svg OUT] [--write-correction]
   tunas_profile measure --space S --lut FILE --indices "i0 i1 ..." [--warmup 5] [--repeats 30]
@@ -97,7 +103,8 @@ struct Args {
 Args parse(int argc, char** argv) {
   static const std::map<std::string, std::vector<std::string>> valid = {
       {"profile", {"space", "out", "resolution", "input-channels", "classes", "width-multiplier",
-                   "proxy", "batch", "threads", "warmup", "repeats", "resume", "save-every"}},
+                   "proxy", "batch", "threads", "warmup", "repeats", "resume", "save-every",
+                   "method", "contexts", "rounds", "seed"}},
       {"validate", {"space", "lut", "num", "seed", "warmup", "repeats", "rounds", "json", "svg",
                     "write-correction"}},
       {"measure", {"space", "lut", "indices", "warmup", "repeats"}},
@@ -157,6 +164,10 @@ int cmd_profile(const Args& a) {
   o.warmup = static_cast<int>(a.integer("warmup", 10, 0));
   o.repeats = static_cast<int>(a.integer("repeats", 30, 1));
   o.save_every = static_cast<int>(a.integer("save-every", 8, 1));
+  o.method = a.get("method", "in_network");
+  o.contexts = static_cast<int>(a.integer("contexts", 4, 1));
+  o.rounds = static_cast<int>(a.integer("rounds", 3, 1));
+  o.seed = static_cast<std::uint64_t>(a.integer("seed", 0, 0));
   o.resume = a.flag("resume");
   TUNAS_REQUIRE(o.resume || !file_exists(o.out), o.out,
                 " exists; pass --resume to continue it or remove it");

@@ -86,6 +86,7 @@ LutTable fake_table(const spaces::Space& space, const std::string& out = "") {
   ProfileOptions o;
   o.out = out;
   o.progress = false;
+  o.method = "isolated";  // every configuration through the timer
   o.timer = fake_timing;
   return profile_space(space, o);
 }
@@ -181,6 +182,7 @@ TEST_CASE("resume continues a partial table") {
   o.resume = true;
   o.progress = false;
   o.save_every = 3;
+  o.method = "isolated";
   o.timer = [&](const LayerConfig& c) {
     ++calls;
     return fake_timing(c);
@@ -310,4 +312,54 @@ TEST_CASE("runner: one layer and a whole network run and give finite outputs") {
   for (int i = 0; i < 5; ++i) CHECK(std::isfinite(net.output()[i]));
   // layers that do not chain are rejected
   CHECK_THROWS_AS(InferenceRunner({configs[0], configs[0]}, 1), Error);
+}
+
+TEST_CASE("in-network profiling: every configuration timed inside sampled networks") {
+  const spaces::Space space = tiny_space();
+  ProfileOptions o;
+  o.progress = false;
+  o.contexts = 2;
+  o.rounds = 2;
+  o.warmup = 0;
+  o.repeats = 2;
+  int isolated_calls = 0;
+  o.timer = [&](const LayerConfig& c) {  // the fallback: must not be needed on this space
+    ++isolated_calls;
+    return fake_timing(c);
+  };
+  const LutTable t = profile_space(space, o);
+  CHECK(isolated_calls == 0);
+  CHECK(t.complete());
+  CHECK(t.settings.method == "in_network");
+  CHECK(t.settings.contexts == 2);
+  for (const LutEntry& e : t.entries) {
+    CAPTURE(e.config.key());
+    CHECK(e.timing.repeats >= o.contexts * o.rounds * o.repeats);  // >= 2 networks x 2 x 2 runs
+    CHECK(e.timing.p10_ms <= e.timing.median_ms);
+    CHECK(e.timing.median_ms <= e.timing.p90_ms);
+  }
+  const LutTable r = LutTable::from_json_text(t.to_json(), "memory");
+  CHECK(r.settings.method == "in_network");
+  CHECK(r.settings.rounds == 2);
+  o.method = "guess";
+  CHECK_THROWS_WITH_AS(profile_space(space, o), doctest::Contains("unknown method 'guess'"), Error);
+}
+
+TEST_CASE("runner: run_timed computes what run computes, one time per layer") {
+  const spaces::Space space = tiny_space();
+  spaces::Indices idx(space.decisions.size());
+  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = int(i % space.decisions[i].size());
+  const auto configs = network_configs(spaces::resolve(space, idx));
+  InferenceRunner net(configs, 2);
+  net.run();
+  const int classes = configs.back().out_channels;
+  const std::vector<float> plain(net.output(), net.output() + 2 * classes);
+  // run() overwrites its input buffer (ping-pong activations): compare first runs of twins.
+  InferenceRunner twin(configs, 2);
+  std::vector<double> layer_ms;
+  twin.run_timed(layer_ms);
+  CHECK(int(layer_ms.size()) == twin.num_layers());
+  CHECK(twin.num_layers() == int(configs.size()));
+  for (double ms : layer_ms) CHECK(ms >= 0);
+  CHECK(std::equal(plain.begin(), plain.end(), twin.output()));
 }
