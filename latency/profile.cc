@@ -32,10 +32,8 @@ std::vector<std::vector<LayerConfig>> context_networks(const spaces::Space& spac
   int missing = 0;
   for (const auto& kv : need) missing += kv.second;
   std::vector<std::vector<LayerConfig>> networks;
-  spaces::Indices idx(space.decisions.size());
   for (int sample = 0; sample < max_samples && missing > 0; ++sample) {
-    for (std::size_t i = 0; i < idx.size(); ++i)
-      idx[i] = static_cast<int>(rng.uniform_int(static_cast<std::uint32_t>(space.decisions[i].size())));
+    const spaces::Indices idx = spaces::uniform_indices(space, rng);
     spaces::Network net;
     try {
       net = spaces::resolve(space, idx);

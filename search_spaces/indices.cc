@@ -67,6 +67,13 @@ std::string format_indices(const Indices& indices) {
   return out;
 }
 
+Indices uniform_indices(const Space& space, Rng& rng) {
+  Indices indices(space.decisions.size());
+  for (std::size_t i = 0; i < indices.size(); ++i)
+    indices[i] = static_cast<int>(rng.uniform_int(static_cast<std::uint32_t>(space.decisions[i].size())));
+  return indices;
+}
+
 void check_indices(const Space& space, const Indices& indices) {
   TUNAS_REQUIRE(static_cast<int>(indices.size()) == space.num_decisions(), space.name, ": got ",
                 indices.size(), " indices, the space has ", space.num_decisions(), " decisions");

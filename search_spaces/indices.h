@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/rng.h"
 #include "search_spaces/space.h"
 
 namespace tunas::spaces {
@@ -22,6 +23,9 @@ using Masks = std::vector<std::vector<float>>;
 Indices parse_indices(const Space& space, const std::string& text);
 // "i:j:k:..."
 std::string format_indices(const Indices& indices);
+// Every decision drawn uniformly and independently, in decision order (the sampler of the
+// random-search baseline, spec §7.4; tunas_arch sample and the latency tools share it).
+Indices uniform_indices(const Space& space, Rng& rng);
 // Throws unless indices has one in-range entry per decision.
 void check_indices(const Space& space, const Indices& indices);
 

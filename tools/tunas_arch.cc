@@ -294,8 +294,7 @@ int cmd_sample(const Args& args) {
                           " <= ", model->name(), " <= ", max_cost, " in ", attempts,
                           " attempts (--max-attempts); widen the window"));
     }
-    for (std::size_t i = 0; i < indices.size(); ++i)
-      indices[i] = static_cast<int>(rng.uniform_int(static_cast<std::uint32_t>(space.decisions[i].size())));
+    indices = uniform_indices(space, rng);
     const double cost = model->cost_of(indices);
     ++attempts;
     if (cost >= min_cost && cost <= max_cost) found.emplace_back(format_indices(indices), cost);

@@ -204,9 +204,7 @@ int cmd_validate(const Args& a) {
   std::vector<double> predicted;
   std::vector<std::unique_ptr<InferenceRunner>> runners;
   while (static_cast<long long>(archs.size()) < num) {
-    spaces::Indices idx(space.decisions.size());
-    for (std::size_t i = 0; i < idx.size(); ++i)
-      idx[i] = static_cast<int>(rng.uniform_int(static_cast<std::uint32_t>(space.decisions[i].size())));
+    const spaces::Indices idx = spaces::uniform_indices(space, rng);
     spaces::Network net;
     try {
       net = spaces::resolve(space, idx);
