@@ -77,6 +77,10 @@ SplitIndices split_indices(std::int64_t count, const SplitConfig& config) {
   return split;
 }
 
+std::int64_t held_out_count(std::int64_t requested, std::int64_t train_count) {
+  return std::min(requested, train_count / 5);
+}
+
 TrainValidationSplit split_train_validation(const ImageSet& official_train,
                                             const SplitConfig& config) {
   const SplitIndices idx = split_indices(official_train.size(), config);

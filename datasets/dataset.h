@@ -76,6 +76,10 @@ struct TrainValidationSplit {
   ImageSet train;
   ImageSet validation;
 };
+// How many of `train_count` training images a run holds out for validation: the requested
+// count, at most a fifth of the set (a small or synthetic set still trains on 80 %).
+std::int64_t held_out_count(std::int64_t requested, std::int64_t train_count);
+
 TrainValidationSplit split_train_validation(const ImageSet& official_train,
                                             const SplitConfig& config = {});
 

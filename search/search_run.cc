@@ -116,7 +116,7 @@ namespace {
 void load_data(SearchRun::State& s) {
   const SearchConfig& c = s.config;
   datasets::Dataset dataset = datasets::load_dataset(c.data, c.data_dir, c.synthetic_size);
-  s.resolved.validation_size = std::min<std::int64_t>(c.validation_size, dataset.train.size() / 5);
+  s.resolved.validation_size = datasets::held_out_count(c.validation_size, dataset.train.size());
   datasets::SplitConfig split;
   split.validation_size = s.resolved.validation_size;
   s.data = datasets::split_train_validation(dataset.train, split);
@@ -252,13 +252,9 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
   // Space and network configuration.
   s.space = spaces::load_space(config.space);
   load_data(s);
-  spaces::NetworkConfig net = s.space.network;
-  net.resolution = config.resolution;
-  net.input_channels = s.data.train.channels;
-  net.classes = s.data.train.num_classes;
-  net.width_multiplier = config.width_multiplier;
-  if (config.proxy) net.stride_overrides = spaces::proxy_stride_overrides(s.space, config.proxy_layers);
-  spaces::configure_network(s.space, net);
+  spaces::configure_data_network(s.space, config.resolution, s.data.train.channels,
+                                 s.data.train.num_classes, config.width_multiplier,
+                                 config.proxy ? config.proxy_layers : 0);
 
   // Cost model and reward.
   s.cost_model = spaces::make_cost_model(config.cost_model, s.space, {config.lut});

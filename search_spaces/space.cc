@@ -239,4 +239,15 @@ std::map<std::string, int> proxy_stride_overrides(const Space& space, int layers
   return overrides;
 }
 
+void configure_data_network(Space& space, int resolution, int input_channels, int classes,
+                            double width_multiplier, int proxy_layers) {
+  NetworkConfig net = space.network;
+  net.resolution = resolution;
+  net.input_channels = input_channels;
+  net.classes = classes;
+  net.width_multiplier = width_multiplier;
+  net.stride_overrides = proxy_stride_overrides(space, proxy_layers);
+  configure_network(space, net);
+}
+
 }  // namespace tunas::spaces

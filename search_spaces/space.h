@@ -178,4 +178,10 @@ void configure_network(Space& space, const NetworkConfig& config);
 // has after them. Returns NetworkConfig::stride_overrides entries (layer path -> 1).
 std::map<std::string, int> proxy_stride_overrides(const Space& space, int layers = 2);
 
+// configure_network for a dataset's images: `resolution`, the data's channels and classes,
+// every width x `width_multiplier`, and the proxy strides of `proxy_layers` (0: none). The one
+// way the tools build the network they search, train, cost or profile.
+void configure_data_network(Space& space, int resolution, int input_channels, int classes,
+                            double width_multiplier, int proxy_layers);
+
 }  // namespace tunas::spaces

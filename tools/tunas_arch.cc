@@ -151,16 +151,12 @@ Args parse_args(int argc, char** argv) {
 
 Space load(const Args& args) {
   Space space = load_space(args.required("space"));
-  NetworkConfig net = space.network;
-  net.resolution = static_cast<int>(args.integer("resolution", net.resolution, 1));
-  net.classes = static_cast<int>(args.integer("classes", net.classes, 1));
-  net.input_channels = static_cast<int>(args.integer("input-channels", net.input_channels, 1));
-  net.width_multiplier = args.number("width-multiplier", net.width_multiplier);
-  configure_network(space, net);
-  if (const int layers = static_cast<int>(args.integer("proxy", 0, 0)); layers > 0) {
-    net.stride_overrides = proxy_stride_overrides(space, layers);
-    configure_network(space, net);
-  }
+  const NetworkConfig& net = space.network;
+  configure_data_network(space, static_cast<int>(args.integer("resolution", net.resolution, 1)),
+                         static_cast<int>(args.integer("input-channels", net.input_channels, 1)),
+                         static_cast<int>(args.integer("classes", net.classes, 1)),
+                         args.number("width-multiplier", net.width_multiplier),
+                         static_cast<int>(args.integer("proxy", 0, 0)));
   return space;
 }
 

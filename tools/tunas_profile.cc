@@ -147,16 +147,12 @@ spaces::Space space_for_table(const Args& a, const LutTable& table) {
 
 int cmd_profile(const Args& a) {
   spaces::Space space = spaces::load_space(a.required("space"));
-  spaces::NetworkConfig net = space.network;
-  net.resolution = static_cast<int>(a.integer("resolution", net.resolution, 1));
-  net.input_channels = static_cast<int>(a.integer("input-channels", net.input_channels, 1));
-  net.classes = static_cast<int>(a.integer("classes", net.classes, 1));
-  net.width_multiplier = a.number("width-multiplier", net.width_multiplier);
-  spaces::configure_network(space, net);
-  if (const int layers = static_cast<int>(a.integer("proxy", 0, 0)); layers > 0) {
-    net.stride_overrides = spaces::proxy_stride_overrides(space, layers);
-    spaces::configure_network(space, net);
-  }
+  const spaces::NetworkConfig& net = space.network;
+  spaces::configure_data_network(space, static_cast<int>(a.integer("resolution", net.resolution, 1)),
+                                 static_cast<int>(a.integer("input-channels", net.input_channels, 1)),
+                                 static_cast<int>(a.integer("classes", net.classes, 1)),
+                                 a.number("width-multiplier", net.width_multiplier),
+                                 static_cast<int>(a.integer("proxy", 0, 0)));
   ProfileOptions o;
   o.out = a.required("out");
   o.batch = static_cast<int>(a.integer("batch", 1, 1));

@@ -132,7 +132,7 @@ void load_data(TrainRun::State& s) {
     s.eval_name = "test";
   } else {
     datasets::SplitConfig split;
-    split.validation_size = std::min<std::int64_t>(c.validation_size, dataset.train.size() / 5);
+    split.validation_size = datasets::held_out_count(c.validation_size, dataset.train.size());
     datasets::TrainValidationSplit parts = datasets::split_train_validation(dataset.train, split);
     s.train_set = std::move(parts.train);
     s.eval_set = std::move(parts.validation);
@@ -238,13 +238,9 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
   resolve_architecture(s);
   s.space = spaces::load_space(s.space_name);
   load_data(s);
-  spaces::NetworkConfig net = s.space.network;
-  net.resolution = config.resolution;
-  net.input_channels = s.train_set.channels;
-  net.classes = s.train_set.num_classes;
-  net.width_multiplier = config.width_multiplier;
-  if (config.proxy) net.stride_overrides = spaces::proxy_stride_overrides(s.space, config.proxy_layers);
-  spaces::configure_network(s.space, net);
+  spaces::configure_data_network(s.space, config.resolution, s.train_set.channels,
+                                 s.train_set.num_classes, config.width_multiplier,
+                                 config.proxy ? config.proxy_layers : 0);
   try {
     s.indices = spaces::parse_indices(s.space, s.indices_text);
   } catch (const Error& e) {
