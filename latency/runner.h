@@ -49,7 +49,8 @@ class InferenceRunner {
 
   std::vector<Op> ops_;
   int batch_ = 1;
-  AlignedPtr<float> a_, b_, t1_, t2_, pooled_, hidden_, gate_;
+  AlignedPtr<float> input_;  // the network input: read, never written
+  AlignedPtr<float> a_, b_, t1_, t2_, pooled_, hidden_, gate_;  // a_/b_: ping-pong activations
   float* cur_ = nullptr;  // input of the next layer
   float* other_ = nullptr;
 };
