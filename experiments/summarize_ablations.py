@@ -6,15 +6,12 @@ Table 11: per search, the mean sampled latency at the end (exponential moving av
 logged rlcontroller/estimated_cost, decay 0.9, one update per log record) and the arg-max
 latency at the end (final_architecture.json). The default exponential-schedule searches come
 from the compare directory (search_seed*)."""
-import glob, json, os, statistics, sys
+import glob, json, os, sys
+
+from results_io import load, load_times, mean_std
 
 out = sys.argv[1]
 compare = sys.argv[sys.argv.index("--compare") + 1] if "--compare" in sys.argv else None
-
-
-def load(p):
-    with open(p) as f:
-        return json.load(f)
 
 
 def search_row(d):
@@ -35,13 +32,6 @@ def search_row(d):
             "seed": params.get("seed"), "warmup_fraction": params.get("warmup_fraction"),
             "target_ms": params.get("target_ms"), "avg_sampled_ms": ema,
             "argmax_ms": final.get("latency_ms", final.get("cost")), "indices": final["indices"]}
-
-
-def mean_std(xs):
-    xs = [x for x in xs if x is not None]
-    if not xs:
-        return None, None
-    return statistics.mean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.0)
 
 
 t11 = [r for r in (search_row(d) for d in sorted(glob.glob(os.path.join(out, "table11_*")))) if r]
@@ -65,12 +55,7 @@ if compare:
             with_warmup.append({"seed": int(d.rsplit("seed", 1)[1]), "validation_top1": rv["validation_top1"],
                                 "test_top1": load(t)["test_top1"], "argmax_ms": rv.get("latency_ms")})
 
-times = {}
-tp = os.path.join(out, "times.tsv")
-if os.path.exists(tp):
-    for line in open(tp):
-        name, sec = line.rstrip("\n").split("\t")
-        times[name] = times.get(name, 0.0) + float(sec)
+times = load_times(out)
 
 summary = {"table11_constant": t11, "table11_exponential_default": default,
            "table10_without_warmup": t10, "table10_with_warmup": with_warmup,

@@ -1,19 +1,11 @@
 #!/usr/bin/env python3
 """Table 4 (in form) from a tunas_vs_random.sh run directory: writes DIR/tunas_vs_random.json
 and prints a Markdown table. usage: summarize_tunas_vs_random.py DIR"""
-import glob, json, os, statistics, sys
+import glob, json, os, sys
+
+from results_io import load, load_times, mean_std
 
 out = sys.argv[1]
-
-def mean_std(xs):
-    xs = [x for x in xs if x is not None]
-    if not xs:
-        return None, None
-    return statistics.mean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.0)
-
-def load(p):
-    with open(p) as f:
-        return json.load(f)
 
 tunas = []
 for d in sorted(glob.glob(os.path.join(out, "tunas_seed*"))):
@@ -32,14 +24,10 @@ for d in sorted(glob.glob(os.path.join(out, "random_seed*"))):
         random.append({"seed": int(d.rsplit("seed", 1)[1]), "n": j["n"],
                        "indices": j["best_indices"], "validation_top1": j["best_validation_top1"],
                        "test_top1": j["best_test_top1"], "latency_ms": j["best_latency_ms"],
-                       "all_validation_top1": [a["validation_top1"] for a in j["architectures"]]})
+                       "all_validation_top1": [a["validation_top1"] for a in j["architectures"]],
+                       "all_latency_ms": [a["latency_ms"] for a in j["architectures"]]})
 
-times = {}
-tp = os.path.join(out, "times.tsv")
-if os.path.exists(tp):
-    for line in open(tp):
-        name, sec = line.rstrip("\n").split("\t")
-        times[name] = times.get(name, 0.0) + float(sec)
+times = load_times(out)
 
 res = {}
 for name, rows in (("tunas", tunas), ("random_best", random)):
@@ -47,6 +35,11 @@ for name, rows in (("tunas", tunas), ("random_best", random)):
                        ("latency_ms", "latency_ms")):
         m, s = mean_std([r[field] for r in rows])
         res[f"{name}_{key}_mean"], res[f"{name}_{key}_std"] = m, s
+# Every random architecture (one training each): how good a typical sample of the window is.
+all_valid = [v for r in random for v in r["all_validation_top1"]]
+all_latency = [v for r in random for v in r["all_latency_ms"]]
+res["random_all_valid_acc_mean"], res["random_all_valid_acc_std"] = mean_std(all_valid)
+res["random_all_latency_ms_mean"], res["random_all_latency_ms_std"] = mean_std(all_latency)
 summary = {
     "tunas_test_acc_mean": res["tunas_test_acc_mean"], "tunas_test_acc_std": res["tunas_test_acc_std"],
     "tunas_valid_acc_mean": res["tunas_valid_acc_mean"], "tunas_valid_acc_std": res["tunas_valid_acc_std"],
@@ -54,6 +47,8 @@ summary = {
     "random_best_test_acc_std": res["random_best_test_acc_std"],
     "random_best_valid_acc_mean": res["random_best_valid_acc_mean"],
     "random_best_valid_acc_std": res["random_best_valid_acc_std"],
+    "random_all_valid_acc_mean": res["random_all_valid_acc_mean"],
+    "random_all_valid_acc_std": res["random_all_valid_acc_std"],
     "random_n": random[0]["n"] if random else 0,
     "random_repeats": len(random),
     "tunas_seeds": len(tunas),
@@ -80,4 +75,8 @@ print(f"| Random search, best of N={summary['random_n']} | "
       f"{fmt(res['random_best_valid_acc_mean'], res['random_best_valid_acc_std'])} | "
       f"{fmt(res['random_best_test_acc_mean'], res['random_best_test_acc_std'])} | "
       f"{fmt(res['random_best_latency_ms_mean'], res['random_best_latency_ms_std'], False)} | "
+      f"{len(random)} repeat(s) |")
+print(f"| Random architectures, each of the {len(all_valid)} (one training each) | "
+      f"{fmt(res['random_all_valid_acc_mean'], res['random_all_valid_acc_std'])} | n/a | "
+      f"{fmt(res['random_all_latency_ms_mean'], res['random_all_latency_ms_std'], False)} | "
       f"{len(random)} repeat(s) |")
