@@ -18,6 +18,7 @@
 # Then: python3 experiments/summarize_ablations.py DIR --compare DIR
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+invocation="$0 $*"
 out=runs/ablations betas="-0.1 -0.5 -1.0" warmup_seeds="0" bin=build/bin threads=1
 compare=runs/tunas_vs_random only=""
 while [[ $# -gt 0 ]]; do
@@ -37,23 +38,13 @@ done
 budget=("$@")
 config="$root/search/configs/fashion_mnist_default.yaml"
 mkdir -p "$out"
-printf '%s\n' "$0 $*" >> "$out/command.txt"
+printf '%s\n' "$invocation" >> "$out/command.txt"
 
-timed() {
-  local name=$1; shift
-  local t0; t0=$(date +%s.%N)
-  "$@"
-  python3 -c "import sys; print(f'$name\t{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" \
-    "$t0" "$(date +%s.%N)" >> "$out/times.tsv"
-}
+source "$root/experiments/lib.sh"  # timed, search_done
 
 search() {  # DIR [tunas_search flags...]
   local dir=$1; shift
-  if [[ -f "$dir/final_architecture.json" ]] && python3 -c "
-import json, sys; j = json.load(open(sys.argv[1])); sys.exit(0 if j.get('step') == j.get('total_steps') else 1)" \
-      "$dir/final_architecture.json"; then
-    return
-  fi
+  search_done "$dir" && return
   echo "ablations.sh: search $dir" >&2
   if [[ -f "$dir/checkpoint.bin" ]]; then
     timed "$dir" "$bin/tunas_search" --resume --out "$dir" --threads "$threads" > /dev/null

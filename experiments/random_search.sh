@@ -44,13 +44,7 @@ mkdir -p "$out"
 [[ -n "$lo" ]] || lo=$(python3 -c "print($target - 1)")
 [[ -n "$hi" ]] || hi=$(python3 -c "print($target + 1)")
 
-timed() {  # timed NAME cmd...: runs cmd, appends "NAME<TAB>seconds" to times.tsv
-  local name=$1; shift
-  local t0; t0=$(date +%s.%N)
-  "$@"
-  python3 -c "import sys; print(f'$name\t{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" \
-    "$t0" "$(date +%s.%N)" >> "$out/times.tsv"
-}
+source "$(dirname "$0")/lib.sh"  # timed
 
 train() {  # train DIR [flags...]: skip when done, resume when started
   local dir=$1; shift

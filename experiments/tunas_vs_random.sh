@@ -50,19 +50,8 @@ printf '%s\n' "$invocation" > "$out/command.txt"
 printf 'seeds=%s random_seeds=%s n=%s search_steps=%s budget=%s\n' "$seeds" "$random_seeds" "$n" \
   "$search_steps" "${budget[*]}" > "$out/settings.txt"
 
-timed() {
-  local name=$1; shift
-  local t0; t0=$(date +%s.%N)
-  "$@"
-  python3 -c "import sys; print(f'$name\t{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" \
-    "$t0" "$(date +%s.%N)" >> "$out/times.tsv"
-}
+source "$root/experiments/lib.sh"  # timed, search_done
 
-search_done() {  # the final architecture of a finished search
-  [[ -f "$1/final_architecture.json" ]] && python3 -c "
-import json, sys; j = json.load(open(sys.argv[1]))
-sys.exit(0 if j.get('step') == j.get('total_steps') else 1)" "$1/final_architecture.json"
-}
 
 for k in $seeds; do
   dir="$out/search_seed$k"
