@@ -41,20 +41,12 @@ std::vector<std::vector<LayerConfig>> context_networks(const spaces::Space& spac
       continue;  // not an architecture of the space (resolve says why)
     }
     std::vector<LayerConfig> layers = network_configs(net);
-    bool useful = false;
-    for (const LayerConfig& c : layers) {
-      auto it = need.find(c.key());
-      useful = useful || (it != need.end() && it->second > 0);
-    }
-    if (!useful) continue;
-    std::set<std::string> counted;  // a configuration twice in one network counts once
-    for (const LayerConfig& c : layers) {
-      auto it = need.find(c.key());
-      if (it != need.end() && it->second > 0 && counted.insert(c.key()).second) {
-        --it->second;
-        --missing;
-      }
-    }
+    std::set<std::string> wanted;  // the still-needed configurations it holds (once each)
+    for (const LayerConfig& c : layers)
+      if (auto it = need.find(c.key()); it != need.end() && it->second > 0) wanted.insert(c.key());
+    if (wanted.empty()) continue;
+    for (const std::string& key : wanted) --need[key];
+    missing -= static_cast<int>(wanted.size());
     networks.push_back(std::move(layers));
   }
   return networks;

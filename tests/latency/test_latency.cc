@@ -341,6 +341,9 @@ TEST_CASE("in-network profiling: every configuration timed inside sampled networ
   const LutTable r = LutTable::from_json_text(t.to_json(), "memory");
   CHECK(r.settings.method == "in_network");
   CHECK(r.settings.rounds == 2);
+  o.contexts = 0;
+  CHECK_THROWS_WITH_AS(profile_space(space, o), doctest::Contains("contexts and rounds"), Error);
+  o.contexts = 2;
   o.method = "guess";
   CHECK_THROWS_WITH_AS(profile_space(space, o), doctest::Contains("unknown method 'guess'"), Error);
 }
