@@ -8,7 +8,13 @@ set -euo pipefail
 # ocl-icd-opencl-dev: Debian's dnnl CMake config calls find_package(OpenCL REQUIRED) (libdnnl-dev
 # only Recommends it, and recommends are not installed here).
 packages=(build-essential cmake pkg-config zlib1g-dev libdnnl-dev ocl-icd-opencl-dev libeigen3-dev
-          libyaml-cpp-dev libtbb-dev doctest-dev)
+          libyaml-cpp-dev libtbb-dev doctest-dev python3-venv
+          nlohmann-json3-dev libcli11-dev                # JSON, command lines
+          libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX export
+          libopenmpi-dev openmpi-bin iproute2            # MPI data parallelism (+ netns tests)
+          libturbojpeg0-dev libpng-dev                   # image-folder datasets
+          clang-14 libclang-rt-14-dev                    # libFuzzer harnesses, sanitizers
+          chromium)                                      # report.html rendering check
 for arg in "$@"; do
   case "$arg" in
     --with-dataset) packages+=(dataset-fashion-mnist) ;;
