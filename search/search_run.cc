@@ -124,19 +124,22 @@ void load_data(SearchRun::State& s) {
 
 Json build_params_json(const SearchRun::State& s) {
   Json j = config_to_json(s.config);
+  // Spec §7.1 keys at the top level, as the original writes them (params_json_derived_keys()).
+  j["max_global_step"] = s.resolved.total_steps;
+  j["model_learning_rate"] = s.resolved.model_lr;
+  j["rl_learning_rate"] = s.resolved.policy_lr;
+  j["rl_cost_model_target"] = s.resolved.target;
+  j["model_weight_decay"] = s.resolved.weight_decay;
+  j["rl_delay_steps"] = s.schedules->policy_delay_steps();
+  j["increase_ops_warmup_steps"] = s.schedules->op_warmup_steps();
+  j["increase_filters_warmup_steps"] = s.schedules->filter_warmup_steps();
+  j["use_bfloat16"] = false;
+  j["ssd"] = s.space.name;
+  // Our other derived values.
   Json& r = j["resolved"];
-  r["max_global_step"] = s.resolved.total_steps;
-  r["model_learning_rate"] = s.resolved.model_lr;
-  r["rl_learning_rate"] = s.resolved.policy_lr;
-  r["rl_cost_model_target"] = s.resolved.target;
-  r["model_weight_decay"] = s.resolved.weight_decay;
-  r["rl_delay_steps"] = s.schedules->policy_delay_steps();
-  r["increase_ops_warmup_steps"] = s.schedules->op_warmup_steps();
-  r["increase_filters_warmup_steps"] = s.schedules->filter_warmup_steps();
   r["model_warmup_steps"] = s.schedules->model_warmup_steps();
   r["validation_images"] = s.resolved.validation_size;
   r["train_images"] = s.data.train.size();
-  r["ssd"] = s.space.name;
   r["num_decisions"] = s.space.num_decisions();
   r["num_parameters"] = s.net->params().size();
   r["input_shape"] = std::vector<int>{s.space.network.resolution, s.space.network.resolution,
@@ -277,9 +280,9 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
       config.steps > 0 ? config.steps
                        : std::max<std::int64_t>(
                              1, std::int64_t(double(s.data.train.size()) * config.epochs / global_batch));
-  s.resolved.model_lr = config.model_lr > 0 ? config.model_lr : 0.165 * global_batch / 256.0;
+  s.resolved.model_lr = config.model_lr.value_or(0.165 * global_batch / 256.0);
   s.resolved.policy_lr =
-      config.policy_lr > 0 ? config.policy_lr : 3e-4 * global_batch / 256.0 * config.policy_lr_scale;
+      config.policy_lr.value_or(3e-4 * global_batch / 256.0 * config.policy_lr_scale);
   s.resolved.weight_decay = config.weight_decay >= 0 ? config.weight_decay : s.space.weight_decay;
   policy::ScheduleConfig sc;
   sc.total_steps = s.resolved.total_steps;
@@ -288,8 +291,8 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
   sc.policy_lr = s.resolved.policy_lr;
   sc.policy_lr_exponential = config.policy_lr_schedule == "exponential";
   sc.policy_delay_fraction = config.policy_delay_fraction;
-  sc.op_warmup_fraction = config.warmup_fraction;
-  sc.filter_warmup_fraction = config.warmup_fraction;
+  sc.op_warmup_fraction = config.op_warmup();
+  sc.filter_warmup_fraction = config.filter_warmup();
   s.schedules = std::make_unique<policy::SearchSchedules>(sc);
 
   // Data iterators and batch buffers.
@@ -327,6 +330,11 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
   cc.num_replicas = config.replicas;
   cc.seed = config.seed;
   cc.entropy_weight = config.entropy_weight;
+  cc.baseline_momentum = config.baseline_momentum;
+  cc.adam.beta1 = config.policy_adam_beta1;
+  cc.adam.beta2 = config.policy_adam_beta2;
+  cc.adam.epsilon = config.policy_adam_epsilon;
+  cc.temperature = config.policy_temperature;
   s.controller = std::make_unique<policy::Controller>(decision_specs(s.space), cc);
 
   s.progress_is_tty = ::isatty(STDERR_FILENO) == 1;
@@ -394,6 +402,7 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
     // 3. Shared-weight update: K sub-batches, gradients averaged, dense TF-1 RMSProp.
     params.zero_grads();
     double loss = 0, empirical = 0, regularization = 0;
+    supernet::ReplicaResult logged_train;  // replica 0's: spec §7.2 logs one replica
     for (int r = 0; r < K; ++r) {
       s.train_iter->next(train_batch, s.train_labels.data());
       const supernet::ReplicaResult res_r =
@@ -405,6 +414,7 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
                                                        : str_cat("step ", s.last_checkpoint_step),
                             ") is intact. A lower --model-lr may help."));
       }
+      if (r == 0) logged_train = res_r;
       loss += res_r.loss / K;
       empirical += res_r.empirical_loss / K;
       regularization += res_r.regularization_loss / K;
@@ -450,26 +460,41 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
         reinforce_loss += -a * samples[r].log_prob / K;
         mean_advantage += a / K;
       }
+      // Spec §7.2: the scalars of one replica (replica 0), as the original logs them; the
+      // means over the K replicas under "<name>_mean".
+      const double advantage = rewards[0] - us.baseline;
       Json rec = Json::object();
       rec["step"] = t;
       rec["epoch"] = double(t + 1) * c.global_batch() / double(s.data.train.size());
-      rec["model/loss"] = loss;
-      rec["model/empirical_loss"] = empirical;
-      rec["model/regularization_loss"] = regularization;
+      rec["model/loss"] = logged_train.loss;
+      rec["model/empirical_loss"] = logged_train.empirical_loss;
+      rec["model/regularization_loss"] = logged_train.regularization_loss;
       rec["model/learning_rate"] = model_lr;
-      rec["rlcontroller/empirical_loss"] = reinforce_loss;
-      rec["rlcontroller/entropy_loss"] = -c.entropy_weight * us.mean_entropy;
-      rec["rlcontroller/validation_accuracy"] = mean_accuracy;
-      rec["rlcontroller/reward"] = us.mean_reward;
-      rec["rlcontroller/step_baseline"] = us.mean_reward;
+      rec["rlcontroller/empirical_loss"] = -advantage * samples[0].log_prob;
+      rec["rlcontroller/entropy_loss"] = -c.entropy_weight * samples[0].entropy;
+      rec["rlcontroller/validation_accuracy"] = accuracies[0];
+      rec["rlcontroller/reward"] = rewards[0];
+      rec["rlcontroller/step_baseline"] = us.mean_reward;  // r-bar of spec §4.4
       rec["rlcontroller/baseline"] = us.baseline;
-      rec["rlcontroller/advantage"] = mean_advantage;
-      rec["rlcontroller/log_prob"] = us.mean_log_prob;
+      rec["rlcontroller/advantage"] = advantage;
+      rec["rlcontroller/log_prob"] = samples[0].log_prob;
+      rec["rlcontroller/estimated_cost"] = costs[0];
+      rec["rlcontroller/cost_ratio"] = costs[0] / s.reward.cost_target;
+      rec["rlcontroller/cost_adjustment"] = adjustments[0];
+      rec["model/loss_mean"] = loss;
+      rec["model/empirical_loss_mean"] = empirical;
+      rec["model/regularization_loss_mean"] = regularization;
+      rec["rlcontroller/empirical_loss_mean"] = reinforce_loss;
+      rec["rlcontroller/entropy_loss_mean"] = -c.entropy_weight * us.mean_entropy;
+      rec["rlcontroller/validation_accuracy_mean"] = mean_accuracy;
+      rec["rlcontroller/reward_mean"] = us.mean_reward;
+      rec["rlcontroller/advantage_mean"] = mean_advantage;
+      rec["rlcontroller/log_prob_mean"] = us.mean_log_prob;
+      rec["rlcontroller/estimated_cost_mean"] = mean_cost;
+      rec["rlcontroller/cost_ratio_mean"] = mean_cost / s.reward.cost_target;
+      rec["rlcontroller/cost_adjustment_mean"] = mean_adjustment;
       rec["rlcontroller/sample_entropy"] = us.mean_entropy;
       rec["rlcontroller/policy_entropy"] = entropy;
-      rec["rlcontroller/estimated_cost"] = mean_cost;
-      rec["rlcontroller/cost_ratio"] = mean_cost / s.reward.cost_target;
-      rec["rlcontroller/cost_adjustment"] = mean_adjustment;
       rec["rlcontroller/learning_rate"] = policy_lr;
       rec["rlcontroller/increase_ops_prob"] = warmup.ops;
       rec["rlcontroller/increase_filters_prob"] = warmup.filters;
@@ -536,7 +561,10 @@ Json export_final_architecture(const std::string& run_dir, const std::string& we
   spaces::configure_network(s.space, net);
   s.cost_model = spaces::make_cost_model(s.config.cost_model, s.space, {s.config.lut});
   if (!s.space.pixel1_weights.empty()) s.pixel1 = spaces::make_cost_model("tunas_pixel1", s.space);
-  s.resolved.target = resolved["rl_cost_model_target"].as<double>();
+  // Spec keys at the top level; runs written before that kept them under "resolved".
+  const YAML::Node top = YAML::LoadFile(params_path);
+  auto spec_key = [&](const char* key) { return top[key] ? top[key] : resolved[key]; };
+  s.resolved.target = spec_key("rl_cost_model_target").as<double>();
   // The policy's logits at the latest checkpoint; the final architecture is their arg-max.
   const Checkpoint ckpt = read_checkpoint(path_join(run_dir, "checkpoint.bin"));
   const policy::ControllerState state = policy::decode_controller_state(ckpt.get("controller"));
@@ -547,7 +575,7 @@ Json export_final_architecture(const std::string& run_dir, const std::string& we
   const std::vector<int> argmax = pol.argmax_indices();
   Json j = architecture_json(s, argmax);
   j["step"] = state.step;
-  j["total_steps"] = resolved["max_global_step"].as<std::int64_t>();
+  j["total_steps"] = spec_key("max_global_step").as<std::int64_t>();
   if (!weights_path.empty()) {
     // The searched supernet at the checkpoint, then the prefix slices of the argmax path.
     supernet::SupernetConfig nc;

@@ -40,6 +40,8 @@ const OptionTable<TrainConfig>& table() {
       option("label_smoothing", &C::label_smoothing, "label smoothing of the training loss"),
       option("dropout", &C::dropout,
              "dropout before the classifier (-1 = spec: 0 if epochs < 150, else 0.15/0.25)"),
+      option("path_dropout_rate", &C::path_dropout_rate,
+             "path dropout of skippable layers, in [0, 1) (spec §7.6; default 0)"),
       option("seed", &C::seed, "random seed (weights, data order, dropout)"),
       option("threads", &C::threads, "threads (0 = all cores)"),
       option("out", &C::out, "run directory"),
@@ -115,6 +117,8 @@ void validate(const TrainConfig& c) {
                 "--weight-decay must be >= 0 (or -1 for the space's default), got ", c.weight_decay);
   TUNAS_REQUIRE(c.dropout == -1 || (c.dropout >= 0 && c.dropout < 1),
                 "--dropout must be in [0, 1) (or -1 for the spec's rule), got ", c.dropout);
+  TUNAS_REQUIRE(c.path_dropout_rate >= 0 && c.path_dropout_rate < 1,
+                "--path-dropout-rate must be in [0, 1), got ", c.path_dropout_rate);
   TUNAS_REQUIRE(c.threads >= 0, "--threads must be >= 0, got ", c.threads);
   TUNAS_REQUIRE(!c.out.empty(), "--out must name a directory");
   TUNAS_REQUIRE(c.eval_every >= 0, "--eval-every must be >= 0, got ", c.eval_every);
@@ -127,9 +131,11 @@ Json train_config_to_json(const TrainConfig& config) {
 }
 
 std::string train_fingerprint(const TrainConfig& config) {
-  Json j = table().to_json(config, {"resume", "quiet", "threads", "out", "eval_every", "log_every",
-                                    "checkpoint_every", "config"});
-  return j.dump();
+  std::vector<std::string> skip = {"resume",    "quiet",     "threads",          "out",
+                                   "eval_every", "log_every", "checkpoint_every", "config"};
+  // Added later: counted only when set, so the checkpoints of older runs still match.
+  if (config.path_dropout_rate == 0) skip.push_back("path_dropout_rate");
+  return table().to_json(config, skip).dump();
 }
 
 }  // namespace tunas::train

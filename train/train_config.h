@@ -40,6 +40,7 @@ struct TrainConfig {
   double weight_decay = -1;     // -1 = the space's default (4e-5)
   double label_smoothing = 0.1;
   double dropout = -1;          // -1 = spec: 0 below 150 epochs, else 0.15 (0.25 for V3 spaces)
+  double path_dropout_rate = 0; // spec §7.6: kept skippable layers x Bernoulli(1-p)/(1-p)
 
   // Bookkeeping.
   std::uint64_t seed = 0;

@@ -277,6 +277,7 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
   nc.init_seed = config.seed;
   nc.bn_mode = supernet::BnMode::stateful;
   nc.dropout = float(s.dropout);
+  nc.path_dropout = float(config.path_dropout_rate);
   s.net = std::make_unique<supernet::Supernet>(pruned, nc);
   if (!config.init_weights.empty())  // a resumed run's weights come from its checkpoint below
     search::read_weights_file(config.init_weights, s.net->params(), spaces::format_indices(s.indices));
