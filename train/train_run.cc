@@ -317,6 +317,7 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
     write_file_atomic(s.file("log.jsonl"), "");
   }
   write_file_atomic(s.file("params.json"), build_params_json(s).dump(2) + "\n");
+  write_file_atomic(s.file("space.yaml"), read_file(spaces::space_path(s.space_name)));  // for tunas_report
   s.events = std::make_unique<events::EventWriter>(s.run_dir, config.resume ? s.step : -1);
 }
 
