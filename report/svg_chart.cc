@@ -139,7 +139,7 @@ std::string heat_strip_svg(const std::string& title, const std::vector<std::stri
                            const std::vector<std::vector<double>>& probabilities, int columns) {
   TUNAS_CHECK(steps.size() == probabilities.size());
   const int choices = int(choice_labels.size());
-  const double label_w = 78, cell_h = 11, strip_w = 300, value_w = 40, top = 16;
+  const double label_w = 78, cell_h = 11, strip_w = 260, value_w = 40, top = 16;
   const int n = int(steps.size());
   const int cols = std::max(1, std::min(n, columns));
   const double cell_w = strip_w / cols;
