@@ -23,7 +23,7 @@ h3 { font-size: 13px; margin: 12px 0 4px; color: #444; }
 table.kv { border-collapse: collapse; font-size: 13px; } table.kv td { padding: 2px 14px 2px 0; vertical-align: top; }
 table.kv td:first-child { color: #666; }
 .grid { display: flex; flex-wrap: wrap; gap: 10px; } .strips { display: flex; flex-wrap: wrap; gap: 4px 24px; }
-.outcome { font-size: 15px; margin: 8px 0; } .ok { color: #2a7d2a; } .over { color: #c0392b; }
+.outcome { font-size: 15px; margin: 8px 0; } .outcome b { word-break: break-all; } .ok { color: #2a7d2a; } .over { color: #c0392b; }
 )";
 
 std::string text_of(const json& j) {
@@ -50,10 +50,10 @@ Curve curve(const RunData& run, const std::string& key, const std::string& label
   return Curve{label, color, s.steps, s.values, points};
 }
 
-std::string chart(const std::vector<std::string>& title_and_unit, const std::vector<Curve>& curves) {
+std::string chart(const std::string& title, const std::string& y_label, const std::vector<Curve>& curves) {
   ChartOptions o;
-  o.title = title_and_unit.at(0);
-  o.y_label = title_and_unit.at(1);
+  o.title = title;
+  o.y_label = y_label;
   return line_chart_svg(o, curves);
 }
 
@@ -162,9 +162,9 @@ std::string search_curves(const RunData& run) {
   const double target = run.params["resolved"].value("rl_cost_model_target", 0.0);
   const std::string unit = cost_unit(run.params.value("cost_model", std::string()));
   std::string g = "<div class=\"grid\">\n";
-  g += chart({"Training loss", "loss"}, {curve(run, "model/loss", "total", "#1f77b4"),
+  g += chart("Training loss", "loss", {curve(run, "model/loss", "total", "#1f77b4"),
                                                    curve(run, "model/empirical_loss", "cross-entropy", "#ff7f0e")});
-  g += chart({"Validation accuracy of the sampled paths", "top-1"},
+  g += chart("Validation accuracy of the sampled paths", "top-1",
                       {curve(run, "rlcontroller/validation_accuracy", "mean over replicas", "#2ca02c")});
   ChartOptions cost;
   cost.title = "Cost: sampled paths and arg-max";
@@ -175,21 +175,21 @@ std::string search_curves(const RunData& run) {
   }
   g += line_chart_svg(cost, {curve(run, "rlcontroller/estimated_cost", "mean sampled", "#9467bd"),
                              curve(run, "argmax/cost", "arg-max", "#17becf")});
-  g += chart({"Policy entropy", "nats"}, {curve(run, "rlcontroller/policy_entropy", "entropy", "#8c564b")});
-  g += chart({"Model learning rate", "lr"}, {curve(run, "model/learning_rate", "RMSProp", "#1f77b4")});
-  g += chart({"Policy learning rate", "lr"}, {curve(run, "rlcontroller/learning_rate", "Adam", "#d62728")});
-  g += chart({"Reward and baseline", "reward"}, {curve(run, "rlcontroller/reward", "reward", "#e377c2"),
+  g += chart("Policy entropy", "nats", {curve(run, "rlcontroller/policy_entropy", "entropy", "#8c564b")});
+  g += chart("Model learning rate", "lr", {curve(run, "model/learning_rate", "RMSProp", "#1f77b4")});
+  g += chart("Policy learning rate", "lr", {curve(run, "rlcontroller/learning_rate", "Adam", "#d62728")});
+  g += chart("Reward and baseline", "reward", {curve(run, "rlcontroller/reward", "reward", "#e377c2"),
                                                          curve(run, "rlcontroller/baseline", "baseline", "#7f7f7f")});
   return g + "</div>\n";
 }
 
 std::string train_curves(const RunData& run) {
   std::string g = "<div class=\"grid\">\n";
-  g += chart({"Training loss", "loss"}, {curve(run, "loss", "total", "#1f77b4"),
+  g += chart("Training loss", "loss", {curve(run, "loss", "total", "#1f77b4"),
                                                    curve(run, "empirical_loss", "cross-entropy", "#ff7f0e")});
-  g += chart({"Accuracy", "top-1"}, {curve(run, "train_top1", "training batch", "#2ca02c"),
+  g += chart("Accuracy", "top-1", {curve(run, "train_top1", "training batch", "#2ca02c"),
                                               curve(run, "eval/top1", "evaluation", "#d62728", true)});
-  g += chart({"Learning rate", "lr"}, {curve(run, "learning_rate", "RMSProp", "#1f77b4")});
+  g += chart("Learning rate", "lr", {curve(run, "learning_rate", "RMSProp", "#1f77b4")});
   return g + "</div>\n";
 }
 
