@@ -28,6 +28,7 @@
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
 #include "search/run_files.h"
+#include "search/search_events.h"
 #include "search/weights_file.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/cost_model.h"
@@ -486,13 +487,7 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
       rec["probabilities"] = probs;
       const std::string line = rec.dump();
       append_line(s.file("log.jsonl"), line);
-      s.events->add_log_record(line);
-      for (int d = 0; d < s.controller->policy().num_decisions(); ++d)
-        s.events->add_choice_scalars("rlpathlogits/" + s.space.decisions[std::size_t(d)].path,
-                                     s.controller->policy().logits(d));
-      s.events->add_histogram("rlcontroller/replica_cost", costs);
-      s.events->add_histogram("rlcontroller/replica_validation_accuracy", accuracies);
-      s.events->write(t);
+      write_search_events(*s.events, t, line, s.space, s.controller->policy(), costs, accuracies);
 
       if (!c.quiet) {
         const double eta = steps_per_s > 0 ? double(s.resolved.total_steps - done) / steps_per_s : -1;

@@ -75,7 +75,8 @@ def main():
             fail("tag %s step %d of log.jsonl is not in the event files" % key)
         if not close(scalars[key], value):
             fail("tag %s step %d: events %r, log.jsonl %r" % (key[0], key[1], scalars[key], value))
-    extra = [k for k in scalars if k not in expected and not k[0].startswith("rlpathlogits/")]
+    extra = [k for k in scalars if k not in expected
+             and not k[0].startswith(("rlpathlogits/", "rltaglogits/"))]
     if extra:
         fail("scalars in the events that log.jsonl lacks: %s" % extra[:3])
 
@@ -91,6 +92,10 @@ def main():
                     logits[path][int(j)] = v
             if not logits:
                 fail("no rlpathlogits at step %d" % step)
+            by_path = sorted(v for (t, s), v in scalars.items() if s == step and t.startswith("rlpathlogits/"))
+            by_tag = sorted(v for (t, s), v in scalars.items() if s == step and t.startswith("rltaglogits/"))
+            if by_path != by_tag:
+                fail("rltaglogits and rlpathlogits differ at step %d" % step)
             for path, by_choice in logits.items():
                 if len(by_choice) < 2:
                     continue
