@@ -20,6 +20,7 @@
 #include "datasets/dataset.h"
 #include "datasets/load.h"
 #include "datasets/synthetic.h"
+#include "events/event_writer.h"
 #include "kernels/optim/optim.h"
 #include "policy/controller.h"
 #include "policy/controller_state.h"
@@ -27,6 +28,7 @@
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
 #include "search/run_files.h"
+#include "search/search_events.h"
 #include "search/weights_file.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/cost_model.h"
@@ -106,6 +108,7 @@ struct SearchRun::State {
   std::vector<std::int32_t> train_labels, valid_labels;
   std::int64_t last_checkpoint_step = -1;
   std::string run_dir;
+  std::unique_ptr<events::EventWriter> events;  // TensorBoard copy of log.jsonl
   bool progress_is_tty = false;
 
   std::string file(const std::string& name) const { return path_join(run_dir, name); }
@@ -351,6 +354,7 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
   }
   write_file_atomic(s.file("params.json"), build_params_json(s).dump(2) + "\n");
   write_file_atomic(s.file("space.yaml"), read_file(spaces::space_path(config.space)));
+  s.events = std::make_unique<events::EventWriter>(s.run_dir, config.resume ? s.controller->step() : -1);
 }
 
 SearchRun::~SearchRun() = default;
@@ -506,7 +510,9 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
         if (s.space.decisions[std::size_t(d)].size() > 1)
           probs[s.space.decisions[std::size_t(d)].path] = s.controller->policy().probabilities(d);
       rec["probabilities"] = probs;
-      append_line(s.file("log.jsonl"), rec.dump());
+      const std::string line = rec.dump();
+      append_line(s.file("log.jsonl"), line);
+      write_search_events(*s.events, t, line, s.space, s.controller->policy(), costs, accuracies);
 
       if (!c.quiet) {
         const double eta = steps_per_s > 0 ? double(s.resolved.total_steps - done) / steps_per_s : -1;

@@ -20,6 +20,7 @@
 #include "datasets/batch_iterator.h"
 #include "datasets/load.h"
 #include "datasets/synthetic.h"
+#include "events/event_writer.h"
 #include "kernels/optim/optim.h"
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
@@ -91,9 +92,17 @@ struct TrainRun::State {
   double latency_ms = -1;
   std::int64_t macs = 0, params = 0;
   std::string run_dir;
+  std::unique_ptr<events::EventWriter> events;  // TensorBoard copy of log.jsonl
   bool progress_is_tty = false;
 
   std::string file(const std::string& name) const { return path_join(run_dir, name); }
+  // One log.jsonl record, and the same numbers as a TensorBoard event at `step`.
+  void log(std::int64_t at_step, const Json& rec) {
+    const std::string line = rec.dump();
+    append_line(file("log.jsonl"), line);
+    events->add_log_record(line);
+    events->write(at_step);
+  }
 };
 
 namespace {
@@ -309,6 +318,8 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
     write_file_atomic(s.file("log.jsonl"), "");
   }
   write_file_atomic(s.file("params.json"), build_params_json(s).dump(2) + "\n");
+  write_file_atomic(s.file("space.yaml"), read_file(spaces::space_path(s.space_name)));  // for tunas_report
+  s.events = std::make_unique<events::EventWriter>(s.run_dir, config.resume ? s.step : -1);
 }
 
 TrainRun::~TrainRun() = default;
@@ -345,7 +356,7 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
     rec["eval/top1"] = ev.top1();
     rec["eval/loss"] = ev.loss;
     rec["eval/images"] = ev.images;
-    append_line(s.file("log.jsonl"), rec.dump());
+    s.log(s.step, rec);
     if (!c.quiet) {
       std::fprintf(stderr, "%s%s step %lld: %s top-1 %.4f (%lld images), loss %.4f\n",
                    s.progress_is_tty ? "\r\033[K" : "", final_eval ? "final eval" : "eval",
@@ -393,7 +404,7 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
       rec["train_top1"] = double(r.correct) / double(r.batch);
       rec["learning_rate"] = lr;
       rec["images_per_second"] = images_per_s;
-      append_line(s.file("log.jsonl"), rec.dump());
+      s.log(t, rec);
       if (!c.quiet) {
         const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
         const double steps_per_s = elapsed > 0 ? double(s.step - first_step) / elapsed : 0;
