@@ -60,11 +60,19 @@ RunData read_run(const std::string& dir) {
   TUNAS_REQUIRE(fs::exists(params_path), dir,
                 " is not a run directory of tunas_search or tunas_train (no params.json)");
   run.params = read_json_file(params_path.string());
-  const json& resolved = run.params.value("resolved", json::object());
+  // Runs since the spec §7.1 keys moved to params.json's top level (max_global_step,
+  // rl_cost_model_target, ssd, ...) keep only the derived values under "resolved"; older
+  // runs kept everything there. The report reads one view: "resolved" completed by the
+  // top-level keys it does not hold.
+  if (!run.params.contains("resolved") || !run.params["resolved"].is_object())
+    run.params["resolved"] = json::object();
+  for (const auto& [key, value] : run.params.items())
+    if (key != "resolved" && !run.params["resolved"].contains(key)) run.params["resolved"][key] = value;
+  const json& resolved = run.params["resolved"];
   if (resolved.contains("max_global_step")) run.kind = RunKind::search;
   else if (resolved.contains("total_steps")) run.kind = RunKind::train;
-  else throw Error(str_cat(params_path.string(), ": no resolved.max_global_step (tunas_search) or "
-                           "resolved.total_steps (tunas_train): not written by a tunas tool"));
+  else throw Error(str_cat(params_path.string(), ": no max_global_step (tunas_search) or "
+                           "total_steps (tunas_train): not written by a tunas tool"));
 
   const fs::path log_path = fs::path(dir) / "log.jsonl";
   if (fs::exists(log_path)) {

@@ -106,9 +106,9 @@ def main():
                     p = expected[("rlpathprobs/%s/%d" % (path, j), step)]
                     if not close(x / sum(e), p, rel=1e-5, abs_tol=1e-6):
                         fail("softmax(rlpathlogits/%s) != rlpathprobs at step %d" % (path, step))
-            for tag, mean_tag in (("rlcontroller/replica_cost", "rlcontroller/estimated_cost"),
+            for tag, mean_tag in (("rlcontroller/replica_cost", "rlcontroller/estimated_cost_mean"),
                                   ("rlcontroller/replica_validation_accuracy",
-                                   "rlcontroller/validation_accuracy")):
+                                   "rlcontroller/validation_accuracy_mean")):
                 h = histos.get((tag, step))
                 if h is None:
                     fail("no %s histogram at step %d" % (tag, step))
