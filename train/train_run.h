@@ -29,6 +29,7 @@
 
 #include "core/json.h"
 #include "datasets/dataset.h"
+#include "distributed/communicator.h"
 #include "datasets/preprocess.h"
 #include "supernet/supernet.h"
 #include "train/train_config.h"
@@ -52,6 +53,7 @@ EvalResult evaluate_set(supernet::Supernet& net, const supernet::Masks& masks,
 struct TrainOutcome {
   std::int64_t steps_done = 0;
   std::int64_t total_steps = 0;
+  std::int64_t steps_this_call = 0;
   bool interrupted = false;
   Json result;  // result.json's content (null when interrupted)
   std::string run_dir;
@@ -61,7 +63,9 @@ class TrainRun {
  public:
   // Loads the architecture, data and network; with config.resume, restores <out>'s latest
   // checkpoint (throws when there is none or it belongs to other settings). Writes params.json.
-  explicit TrainRun(TrainConfig config);
+  // With comm (under mpirun) the config's replicas are split over the ranks as in
+  // search::SearchRun; rank 0 alone writes, evaluates and reports.
+  explicit TrainRun(TrainConfig config, distributed::Communicator* comm = nullptr);
   ~TrainRun();
 
   // Trains to the last step (or max_steps more, for tests; < 0 = no limit) or an interruption
