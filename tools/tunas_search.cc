@@ -37,7 +37,7 @@ int search_main(tunas::distributed::Communicator& comm, int argc, char** argv) {
   }
   const auto started = std::chrono::steady_clock::now();
   const tunas::search::SearchOutcome outcome = run.run();
-  if (comm.size() > 1 && !run.config().quiet)
+  if (tunas::distributed::launcher_world_size() > 0 && !run.config().quiet)
     tunas::distributed::print_communication_summary(
         "tunas_search", comm, outcome.steps_this_call,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

@@ -26,7 +26,7 @@ int train_main(tunas::distributed::Communicator& comm, int argc, char** argv) {
   }
   const auto started = std::chrono::steady_clock::now();
   const tunas::train::TrainOutcome outcome = run.run();
-  if (comm.size() > 1 && !c.quiet)
+  if (tunas::distributed::launcher_world_size() > 0 && !c.quiet)
     tunas::distributed::print_communication_summary(
         "tunas_train", comm, outcome.steps_this_call,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

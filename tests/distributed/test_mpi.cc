@@ -19,6 +19,8 @@
 #include "core/files.h"
 #include "datasets/fashion_mnist.h"
 #include "search/checkpoint.h"
+#include "train/train_config.h"
+#include "train/train_run.h"
 
 namespace fs = std::filesystem;
 
@@ -103,7 +105,7 @@ void check_same_train(const std::string& a, const std::string& b) {
   INFO(a, " vs ", b);
   CHECK(tunas::read_file(a + "/checkpoint.bin") == tunas::read_file(b + "/checkpoint.bin"));
   CHECK(log_without_timing(a) == log_without_timing(b));
-  static const std::regex timing("\\s*\"(images_per_second|wall_seconds|threads)\": [^\\n]*\\n");
+  static const std::regex timing("\\s*\"(images_per_second|wall_seconds|threads|resumed)\": [^\\n]*\\n");
   CHECK(std::regex_replace(tunas::read_file(a + "/result.json"), timing, "\n") ==
         std::regex_replace(tunas::read_file(b + "/result.json"), timing, "\n"));
 }
@@ -298,6 +300,32 @@ TEST_CASE("mpirun: a killed rank ends the job within seconds; its checkpoint res
   INFO(on1.output);
   REQUIRE(on1.code == 0);
   check_same_search(reference, copy);
+}
+
+TEST_CASE("mpirun: a training checkpoint of one process resumes on 2 ranks to the same result") {
+  if (!mpi_available()) return;
+  const std::string reference = fresh_dir("train_resume_reference"), part = fresh_dir("train_resume");
+  REQUIRE(run(kBin + "tunas_train " + train_flags(4, reference)).code == 0);
+  {
+    // The first 6 of 10 steps in this process (checkpoint at step 6), as tunas_train would.
+    tunas::train::TrainConfig c;
+    const std::string flags = train_flags(4, part);
+    std::vector<std::string> words;
+    for (std::size_t b = 0, e; b < flags.size(); b = e + 1) {
+      e = flags.find(' ', b);
+      if (e == std::string::npos) e = flags.size();
+      if (e > b) words.push_back(flags.substr(b, e - b));
+    }
+    std::vector<char*> argv{const_cast<char*>("tunas_train")};
+    for (auto& w : words) argv.push_back(w.data());
+    REQUIRE(tunas::train::parse_train_flags(c, int(argv.size()), argv.data()));
+    tunas::train::TrainRun first(c);
+    CHECK(first.run(6).steps_done == 6);
+  }
+  const Result r = run(mpirun(2) + kBin + "tunas_train --resume --quiet --out " + part);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  check_same_train(reference, part);
 }
 
 TEST_CASE("mpirun: two hosts (network namespaces joined by a veth pair, TCP) give the same bits") {
