@@ -7,10 +7,8 @@
 // setup must not call the communicator itself (a rank that throws early would leave the
 // others waiting in it).
 //
-// AgreedError is an Error that every rank raises at the same point with the same text:
-// run_distributed_tool prints it once (rank 0) and every rank exits with status 1, MPI shut
-// down cleanly. Any other exception on a multi-rank run is one rank's alone: that rank
-// prints it with its rank and aborts the whole job (MPI_Abort), so no rank waits forever.
+// AgreedError is an Error that every rank raises at the same point with the same text;
+// tool_main.h prints it once and lets every rank exit cleanly.
 #pragma once
 
 #include <cstdint>
@@ -35,16 +33,5 @@ std::uint64_t build_id();
 // same on every rank), then agrees as described above. On a single process it only runs
 // setup() (errors propagate unchanged).
 void agree_on_setup(Communicator& comm, const std::function<std::string()>& setup);
-
-// One stderr line of what the run's exchanges cost this rank: steps, wall time, time inside
-// the communicator and bytes moved, per step (docs/SCALING.md reads it).
-void print_communication_summary(const char* program, const Communicator& comm,
-                                 std::int64_t steps, double wall_seconds);
-
-// main() of a tool that may run under mpirun: makes the communicator, runs body, and turns
-// exceptions into exit codes (1: tunas::Error, 2: anything else) as tunas::run_main does,
-// with the multi-rank rules above.
-int run_distributed_tool(const char* program, int (*body)(Communicator&, int, char**), int argc,
-                         char** argv);
 
 }  // namespace tunas::distributed

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "core/error.h"
-#include "distributed/agreement.h"
+#include "distributed/tool_main.h"
 #ifdef TUNAS_HAVE_LATENCY
 #include "latency/lut_cost_model.h"
 #endif

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "core/error.h"
-#include "distributed/agreement.h"
+#include "distributed/tool_main.h"
 #include "search/search_run.h"
 #include "train/train_config.h"
 #include "train/train_run.h"

@@ -18,7 +18,7 @@
 
 #include "core/error.h"
 #include "core/memory.h"
-#include "distributed/agreement.h"
+#include "distributed/tool_main.h"
 #include "distributed/data_parallel.h"
 
 namespace {
