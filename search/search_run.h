@@ -10,9 +10,10 @@
 //   checkpoint.bin            the latest checkpoint (atomic: temp file + rename)
 //   final_architecture.json   {"indices", "latency_ms" | cost, "macs", "params", layers...}
 //
-// Determinism: a run is a pure function of its settings and seed; the thread count does not
-// change any number, and a run resumed from a checkpoint ends bit for bit where an
-// uninterrupted run ends.
+// Determinism: a run is a pure function of its settings and seed; neither the thread count
+// nor the number of MPI ranks changes any number (the replica gradients are summed along one
+// fixed tree, search/replica_step.h), and a run resumed from a checkpoint, on any number of
+// ranks, ends bit for bit where an uninterrupted run ends.
 #pragma once
 
 #include <atomic>

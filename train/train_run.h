@@ -18,8 +18,12 @@
 // last batch is short when the size is not a multiple (unlike the original, which dropped the
 // remainder, spec §7.6): our sets are small enough for the remainder to matter.
 //
-// Determinism: a run is a pure function of its settings; the thread count does not change
-// any number, and a resumed run ends bit for bit where an uninterrupted one ends (same
+// Data parallelism: with replicas = K the batch is cut into K sub-batches (search/
+// replica_step.h: per-replica BN batch statistics, gradients and BN moving statistics over
+// the fixed replica tree), run by one process or split over the ranks of an mpirun job.
+//
+// Determinism: a run is a pure function of its settings; neither the thread count nor the
+// number of MPI ranks changes any number, and a resumed run ends bit for bit where an uninterrupted one ends (same
 // checkpoint.bin, same metrics in result.json).
 #pragma once
 
