@@ -436,11 +436,13 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
     for (int r = 0; r < K; ++r) {
       const supernet::ReplicaResult& res_r = trained[std::size_t(r)];
       if (!std::isfinite(res_r.loss)) {
-        throw Error(str_cat("non-finite training loss (", res_r.loss, ") at step ", t, ", replica ",
-                            r, "; the last checkpoint (",
-                            s.last_checkpoint_step < 0 ? std::string("none yet")
-                                                       : str_cat("step ", s.last_checkpoint_step),
-                            ") is intact. A lower --model-lr may help."));
+        // Every rank sees every replica's loss (gathered), so every rank throws this.
+        throw distributed::AgreedError(str_cat(
+            "non-finite training loss (", res_r.loss, ") at step ", t, ", replica ", r,
+            "; the last checkpoint (",
+            s.last_checkpoint_step < 0 ? std::string("none yet")
+                                       : str_cat("step ", s.last_checkpoint_step),
+            ") is intact. A lower --model-lr may help."));
       }
       loss += res_r.loss / K;
       empirical += res_r.empirical_loss / K;

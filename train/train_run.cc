@@ -400,10 +400,12 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
         *s.train_iter, batch, s.train_labels.data(),
         [&](int) -> const supernet::Masks& { return s.masks; }, t));
     if (!std::isfinite(r.loss)) {
-      throw Error(str_cat("non-finite training loss (", r.loss, ") at step ", t, "; the last checkpoint (",
-                          s.last_checkpoint_step < 0 ? std::string("none yet")
-                                                     : str_cat("step ", s.last_checkpoint_step),
-                          ") is intact. A lower --lr may help."));
+      // The loss is gathered from every replica: every rank throws this.
+      throw distributed::AgreedError(str_cat(
+          "non-finite training loss (", r.loss, ") at step ", t, "; the last checkpoint (",
+          s.last_checkpoint_step < 0 ? std::string("none yet")
+                                     : str_cat("step ", s.last_checkpoint_step),
+          ") is intact. A lower --lr may help."));
     }
     kernels::f32_rmsprop_update(params.size(), params.values(), s.rms_mean_square.get(),
                                 s.rms_momentum.get(), params.grads(), float(lr),

@@ -65,9 +65,18 @@ Result run(const std::string& command) {
   return r;
 }
 
+// A directory of this test process (the pid keeps concurrent runs apart), removed at exit.
 std::string fresh_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("tunas_mpi_test_" + name);
+  static const struct Root {
+    fs::path path = fs::temp_directory_path() / ("tunas_mpi_test_" + std::to_string(::getpid()));
+    ~Root() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } root;
+  const fs::path p = root.path / name;
   fs::remove_all(p);
+  fs::create_directories(root.path);
   return p.string();
 }
 

@@ -25,6 +25,10 @@ if ! ip link add "${tag}x" type veth peer name "${tag}y" 2>"$work/err"; then
   echo "cannot create a veth pair ($(tr '\n' ' ' <"$work/err"))"
   exit 77
 fi
+if ! ip netns exec "$ns_a" unshare --uts true 2>"$work/err"; then
+  echo "cannot enter a network namespace with its own host name ($(tr '\n' ' ' <"$work/err"))"
+  exit 77
+fi
 ip link set "${tag}x" netns "$ns_a"
 ip link set "${tag}y" netns "$ns_b"
 ip -n "$ns_a" addr add 10.231.0.1/24 dev "${tag}x"
