@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "distributed/agreement.h"
 #include "distributed/communicator.h"
 #include "distributed/data_parallel.h"
+#include "tests/distributed/thread_communicator.h"
 #include "tests/test_util.h"
 
 using namespace tunas;
@@ -175,4 +177,74 @@ TEST_CASE("agreement: one process runs the setup and lets its error through unch
   }
   CHECK(build_id() != 0);
   CHECK(build_id() == build_id());
+}
+
+TEST_CASE("data parallel: 2 and 4 ranks (threads) get the one-process tree sum bit for bit") {
+  Rng rng = test::make_rng("ranks");
+  const int K = 8;
+  const std::int64_t n = 3001;
+  std::vector<std::vector<float>> g(K);
+  for (auto& v : g) v = test::random_vector(rng, static_cast<std::size_t>(n), -1e3f, 1e3f);
+  auto leaf = [&](int r, float* out) {
+    std::memcpy(out, g[std::size_t(r)].data(), std::size_t(n) * sizeof(float));
+  };
+  SingleProcessCommunicator single;
+  std::vector<float> expected(static_cast<std::size_t>(n));
+  DataParallel(single, K).tree_sum(n, leaf, expected.data());
+  for (int ranks : {2, 4}) {
+    CAPTURE(ranks);
+    test::ThreadWorld world(ranks);
+    const auto rank_count = static_cast<std::size_t>(ranks);
+    std::vector<std::vector<float>> got(rank_count, std::vector<float>(expected.size()));
+    std::vector<std::vector<int>> leaves(rank_count);
+    std::vector<std::vector<double>> gathered(rank_count);
+    world.run([&](Communicator& comm) {
+      DataParallel dp(comm, K);
+      dp.tree_sum(n, [&](int r, float* out) {
+        leaves[std::size_t(comm.rank())].push_back(r);
+        leaf(r, out);
+      }, got[std::size_t(comm.rank())].data());
+      std::vector<double> mine;
+      for (int r = dp.first_replica(); r < dp.end_replica(); ++r) mine.push_back(r * 10.0);
+      gathered[std::size_t(comm.rank())] = dp.gather(mine, 1);
+    });
+    for (int q = 0; q < ranks; ++q) {
+      CAPTURE(q);
+      CHECK(leaves[std::size_t(q)].size() == std::size_t(K / ranks));
+      CHECK(leaves[std::size_t(q)].front() == q * K / ranks);
+      CHECK(std::memcmp(got[std::size_t(q)].data(), expected.data(), expected.size() * 4) == 0);
+      CHECK(gathered[std::size_t(q)] == std::vector<double>{0, 10, 20, 30, 40, 50, 60, 70});
+    }
+  }
+}
+
+TEST_CASE("agreement: a failing rank or other settings stop every rank with one message") {
+  test::ThreadWorld world(2);
+  std::vector<std::string> messages(2);
+  auto run_agreement = [&](std::function<std::string(int)> setup) {
+    world.run([&](Communicator& comm) {
+      try {
+        agree_on_setup(comm, [&] { return setup(comm.rank()); });
+        messages[std::size_t(comm.rank())] = "ok";
+      } catch (const AgreedError& e) {
+        messages[std::size_t(comm.rank())] = e.what();
+      }
+    });
+  };
+  run_agreement([](int rank) -> std::string {
+    if (rank == 1) throw Error("cannot read /data/x");
+    return "same";
+  });
+  CHECK(messages[0] == messages[1]);
+  CHECK(messages[0].find("1 of 2 ranks could not start") != std::string::npos);
+  CHECK(messages[0].find("rank 1 of 2: cannot read /data/x") != std::string::npos);
+
+  run_agreement([](int rank) { return std::string(rank == 0 ? "\"steps\": 4, \"seed\": 1"
+                                                            : "\"steps\": 5, \"seed\": 1"); });
+  CHECK(messages[0] == messages[1]);
+  CHECK(messages[1].find("rank 1 has other settings than rank 0: \"steps\": 5 (rank 0: \"steps\": 4)") !=
+        std::string::npos);
+
+  run_agreement([](int) { return std::string("same"); });
+  CHECK(messages == std::vector<std::string>{"ok", "ok"});
 }
