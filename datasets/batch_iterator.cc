@@ -1,5 +1,6 @@
 #include "datasets/batch_iterator.h"
 
+#include <algorithm>
 #include <numeric>
 
 #include "core/error.h"
@@ -84,6 +85,20 @@ void BatchIterator::restore(const BatchIteratorState& state) {
 std::int64_t BatchIterator::batches_per_epoch(int batch_size) const {
   TUNAS_REQUIRE(batch_size > 0, "batch size ", batch_size, " must be positive");
   return (set_.size() + batch_size - 1) / batch_size;
+}
+
+void BatchIterator::skip(std::int64_t count) {
+  TUNAS_REQUIRE(count >= 0, "batch iterator over '", set_.name, "': skip of ", count, " images");
+  TUNAS_REQUIRE(config_.cross_epochs, "batch iterator over '", set_.name,
+                "': skip() needs a cross_epochs iterator");
+  const std::uint64_t size = std::uint64_t(set_.size());
+  std::uint64_t left = std::uint64_t(count);
+  while (left > 0) {
+    const std::uint64_t step = std::min(left, size - state_.position);
+    state_.position += step;
+    left -= step;
+    if (state_.position == size) start_epoch(state_.epoch + 1);
+  }
 }
 
 int BatchIterator::next(const Tensor& dst, std::int32_t* labels) {

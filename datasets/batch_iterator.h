@@ -63,6 +63,11 @@ class BatchIterator {
   // tunas::Error otherwise.
   int next(const Tensor& dst, std::int32_t* labels);
 
+  // Moves past `count` images exactly as next() would (crossing epochs, reshuffling at each
+  // epoch start) without decoding or preprocessing them: a data-parallel rank skips the
+  // batches of the replicas other ranks train. cross_epochs iterators only.
+  void skip(std::int64_t count);
+
   // The images of one epoch split into batches of batch_size (the last may be short).
   std::int64_t batches_per_epoch(int batch_size) const;
 

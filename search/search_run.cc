@@ -20,6 +20,8 @@
 #include "datasets/dataset.h"
 #include "datasets/load.h"
 #include "datasets/synthetic.h"
+#include "distributed/agreement.h"
+#include "distributed/data_parallel.h"
 #include "events/event_writer.h"
 #include "kernels/optim/optim.h"
 #include "policy/controller.h"
@@ -27,6 +29,7 @@
 #include "policy/reward.h"
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
+#include "search/replica_step.h"
 #include "search/run_files.h"
 #include "search/search_events.h"
 #include "search/weights_file.h"
@@ -110,6 +113,13 @@ struct SearchRun::State {
   std::string run_dir;
   std::unique_ptr<events::EventWriter> events;  // TensorBoard copy of log.jsonl
   bool progress_is_tty = false;
+  // The ranks of the run (a single process unless the tool was started by mpirun); only
+  // rank 0 writes files and progress.
+  distributed::SingleProcessCommunicator own_comm;
+  distributed::Communicator* comm = &own_comm;
+  std::unique_ptr<distributed::DataParallel> dp;
+  std::unique_ptr<ReplicaStep> replica_step;
+  bool writes_files() const { return comm->rank() == 0; }
 
   std::string file(const std::string& name) const { return path_join(run_dir, name); }
 };
@@ -235,8 +245,10 @@ void restore_checkpoint(SearchRun::State& s, const Checkpoint& c) {
 
 }  // namespace
 
-SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
-  State& s = *s_;
+namespace {
+
+// Everything a rank needs before the first step; reads files, writes none.
+void load_run(SearchRun::State& s, SearchConfig config) {
   if (config.resume) {
     const std::string params_path = path_join(config.out, "params.json");
     TUNAS_REQUIRE(file_exists(path_join(config.out, "checkpoint.bin")), "--resume: no checkpoint in ",
@@ -340,21 +352,45 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
   cc.temperature = config.policy_temperature;
   s.controller = std::make_unique<policy::Controller>(decision_specs(s.space), cc);
 
+  s.dp = std::make_unique<distributed::DataParallel>(*s.comm, config.replicas);
+  s.replica_step = std::make_unique<ReplicaStep>(*s.dp, *s.net);
+  if (!s.writes_files()) s.config.quiet = true;  // progress comes from rank 0
+
   s.progress_is_tty = ::isatty(STDERR_FILENO) == 1;
-  make_directories(s.run_dir);
   if (config.resume) {
     restore_checkpoint(s, read_checkpoint(s.file("checkpoint.bin")));
     s.last_checkpoint_step = s.controller->step();
-    truncate_log(s.file("log.jsonl"), s.controller->step());
   } else {
     TUNAS_REQUIRE(!file_exists(s.file("checkpoint.bin")), "the run directory ", s.run_dir,
                   " already holds a run (checkpoint.bin); continue it with --resume or choose "
                   "another --out");
-    write_file_atomic(s.file("log.jsonl"), "");
   }
+}
+
+// The run directory at start (rank 0 only).
+void write_run_start(SearchRun::State& s) {
+  make_directories(s.run_dir);
+  if (s.config.resume) truncate_log(s.file("log.jsonl"), s.controller->step());
+  else write_file_atomic(s.file("log.jsonl"), "");
   write_file_atomic(s.file("params.json"), build_params_json(s).dump(2) + "\n");
-  write_file_atomic(s.file("space.yaml"), read_file(spaces::space_path(config.space)));
-  s.events = std::make_unique<events::EventWriter>(s.run_dir, config.resume ? s.controller->step() : -1);
+  write_file_atomic(s.file("space.yaml"), read_file(spaces::space_path(s.config.space)));
+  s.events = std::make_unique<events::EventWriter>(s.run_dir, s.config.resume ? s.controller->step() : -1);
+}
+
+// The stop flag of any rank stops every rank at the same step.
+bool stop_agreed(SearchRun::State& s) { return s.comm->any_true(stop_requested().load()); }
+
+}  // namespace
+
+SearchRun::SearchRun(SearchConfig config, distributed::Communicator* comm)
+    : s_(std::make_unique<State>()) {
+  State& s = *s_;
+  if (comm != nullptr) s.comm = comm;
+  distributed::agree_on_setup(*s.comm, [&] {
+    load_run(s, config);
+    return str_cat(config_fingerprint(s.config), " resume=", s.config.resume);
+  });
+  if (s.writes_files()) write_run_start(s);
 }
 
 SearchRun::~SearchRun() = default;
@@ -383,13 +419,13 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
   outcome.run_dir = s.run_dir;
 
   auto save_checkpoint = [&] {
-    write_checkpoint(s.file("checkpoint.bin"), make_checkpoint(s));
+    if (s.writes_files()) write_checkpoint(s.file("checkpoint.bin"), make_checkpoint(s));
     s.last_checkpoint_step = s.controller->step();
   };
 
   while (s.controller->step() < s.resolved.total_steps) {
     if (max_steps >= 0 && steps_this_call >= max_steps) break;
-    if (stop_requested().load()) {
+    if (stop_agreed(s)) {
       outcome.interrupted = true;
       break;
     }
@@ -403,20 +439,23 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
       samples[r] = s.controller->sample(r, warmup);
       costs[r] = s.cost_model->cost(samples[r].masks);
     }
-    // 3. Shared-weight update: K sub-batches, gradients averaged, dense TF-1 RMSProp.
-    params.zero_grads();
+    // 3. Shared-weight update: K sub-batches, gradients averaged over the fixed replica tree
+    // (replica_step.h), dense TF-1 RMSProp.
+    const auto masks_of = [&](int r) -> const supernet::Masks& { return samples[std::size_t(r)].masks; };
+    const std::vector<supernet::ReplicaResult> trained =
+        s.replica_step->train(*s.train_iter, train_batch, s.train_labels.data(), masks_of, t);
     double loss = 0, empirical = 0, regularization = 0;
     supernet::ReplicaResult logged_train;  // replica 0's: spec §7.2 logs one replica
     for (int r = 0; r < K; ++r) {
-      s.train_iter->next(train_batch, s.train_labels.data());
-      const supernet::ReplicaResult res_r =
-          s.net->train_replica(train_batch, s.train_labels.data(), samples[r].masks, 1.0f / float(K));
+      const supernet::ReplicaResult& res_r = trained[std::size_t(r)];
       if (!std::isfinite(res_r.loss)) {
-        throw Error(str_cat("non-finite training loss (", res_r.loss, ") at step ", t, ", replica ",
-                            r, "; the last checkpoint (",
-                            s.last_checkpoint_step < 0 ? std::string("none yet")
-                                                       : str_cat("step ", s.last_checkpoint_step),
-                            ") is intact. A lower --model-lr may help."));
+        // Every rank sees every replica's loss (gathered), so every rank throws this.
+        throw distributed::AgreedError(str_cat(
+            "non-finite training loss (", res_r.loss, ") at step ", t, ", replica ", r,
+            "; the last checkpoint (",
+            s.last_checkpoint_step < 0 ? std::string("none yet")
+                                       : str_cat("step ", s.last_checkpoint_step),
+            ") is intact. A lower --model-lr may help."));
       }
       if (r == 0) logged_train = res_r;
       loss += res_r.loss / K;
@@ -429,10 +468,10 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
                                 kernels::kRmsPropEpsilon);
     // 4. Validation pass of the same architectures with the updated weights.
     double mean_accuracy = 0;
+    const std::vector<supernet::ReplicaResult> evaluated =
+        s.replica_step->evaluate(*s.valid_iter, valid_batch, s.valid_labels.data(), masks_of);
     for (int r = 0; r < K; ++r) {
-      s.valid_iter->next(valid_batch, s.valid_labels.data());
-      const supernet::ReplicaResult ev =
-          s.net->evaluate(valid_batch, s.valid_labels.data(), samples[r].masks);
+      const supernet::ReplicaResult& ev = evaluated[std::size_t(r)];
       accuracies[r] = double(ev.correct) / double(ev.batch);
       mean_accuracy += accuracies[r] / K;
     }
@@ -510,9 +549,11 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
         if (s.space.decisions[std::size_t(d)].size() > 1)
           probs[s.space.decisions[std::size_t(d)].path] = s.controller->policy().probabilities(d);
       rec["probabilities"] = probs;
-      const std::string line = rec.dump();
-      append_line(s.file("log.jsonl"), line);
-      write_search_events(*s.events, t, line, s.space, s.controller->policy(), costs, accuracies);
+      if (s.writes_files()) {
+        const std::string line = rec.dump();
+        append_line(s.file("log.jsonl"), line);
+        write_search_events(*s.events, t, line, s.space, s.controller->policy(), costs, accuracies);
+      }
 
       if (!c.quiet) {
         const double eta = steps_per_s > 0 ? double(s.resolved.total_steps - done) / steps_per_s : -1;
@@ -536,12 +577,14 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
 
   const std::vector<int> argmax = s.controller->policy().argmax_indices();
   outcome.steps_done = s.controller->step();
+  outcome.steps_this_call = steps_this_call;
   outcome.final_indices = spaces::format_indices(argmax);
   outcome.final_cost = s.cost_model->cost_of(argmax);
   Json final = architecture_json(s, argmax);
   final["step"] = outcome.steps_done;
   final["total_steps"] = outcome.total_steps;
-  write_file_atomic(s.file("final_architecture.json"), final.dump(2) + "\n");
+  if (s.writes_files())
+    write_file_atomic(s.file("final_architecture.json"), final.dump(2) + "\n");
   return outcome;
 }
 

@@ -33,6 +33,8 @@ const OptionTable<TrainConfig>& table() {
       option("steps", &C::steps, "training steps (0 = from --epochs)"),
       option("epochs", &C::epochs, "epochs over the training set (used when --steps is 0)"),
       option("batch", &C::batch, "training images per step"),
+      option("replicas", &C::replicas,
+             "data-parallel replicas (sub-batches of batch/replicas; a multiple of the MPI ranks)"),
       option("eval_batch", &C::eval_batch, "images per evaluation batch (last one may be short)"),
       option("lr", &C::lr, "peak learning rate (0 = 0.165 * batch / 256)"),
       option("warmup_fraction", &C::warmup_fraction, "linear lr warm-up fraction, then cosine"),
@@ -101,6 +103,9 @@ void validate(const TrainConfig& c) {
   TUNAS_REQUIRE(c.epochs >= 0, "--epochs must be >= 0, got ", c.epochs);
   TUNAS_REQUIRE(c.steps > 0 || c.epochs > 0, "give --steps N or --epochs E (> 0)");
   positive(c.batch, "batch");
+  positive(c.replicas, "replicas");
+  TUNAS_REQUIRE(c.batch % c.replicas == 0, "--batch ", c.batch, " must be a multiple of --replicas ",
+                c.replicas, " (each replica trains batch/replicas images)");
   positive(c.eval_batch, "eval_batch");
   positive(double(c.validation_size), "validation_size");
   positive(double(c.synthetic_size), "synthetic_size");

@@ -34,6 +34,10 @@ struct TrainConfig {
   std::int64_t steps = 0;  // 0 = from epochs
   double epochs = 10;
   int batch = 128;
+  // Data-parallel replicas per step: the batch is cut into `replicas` sub-batches, each with
+  // its own BN batch statistics (as TPU cores), gradients averaged over the fixed replica
+  // tree. Under mpirun a multiple of the ranks; 1 = one batch, the plain single-process step.
+  int replicas = 1;
   int eval_batch = 256;
   double lr = 0;                // peak; 0 = 0.165 * batch / 256
   double warmup_fraction = 0.025;
