@@ -21,6 +21,7 @@
 #include "datasets/load.h"
 #include "datasets/synthetic.h"
 #include "kernels/optim/optim.h"
+#include "onnx_export/export.h"
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
 #include "search/search_run.h"
@@ -215,6 +216,19 @@ Json build_params_json(const TrainRun::State& s) {
   return j;
 }
 
+// model.onnx of the final weights (the ones result.json scores). A network the exporter
+// refuses keeps its training result: the reason goes to stderr and "onnx" is null.
+Json export_model_onnx(TrainRun::State& s, const datasets::PreprocessConfig& eval_pc) {
+  try {
+    onnx_export::export_onnx(s.file("model.onnx"), *s.net, s.eval_set, eval_pc,
+                             onnx_export::model_info(s.space, s.space_name, s.indices));
+    return Json("model.onnx");
+  } catch (const Error& e) {
+    std::fprintf(stderr, "tunas_train: no model.onnx: %s\n", e.what());
+    return Json();
+  }
+}
+
 }  // namespace
 
 TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
@@ -315,6 +329,9 @@ const TrainConfig& TrainRun::config() const { return s_->config; }
 std::int64_t TrainRun::total_steps() const { return s_->total_steps; }
 const std::string& TrainRun::indices() const { return s_->indices_text; }
 const std::string& TrainRun::space_name() const { return s_->space_name; }
+supernet::Supernet& TrainRun::network() { return *s_->net; }
+const supernet::Masks& TrainRun::masks() const { return s_->masks; }
+const datasets::ImageSet& TrainRun::eval_set() const { return s_->eval_set; }
 
 TrainOutcome TrainRun::run(std::int64_t max_steps) {
   State& s = *s_;
@@ -447,6 +464,7 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
   j["wall_seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
   j["resumed"] = first_step > 0;
   j["threads"] = c.threads;
+  j["onnx"] = export_model_onnx(s, eval_pc);
   write_file_atomic(s.file("result.json"), j.dump(2) + "\n");
   outcome.result = j;
   return outcome;
