@@ -1,8 +1,8 @@
 """Runs an exported model.onnx in ONNX Runtime on the raw images tunas_onnx_reference dumped
 and compares with the engine's logits (dev-side check, run by run_onnx_check.sh).
 
-usage: check_onnx.py DIR [--result RESULT_JSON] [--tolerance 1e-4]
-DIR holds model.onnx, images.u8, labels.i32, logits.f32, meta.json. With --result (a
+usage: check_onnx.py DIR [DIR...] [--result RESULT_JSON] [--tolerance 1e-4]
+Each DIR holds model.onnx, images.u8, labels.i32, logits.f32, meta.json. With --result (a
 tunas_train result.json), ONNX Runtime's top-1 must also equal the run's eval_correct.
 Exit 1 with a message on any mismatch.
 """
@@ -17,19 +17,24 @@ import onnxruntime as ort
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("dir")
-    ap.add_argument("--model", default=None)
+    ap.add_argument("dirs", nargs="+")
     ap.add_argument("--result", default=None)
     ap.add_argument("--tolerance", type=float, default=1e-4)
     args = ap.parse_args()
-    d = args.dir
+    if args.result and len(args.dirs) != 1:
+        sys.exit("--result goes with one DIR")
+    for d in args.dirs:
+        check(d, args)
+
+
+def check(d, args):
     meta = json.load(open(os.path.join(d, "meta.json")))
     n, h, w, c, k = (meta[x] for x in ("images", "height", "width", "channels", "classes"))
     images = np.fromfile(os.path.join(d, "images.u8"), dtype=np.uint8).reshape(n, h, w, c)
     labels = np.fromfile(os.path.join(d, "labels.i32"), dtype=np.int32)
     engine = np.fromfile(os.path.join(d, "logits.f32"), dtype=np.float32).reshape(n, k)
 
-    model = args.model or os.path.join(d, "model.onnx")
+    model = os.path.join(d, "model.onnx")
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     sess = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])

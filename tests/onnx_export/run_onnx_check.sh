@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# ONNX Runtime against the engine's own inference (ctest: onnx_export_ort_random,
+# onnx_export_ort_trained). Needs the dev venv (scripts/dev_venv.sh onnxrt onnxruntime numpy);
+# when PyPI cannot be reached it prints "skipped: ..." and passes.
+#   run_onnx_check.sh random  SOURCE_DIR BIN_DIR
+#       uniformly drawn architectures of the three TuNAS spaces and a user YAML space with
+#       random weights and BN statistics; pad, bilinear resize and grey -> RGB inputs.
+#   run_onnx_check.sh trained SOURCE_DIR BIN_DIR
+#       a short tunas_train of a proxylessnas_search architecture on synthetic data, then on
+#       Fashion-MNIST when it is installed: ORT top-1 on the whole test set must equal
+#       tunas_train's, and every test image's logits must agree within 1e-4.
+set -euo pipefail
+mode=$1 src=$2 bin=$3
+rc=0
+py=$("$src/scripts/dev_venv.sh" onnxrt onnxruntime numpy) || rc=$?
+if [ $rc -eq 3 ]; then echo "skipped: PyPI unreachable, no onnxruntime venv"; exit 0; fi
+if [ $rc -ne 0 ]; then echo "dev_venv.sh failed ($rc)"; exit 1; fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+check="$py $src/tests/onnx_export/check_onnx.py"
+ref=$bin/tunas_onnx_reference
+
+if [ "$mode" = random ]; then
+  dirs=()
+  run() { local d=$work/$1; shift; "$ref" random --out "$d" "$@"; dirs+=("$d"); }
+  for seed in 1 2; do
+    for space in proxylessnas_search proxylessnas_enlarged_search mobilenet_v3_like_search; do
+      run "$space-$seed" --space "$space" --seed $seed --images 16
+    done
+    run "user-$seed" --space "$src/tests/onnx_export/onnx_user_space.yaml" --seed $seed \
+      --shape 30x30x3 --resolution 30 --classes 7 --proxy 0 --images 16
+  done
+  # bilinear up-sampling with grey -> RGB, and bilinear down-sampling of a non-square image
+  run up --space mobilenet_v3_like_search --seed 3 --shape 28x28x1 --resolution 40 --channels 3
+  run down --space proxylessnas_search --seed 4 --shape 40x36x3 --resolution 32 --proxy 1
+  $check "${dirs[@]}"
+  exit 0
+fi
+
+[ "$mode" = trained ] || { echo "unknown mode $mode"; exit 2; }
+arch="0:0:0:1:1:0:0:1:1:1:0:0:1:0:1:0:1:1:0:0:1:1:2:1:1:2:1:0:0:0:1:0:2:0:1:0:1:0:2:1:1:0:0:1:0:0:1:0:0:1:0:2:1:0:0:1:0:0:1:0:1:2:0:0:1:1:1:0:2:0:0:0:0"
+# Long enough for the moving BN statistics (momentum 0.99) to settle; small enough to be fast.
+train() {
+  "$bin/tunas_train" --space proxylessnas_search --indices "$arch" --use-test-set \
+    --steps 300 --batch 16 --lr 0.05 --resolution 16 --width-multiplier 0.25 --eval-batch 250 \
+    --threads 2 --quiet "$@" > /dev/null
+}
+compare() {
+  local run=$1 out=$2
+  "$ref" trained --run "$run" --out "$out"
+  cp "$run/model.onnx" "$out/model.onnx"
+  $check "$out" --result "$run/result.json"
+}
+train --data synthetic --synthetic-size 640 --out "$work/synthetic"
+compare "$work/synthetic" "$work/synthetic-check"
+fmnist=/usr/share/datasets/fashion-mnist
+if [ -e "$fmnist/t10k-labels-idx1-ubyte.gz" ] || [ -e "$fmnist/t10k-labels-idx1-ubyte" ]; then
+  train --data fashion_mnist --out "$work/fmnist"
+  compare "$work/fmnist" "$work/fmnist-check"
+else
+  echo "skipped (Fashion-MNIST part): no data in $fmnist"
+fi
