@@ -26,7 +26,7 @@
 #include "core/memory.h"
 #include "core/rng.h"
 #include "datasets/batch_iterator.h"
-#include "kernels/f32-bn/bn.h"
+#include "onnx_export/bn_calibration.h"
 #include "onnx_export/export.h"
 #include "search/run_files.h"
 #include "search_spaces/catalog.h"
@@ -76,11 +76,11 @@ void write_outputs(const std::string& dir, const datasets::ImageSet& set,
 }
 
 // Random values where the engine's initialisation leaves constants (BN gamma/beta, biases),
-// a classifier with unit-scale logits, and moving statistics drawn around the batch
-// statistics of `images` (so activations stay in a realistic range and a 1e-4 tolerance on
-// the logits means something), so that every exported tensor is exercised.
-void randomise(supernet::Supernet& net, std::uint64_t seed, const Tensor& images,
-               const std::int32_t* labels, const supernet::Masks& masks) {
+// a classifier with unit-scale logits, and moving statistics drawn around the calibrated
+// statistics of `set` (so activations stay in a realistic range and a 1e-4 tolerance on the
+// logits means something), so that every exported tensor is exercised.
+void randomise(supernet::Supernet& net, std::uint64_t seed, const datasets::ImageSet& set,
+               const datasets::PreprocessConfig& pc, const supernet::Masks& masks) {
   Rng rng(seed, stream_id("onnx_reference/randomise"));
   supernet::ParameterStore& params = net.params();
   for (const supernet::ParameterInfo& info : params.infos()) {
@@ -95,17 +95,13 @@ void randomise(supernet::Supernet& net, std::uint64_t seed, const Tensor& images
       else if (n == "classifier/kernel") p[i] = float(rng.normal() / std::sqrt(info.shape[2]));
     }
   }
-  // One stateful training-mode pass from zero statistics leaves (1 - momentum) x the batch
-  // statistics in them (kernels/f32-bn/bn.h); no update is applied to the weights.
-  std::fill_n(net.bn_statistics(), net.bn_statistics_size(), 0.f);
-  (void)net.train_replica(images, labels, masks, 0.f);
+  (void)onnx_export::calibrate_bn_statistics(net, masks, set, pc, int(set.size()), 1);
   for (const supernet::BnStatisticsEntry& bn : supernet::bn_statistics_layout(params)) {
     float* mean = net.bn_statistics() + bn.offset;
     float* var = mean + bn.channels;
     for (int c = 0; c < bn.channels; ++c) {
-      var[c] = var[c] / (1.f - kernels::kBnMomentum) * (0.8f + 0.45f * rng.uniform());
-      mean[c] = mean[c] / (1.f - kernels::kBnMomentum) +
-                float(0.1 * rng.normal()) * std::sqrt(var[c]);
+      var[c] *= 0.8f + 0.45f * rng.uniform();
+      mean[c] += float(0.1 * rng.normal()) * std::sqrt(var[c]);
     }
   }
 }
@@ -169,7 +165,7 @@ int random_mode(const std::map<std::string, std::string>& o) {
   for (int i = 0; i < count; ++i) pre.run(set.image(i), datasets::Augmentation{}, images, i);
   const supernet::Masks masks =
       supernet::masks_from_indices(net.space(), spaces::Indices(std::size_t(net.space().num_decisions()), 0));
-  randomise(net, seed, images, set.labels.data(), masks);
+  randomise(net, seed, set, pc, masks);
 
   make_directories(dir);
   onnx_export::export_onnx(search::path_join(dir, "model.onnx"), net, set, pc,

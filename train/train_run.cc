@@ -216,16 +216,21 @@ Json build_params_json(const TrainRun::State& s) {
   return j;
 }
 
-// model.onnx of the final weights (the ones result.json scores). A network the exporter
-// refuses keeps its training result: the reason goes to stderr and "onnx" is null.
-Json export_model_onnx(TrainRun::State& s, const datasets::PreprocessConfig& eval_pc) {
+// The final weights (the ones result.json scores) as weights.bin (with the BN moving
+// statistics: tunas_arch onnx reads it) and model.onnx. A network the exporter refuses keeps
+// its training result: the reason goes to stderr and "onnx" is null.
+void write_deployment_files(TrainRun::State& s, const datasets::PreprocessConfig& eval_pc,
+                            Json& result) {
+  search::write_weights_file(s.file("weights.bin"), s.net->params(), s.space_name,
+                             spaces::format_indices(s.indices), s.net->bn_statistics());
+  result["weights_file"] = "weights.bin";
+  result["onnx"] = Json();
   try {
     onnx_export::export_onnx(s.file("model.onnx"), *s.net, s.eval_set, eval_pc,
                              onnx_export::model_info(s.space, s.space_name, s.indices));
-    return Json("model.onnx");
+    result["onnx"] = "model.onnx";
   } catch (const Error& e) {
     std::fprintf(stderr, "tunas_train: no model.onnx: %s\n", e.what());
-    return Json();
   }
 }
 
@@ -464,7 +469,7 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
   j["wall_seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
   j["resumed"] = first_step > 0;
   j["threads"] = c.threads;
-  j["onnx"] = export_model_onnx(s, eval_pc);
+  write_deployment_files(s, eval_pc, j);
   write_file_atomic(s.file("result.json"), j.dump(2) + "\n");
   outcome.result = j;
   return outcome;
