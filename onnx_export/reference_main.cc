@@ -2,10 +2,12 @@
 // ONNX Runtime check in tests/onnx_export (check_onnx.py compares the two).
 //
 //   random  --space S --seed K --out DIR [--shape HxWxC] [--resolution R] [--channels C]
-//           [--classes N] [--proxy P] [--images M]
+//           [--classes N] [--proxy P] [--images M] [--indices I] [--bench-seconds S]
 //       a uniformly drawn architecture of S with random weights, BN parameters and moving
 //       statistics, M random uint8 images of shape HxWxC; the network takes RxRxC
 //       (pad when R - min(H, W) <= 8, else bilinear: datasets::proxy_preprocess).
+//       --indices: that architecture instead of a drawn one. --bench-seconds: then times
+//       the engine's inference (batch 1 and M, 1 and 2 threads), one JSON line per row.
 //   trained --run DIR --out DIR
 //       a finished tunas_train run (resumed from its checkpoint): every image of its
 //       evaluation set through tunas_train's evaluation path.
@@ -14,6 +16,7 @@
 // images.u8 (M x H x W x C, raw), labels.i32, logits.f32 (M x classes, the engine's) and
 // meta.json {images, height, width, channels, classes, correct}.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -25,6 +28,7 @@
 #include "core/json.h"
 #include "core/memory.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "datasets/batch_iterator.h"
 #include "onnx_export/bn_calibration.h"
 #include "onnx_export/export.h"
@@ -106,6 +110,38 @@ void randomise(supernet::Supernet& net, std::uint64_t seed, const datasets::Imag
   }
 }
 
+// The engine's inference path, timed as a deployment would run it: preprocessing of raw
+// images + Supernet::evaluate, batch 1 and the whole set, 1 and 2 threads; median of
+// repeated calls for about `seconds` per row. One JSON line per row on stdout.
+void bench_engine(supernet::Supernet& net, const supernet::Masks& masks,
+                  const datasets::ImageSet& set, const datasets::Preprocessor& pre,
+                  const Tensor& images, double seconds) {
+  using Clock = std::chrono::steady_clock;
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (int batch : {1, int(set.size())}) {
+      const Tensor part(images.data(), Shape4{batch, images.h(), images.w(), images.c()});
+      std::vector<double> ms;
+      const auto start = Clock::now();
+      while (ms.size() < 5 || std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
+        const auto t0 = Clock::now();
+        for (int i = 0; i < batch; ++i) pre.run(set.image(i), datasets::Augmentation{}, part, i);
+        (void)net.evaluate(part, set.labels.data(), masks);
+        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      }
+      std::sort(ms.begin(), ms.end());
+      Json row = Json::object();
+      row["runtime"] = "tunas-cpp";
+      row["threads"] = threads;
+      row["batch"] = batch;
+      row["ms_per_batch"] = ms[ms.size() / 2];
+      row["images_per_second"] = batch * 1000.0 / ms[ms.size() / 2];
+      row["runs"] = ms.size();
+      std::printf("%s\n", row.dump().c_str());
+    }
+  }
+}
+
 int random_mode(const std::map<std::string, std::string>& o) {
   const std::string dir = get(o, "out", "");
   const std::uint64_t seed = std::stoull(get(o, "seed", "0"));
@@ -140,15 +176,17 @@ int random_mode(const std::map<std::string, std::string>& o) {
   // A uniformly drawn architecture the exporter takes (a zero layer outside a residual, or
   // one where the width changes, is redrawn).
   spaces::Indices indices;
-  for (int attempt = 0;; ++attempt) {
+  if (o.count("indices")) indices = spaces::parse_indices(space, o.at("indices"));
+  for (int attempt = 0; indices.empty(); ++attempt) {
     TUNAS_REQUIRE(attempt < 1000, "no exportable architecture in 1000 draws");
     indices = spaces::uniform_indices(space, rng);
     try {
       bool ok = true;
       for (const auto& l : spaces::resolve(space, indices).layers)
         ok = ok && (l.kind != spaces::LayerKind::zero || l.residual);
-      if (ok) break;
+      if (!ok) indices.clear();
     } catch (const Error&) {
+      indices.clear();
     }
   }
   supernet::SupernetConfig nc;
@@ -173,6 +211,7 @@ int random_mode(const std::map<std::string, std::string>& o) {
   const supernet::ReplicaResult r = net.evaluate(images, set.labels.data(), masks);
   const float* logits = net.last_logits();
   write_outputs(dir, set, std::vector<float>(logits, logits + std::size_t(count) * classes), r.correct);
+  if (o.count("bench-seconds")) bench_engine(net, masks, set, pre, images, std::stod(o.at("bench-seconds")));
   std::printf("%s [%s]: %d images %dx%dx%d -> %dx%dx%d, %d classes\n", space.name.c_str(),
               spaces::format_indices(indices).c_str(), count, h, w, c, resolution, resolution,
               net_channels, classes);
