@@ -224,6 +224,7 @@ void write_deployment_files(TrainRun::State& s, const datasets::PreprocessConfig
   search::write_weights_file(s.file("weights.bin"), s.net->params(), s.space_name,
                              spaces::format_indices(s.indices), s.net->bn_statistics());
   result["weights_file"] = "weights.bin";
+  result["exported_weights"] = "last step";  // the weights this result scores (no best-of)
   result["onnx"] = Json();
   try {
     onnx_export::export_onnx(s.file("model.onnx"), *s.net, s.eval_set, eval_pc,
