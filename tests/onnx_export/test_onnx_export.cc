@@ -14,6 +14,7 @@
 #include "core/files.h"
 #include "datasets/synthetic.h"
 #include "onnx/checker.h"
+#include "onnx_export/bn_calibration.h"
 #include "onnx_export/onnx_model.h"
 #include "onnx_export/weights_export.h"
 #include "search/weights_file.h"
@@ -229,5 +230,64 @@ TEST_CASE("onnx_export: weights of another architecture name the file; nothing i
   const Json summary = onnx_export::export_weights_onnx(c);
   CHECK(summary.dump().find("moving statistics of") != std::string::npos);
   CHECK(fs::exists(c.out));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("onnx_export: calibrated BN statistics are the batch mean and unbiased variance") {
+  // One batch holding the whole set, so the iterator's order does not matter; the stem BN's
+  // statistics against a direct double-precision conv over the preprocessed images.
+  const std::string dir = temp_dir("calibration");
+  const std::string yaml = dir + "/stem_space.yaml";
+  write_file_atomic(yaml, R"(name: stem_space
+filters_base: 8
+network: {resolution: 8, input_channels: 1, classes: 3}
+blocks:
+  - filters: 8
+    layers:
+      - conv: {kernel_size: 3, strides: 2}
+      - global_avg_pool
+)");
+  Exported e = user_network(yaml, "", 8, 8, 1, 8, 3);
+  const int n = int(e.set.size()), k = 3, cout = 8, res = 8, out = 4;
+  supernet::SupernetConfig nc;
+  nc.max_batch = n;
+  nc.remat = supernet::RematPolicy::none;
+  nc.bn_mode = supernet::BnMode::stateful;
+  supernet::Supernet net(supernet::prune_space(e.space, {0}), nc);
+  const supernet::Masks masks = supernet::masks_from_indices(net.space(), {0});
+  const datasets::PreprocessConfig pc = datasets::proxy_preprocess(e.set, false, res);
+  CHECK(onnx_export::calibrate_bn_statistics(net, masks, e.set, pc, n, 1) == n);
+
+  const datasets::Preprocessor pre(e.set, pc);
+  std::vector<float> images(std::size_t(n) * res * res);
+  const Tensor t(images.data(), Shape4{n, res, res, 1});
+  for (int i = 0; i < n; ++i) pre.run(e.set.image(i), datasets::Augmentation{}, t, i);
+  const supernet::ParameterInfo* w = net.params().find("blocks/0/layers/0/k3/kernel");
+  REQUIRE(w != nullptr);
+  const float* kernel = net.params().values() + w->offset;  // HWIO [3][3][1][8]
+  const supernet::BnStatisticsEntry bn = supernet::bn_statistics_layout(net.params()).at(0);
+  CHECK(bn.prefix == "blocks/0/layers/0/k3/bn");
+  for (int c = 0; c < cout; ++c) {
+    std::vector<double> z;
+    for (int i = 0; i < n; ++i)
+      for (int oy = 0; oy < out; ++oy)
+        for (int ox = 0; ox < out; ++ox) {
+          double s = 0;  // 8 -> 4 at stride 2, k 3: TF-SAME pads 0 before, 1 after
+          for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx) {
+              const int y = oy * 2 + ky, x = ox * 2 + kx;
+              if (y < res && x < res)
+                s += double(images[(std::size_t(i) * res + y) * res + x]) * kernel[(ky * k + kx) * cout + c];
+            }
+          z.push_back(s);
+        }
+    double mean = 0, m2 = 0;
+    for (double v : z) mean += v / double(z.size());
+    for (double v : z) m2 += (v - mean) * (v - mean);
+    const double var = m2 / double(z.size() - 1);
+    const float* stats = net.bn_statistics() + bn.offset;
+    CHECK(stats[c] == doctest::Approx(mean).epsilon(1e-4).scale(1.0));
+    CHECK(stats[cout + c] == doctest::Approx(var).epsilon(1e-4));
+  }
   fs::remove_all(dir);
 }
