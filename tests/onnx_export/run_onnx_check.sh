@@ -9,6 +9,8 @@
 #       a short tunas_train of the default search's architecture on Fashion-MNIST (on
 #       synthetic data when it is not installed): ORT top-1 on the whole test set must equal
 #       tunas_train's, and every test image's logits must agree within 1e-4.
+#   run_onnx_check.sh search  SOURCE_DIR BIN_DIR
+#       tunas_arch export --run DIR --onnx of a tiny search run (see below).
 set -euo pipefail
 mode=$1 src=$2 bin=$3
 rc=0
@@ -34,6 +36,33 @@ if [ "$mode" = random ]; then
   run up --space mobilenet_v3_like_search --seed 3 --shape 28x28x1 --resolution 40 --channels 3
   run down --space proxylessnas_search --seed 4 --shape 40x36x3 --resolution 32 --proxy 1
   $check "${dirs[@]}"
+  exit 0
+fi
+
+if [ "$mode" = search ]; then
+  # A search run's supernet path (BN statistics calibrated) through tunas_arch export --onnx;
+  # tunas_arch onnx on the weights it wrote must give the same file byte for byte, and ONNX
+  # Runtime must run it on raw images.
+  net=(--resolution 16 --width-multiplier 0.25)
+  "$bin/tunas_search" --data synthetic --synthetic-size 320 --steps 10 --batch 16 "${net[@]}" \
+    --threads 2 --quiet --out "$work/search" > /dev/null
+  "$bin/tunas_arch" export --run "$work/search" --onnx "$work/path.onnx" > "$work/export.json"
+  indices=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["indices"])' "$work/export.json")
+  "$bin/tunas_arch" onnx --space proxylessnas_search --indices "$indices" --data synthetic \
+    --synthetic-size 320 "${net[@]}" --weights "$work/search/final_weights.bin" \
+    --out "$work/again.onnx" > /dev/null
+  cmp "$work/path.onnx" "$work/again.onnx"
+  "$py" - "$work/path.onnx" <<'PY'
+import sys
+import numpy as np
+import onnxruntime as ort
+s = ort.InferenceSession(sys.argv[1], providers=["CPUExecutionProvider"])
+x = np.random.default_rng(0).integers(0, 256, (4, 1, 28, 28)).astype(np.float32)
+y = s.run(["logits"], {"images": x})[0]
+assert y.shape == (4, 10) and np.all(np.isfinite(y)), y
+assert s.get_modelmeta().custom_metadata_map["tunas.space"] == "proxylessnas_search"
+print(f"{sys.argv[1]}: ORT logits {y.shape}, finite; tunas_arch onnx wrote the same file")
+PY
   exit 0
 fi
 
