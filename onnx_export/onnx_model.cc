@@ -341,7 +341,11 @@ void write_onnx_model(const std::string& path, const onnx::ModelProto& model) {
   }
   std::string bytes;
   TUNAS_REQUIRE(model.SerializeToString(&bytes), path, ": cannot serialise the ONNX model");
-  write_file_atomic(path, bytes);
+  try {
+    write_file_atomic(path, bytes);
+  } catch (const Error& e) {
+    throw Error(str_cat("cannot write the ONNX model to ", path, ": ", e.what()));
+  }
 }
 
 onnx::ModelProto read_onnx_model(const std::string& path) {

@@ -164,7 +164,7 @@ TEST_CASE("onnx_export: a model onnx::checker rejects, or an unwritable path, wr
       onnx_export::write_onnx_model(path, m);
       FAIL("no error");
     } catch (const Error& err) {
-      CHECK(std::string(err.what()).find(dir + "/missing/dir/model.onnx") != std::string::npos);
+      CHECK(std::string(err.what()).find("cannot write the ONNX model to " + path) != std::string::npos);
     }
     CHECK_FALSE(fs::exists(path));
   }
