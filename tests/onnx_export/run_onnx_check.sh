@@ -26,11 +26,11 @@ if [ "$mode" = random ]; then
   dirs=()
   run() { local d=$work/$1; shift; "$ref" random --out "$d" "$@"; dirs+=("$d"); }
   for space in proxylessnas_search proxylessnas_enlarged_search mobilenet_v3_like_search; do
-    run "$space" --space "$space" --seed 1 --images 16
+    run "$space" --space "$space" --seed 1 --images 8
   done
   for seed in 1 2; do
     run "user-$seed" --space "$src/tests/onnx_export/onnx_user_space.yaml" --seed $seed \
-      --shape 30x30x3 --resolution 30 --classes 7 --proxy 0 --images 16
+      --shape 30x30x3 --resolution 30 --classes 7 --proxy 0 --images 8
   done
   # bilinear up-sampling with grey -> RGB, and bilinear down-sampling of a non-square image
   run up --space mobilenet_v3_like_search --seed 3 --shape 28x28x1 --resolution 40 --channels 3
