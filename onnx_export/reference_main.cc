@@ -11,8 +11,12 @@
 //   trained --run DIR --out DIR
 //       a finished tunas_train run (resumed from its checkpoint): every image of its
 //       evaluation set through tunas_train's evaluation path.
+//   weights --space S --indices I --weights FILE --out DIR [--data D] [--synthetic-size N]
+//           [--resolution R] [--width-multiplier M] [--proxy P]
+//       the network tunas_arch onnx builds from a weights file (BN statistics from the file or
+//       calibrated), exported and evaluated on the data set's test images.
 //
-// DIR gets model.onnx (random: exported here; trained: the run's own is used),
+// DIR gets model.onnx (random, weights: exported here; trained: the run's own is used),
 // images.u8 (M x H x W x C, raw), labels.i32, logits.f32 (M x classes, the engine's) and
 // meta.json {images, height, width, channels, classes, correct}.
 #include <algorithm>
@@ -32,6 +36,7 @@
 #include "datasets/batch_iterator.h"
 #include "onnx_export/bn_calibration.h"
 #include "onnx_export/export.h"
+#include "onnx_export/weights_export.h"
 #include "search/run_files.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/network.h"
@@ -218,19 +223,11 @@ int random_mode(const std::map<std::string, std::string>& o) {
   return 0;
 }
 
-int trained_mode(const std::map<std::string, std::string>& o) {
-  const std::string dir = get(o, "out", "");
-  train::TrainConfig config;
-  config.out = get(o, "run", "");
-  config.resume = true;
-  config.quiet = true;
-  train::TrainRun run(config);
-  TUNAS_REQUIRE(run.total_steps() > 0, config.out, ": not a finished run");
-  const datasets::ImageSet& set = run.eval_set();
-  supernet::Supernet& net = run.network();
+// tunas_train's evaluation path (train::evaluate_set), keeping the logits: every image of
+// `set` once, in order, batches of `batch`.
+std::vector<float> engine_logits(supernet::Supernet& net, const supernet::Masks& masks,
+                                 const datasets::ImageSet& set, int batch, std::int64_t& correct) {
   const int res = net.space().network.resolution;
-  const int batch = run.config().eval_batch;
-  // tunas_train's evaluation path (train::evaluate_set), keeping the logits.
   datasets::BatchIteratorConfig ic;
   ic.purpose = "train/eval";
   ic.shuffle = false;
@@ -240,30 +237,69 @@ int trained_mode(const std::map<std::string, std::string>& o) {
   AlignedPtr<float> buffer = aligned_array<float>(std::size_t(batch) * res * res * it.channels());
   std::vector<std::int32_t> labels(static_cast<std::size_t>(batch));
   std::vector<float> logits;
-  std::int64_t done = 0, correct = 0;
+  std::int64_t done = 0;
+  correct = 0;
   while (done < set.size()) {
     const int k = it.next(Tensor(buffer.get(), Shape4{batch, res, res, it.channels()}), labels.data());
     const supernet::ReplicaResult r =
-        net.evaluate(Tensor(buffer.get(), Shape4{k, res, res, it.channels()}), labels.data(), run.masks());
+        net.evaluate(Tensor(buffer.get(), Shape4{k, res, res, it.channels()}), labels.data(), masks);
     for (int i = 0; i < k; ++i)
       TUNAS_CHECK(labels[std::size_t(i)] == set.labels[std::size_t(done + i)], "evaluation order");
     logits.insert(logits.end(), net.last_logits(), net.last_logits() + std::size_t(k) * set.num_classes);
     correct += r.correct;
     done += k;
   }
+  return logits;
+}
+
+int trained_mode(const std::map<std::string, std::string>& o) {
+  const std::string dir = get(o, "out", "");
+  train::TrainConfig config;
+  config.out = get(o, "run", "");
+  config.resume = true;
+  config.quiet = true;
+  train::TrainRun run(config);
+  TUNAS_REQUIRE(run.total_steps() > 0, config.out, ": not a finished run");
+  std::int64_t correct = 0;
+  const std::vector<float> logits =
+      engine_logits(run.network(), run.masks(), run.eval_set(), run.config().eval_batch, correct);
   make_directories(dir);
-  write_outputs(dir, set, logits, correct);
-  std::printf("%s: %lld images, engine top-1 %lld/%lld\n", config.out.c_str(), (long long)done,
-              (long long)correct, (long long)done);
+  write_outputs(dir, run.eval_set(), logits, correct);
+  std::printf("%s: %lld images, engine top-1 %lld\n", config.out.c_str(),
+              (long long)run.eval_set().size(), (long long)correct);
+  return 0;
+}
+
+int weights_mode(const std::map<std::string, std::string>& o) {
+  const std::string dir = get(o, "out", "");
+  onnx_export::WeightsExportConfig c;
+  c.space = get(o, "space", "");
+  c.indices = o.count("indices") ? o.at("indices") : "";
+  c.weights = get(o, "weights", "");
+  c.data = get(o, "data", c.data);
+  c.synthetic_size = std::stoll(get(o, "synthetic-size", "0"));
+  c.resolution = std::stoi(get(o, "resolution", std::to_string(c.resolution)));
+  c.width_multiplier = std::stod(get(o, "width-multiplier", "1"));
+  c.proxy_layers = std::stoi(get(o, "proxy", std::to_string(c.proxy_layers)));
+  make_directories(dir);
+  c.out = search::path_join(dir, "model.onnx");
+  onnx_export::WeightsNetwork w = onnx_export::load_weights_network(c);
+  (void)onnx_export::export_weights_network(w, c);
+  std::int64_t correct = 0;
+  const std::vector<float> logits = engine_logits(*w.net, w.masks, w.data.test, c.calibration_batch, correct);
+  write_outputs(dir, w.data.test, logits, correct);
+  std::printf("%s: %lld test images, engine top-1 %lld (%s)\n", c.weights.c_str(),
+              (long long)w.data.test.size(), (long long)correct, w.bn_statistics.c_str());
   return 0;
 }
 
 int body(int argc, char** argv) {
-  TUNAS_REQUIRE(argc >= 2, "usage: tunas_onnx_reference random|trained --name value ...");
+  TUNAS_REQUIRE(argc >= 2, "usage: tunas_onnx_reference random|trained|weights --name value ...");
   const std::string mode = argv[1];
   const auto options = parse(argc, argv, 2);
   if (mode == "random") return random_mode(options);
-  TUNAS_REQUIRE(mode == "trained", "unknown mode '", mode, "' (random, trained)");
+  if (mode == "weights") return weights_mode(options);
+  TUNAS_REQUIRE(mode == "trained", "unknown mode '", mode, "' (random, trained, weights)");
   return trained_mode(options);
 }
 

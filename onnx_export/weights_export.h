@@ -7,9 +7,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "core/json.h"
+#include "datasets/dataset.h"
+#include "search_spaces/indices.h"
+#include "supernet/supernet.h"
 
 namespace tunas::onnx_export {
 
@@ -28,9 +32,23 @@ struct WeightsExportConfig {
   int calibration_batch = 128;
 };
 
-// Throws tunas::Error naming the file, flag or layer on bad input (an architecture that is
-// not the file's, an unwritable path, a layer the exporter cannot express); nothing is
-// half-written. Returns a summary: onnx, space, indices, input_shape, bn_statistics.
+// The network of a weights file, ready to evaluate or export.
+struct WeightsNetwork {
+  datasets::Dataset data;
+  spaces::Space space;  // configured for the data
+  spaces::Indices indices;
+  std::unique_ptr<supernet::Supernet> net;  // stand-alone, stateful BN
+  supernet::Masks masks;
+  std::string bn_statistics;  // where the moving statistics came from (for the summary)
+};
+WeightsNetwork load_weights_network(const WeightsExportConfig& config);
+// Writes config.out from a loaded network; returns the summary export_weights_onnx returns.
+Json export_weights_network(WeightsNetwork& network, const WeightsExportConfig& config);
+
+// load_weights_network + export_weights_network. Throws tunas::Error naming the file, flag
+// or layer on bad input (an architecture that is not the file's, an unwritable path, a layer
+// the exporter cannot express); nothing is half-written. Returns a summary: onnx, space,
+// indices, input_shape, bn_statistics.
 Json export_weights_onnx(const WeightsExportConfig& config);
 
 // The space, data and network settings of a search run directory (its params.json) and its
