@@ -45,7 +45,8 @@ Preprocessor::Preprocessor(const ImageSet& set, const PreprocessConfig& config)
       height_(config.height ? config.height : set.height),
       width_(config.width ? config.width : set.width),
       channels_(config.channels ? config.channels : set.channels),
-      crop_padding_(config.crop_padding), random_flip_(config.random_flip) {
+      crop_padding_(config.crop_padding), random_flip_(config.random_flip),
+      resize_(config.resize) {
   const std::string where = str_cat("preprocessing of '", set.name, "': ");
   TUNAS_REQUIRE(height_ > 0 && width_ > 0, where, "output size ", height_, "x", width_,
                 " must be positive");
