@@ -6,18 +6,6 @@
 
 namespace tunas {
 
-const char* status_name(Status status) {
-  switch (status) {
-    case Status::ok: return "ok";
-    case Status::invalid_argument: return "invalid_argument";
-    case Status::unimplemented: return "unimplemented";
-    case Status::out_of_memory: return "out_of_memory";
-    case Status::unsupported_hardware: return "unsupported_hardware";
-    case Status::internal: return "internal";
-  }
-  return "unknown";
-}
-
 void check_failed(const char* file, int line, const char* condition, const std::string& message) {
   std::fprintf(stderr, "%s:%d: TUNAS_CHECK(%s) failed%s%s\n", file, line, condition,
                message.empty() ? "" : ": ", message.c_str());

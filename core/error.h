@@ -1,11 +1,11 @@
-// Error handling in three tiers (STYLE.md G17).
+// Error handling in two tiers (STYLE.md G17).
 //
-//  * kernels/: TUNAS_DASSERT only; compiled out in release builds. Kernels never fail.
-//  * core/ operators and runtime: [[nodiscard]] tunas::Status plus a log line naming the
-//    operator, parameter and value; broken invariants use TUNAS_CHECK (always on, aborts
-//    with file:line).
-//  * tools/, YAML and config: throw tunas::Error (or yaml-cpp's exceptions); main() turns
-//    them into exit codes with tunas::run_main (library error -> 1, anything else -> 2).
+//  * kernels/ and core/ invariants: TUNAS_DASSERT in kernels (compiled out in release builds;
+//    kernels never fail) and TUNAS_CHECK for broken invariants (always on, aborts with
+//    file:line). These are bugs, never the user's input.
+//  * everything a user's input, file or setting can get wrong: throw tunas::Error with a
+//    message naming the file, line, field or flag and the valid range; main() turns it into
+//    exit code 1 with tunas::run_main (anything else -> 2).
 #pragma once
 
 #include <sstream>
@@ -14,17 +14,6 @@
 #include <utility>
 
 namespace tunas {
-
-enum class [[nodiscard]] Status {
-  ok = 0,
-  invalid_argument,
-  unimplemented,
-  out_of_memory,
-  unsupported_hardware,
-  internal,
-};
-
-const char* status_name(Status status);
 
 // The exception of the tools/config tier. The message must say what is wrong and where
 // (file and line, field path, decision path, valid range).

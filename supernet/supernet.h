@@ -1,7 +1,7 @@
 // The TuNAS one-shot model (spec §3): a weight-sharing supernet built from any parsed search
 // space, trained one replica (one sampled architecture, one sub-batch) at a time.
 //
-// What is built (spec §3.2-§3.5, supernet/nodes.h has the per-node details):
+// What is built (spec §3.2-§3.5, supernet/graph.h has the per-node details):
 //  * op decisions are switches y = sum_{m_i != 0} m_i * branch_i(x); branches with m_i == 0
 //    are not run, forward or backward; gradients to x and to branch i's weights are scaled by
 //    m_i; nothing flows into m. Single-choice op nodes are plain layers (m_0 == 1).

@@ -9,11 +9,6 @@
 #endif
 #include "search/search_config.h"
 #include "search/search_run.h"
-#ifdef TUNAS_HAVE_LATENCY
-#ifdef TUNAS_HAVE_LATENCY
-#include "latency/lut_cost_model.h"
-#endif
-#endif
 
 namespace {
 
@@ -23,9 +18,6 @@ int search_main(tunas::distributed::Communicator& comm, int argc, char** argv) {
 #endif
   tunas::search::SearchConfig config;
   if (!tunas::search::parse_search_flags(config, argc, argv)) return 0;
-#ifdef TUNAS_HAVE_LATENCY
-  tunas::latency::register_latency_cost_models();  // --cost-model lut
-#endif
   tunas::search::install_stop_signal_handlers();
   tunas::search::SearchRun run(config, &comm);
   if (!run.config().quiet) {
