@@ -8,6 +8,13 @@
 namespace tunas::datasets {
 
 PreprocessConfig proxy_preprocess(const ImageSet& set, bool training, int resolution) {
+  if (set.on_disk) {
+    PreprocessConfig config;
+    config.height = config.width = resolution > 0 ? resolution : 224;
+    config.random_resized_crop = training;
+    config.random_flip = training;
+    return config;
+  }
   if (resolution == 0) resolution = set.height == 28 && set.width == 28 ? 32 : set.height;
   PreprocessConfig config;
   config.height = config.width = resolution;

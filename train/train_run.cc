@@ -125,7 +125,11 @@ void resolve_architecture(TrainRun::State& s) {
 
 void load_data(TrainRun::State& s) {
   const TrainConfig& c = s.config;
-  datasets::Dataset dataset = datasets::load_dataset(c.data, c.data_dir, c.synthetic_size);
+  datasets::DataOptions options;  // imagefolder/filelist: streamed from disk
+  options.synthetic_train_count = c.synthetic_size;
+  options.num_classes = c.num_classes;
+  options.skip_corrupt = c.skip_corrupt_images;
+  datasets::Dataset dataset = datasets::load_dataset(c.data, c.data_dir, options);
   if (c.use_test_set) {
     s.train_set = std::move(dataset.train);
     s.eval_set = std::move(dataset.test);
