@@ -129,3 +129,22 @@ TEST_CASE("image folder: a bad folder stops the run before it starts, naming the
   bad.data = "imagenet";
   CHECK_THROWS_WITH_AS(tunas::search::validate(bad), doctest::Contains("imagefolder, filelist"), tunas::Error);
 }
+
+TEST_CASE("search/configs/imagenet_tunas.yaml holds the paper's settings") {
+  SearchConfig c;
+  tunas::search::apply_config_file(c, std::string(TUNAS_SOURCE_DIR) + "/search/configs/imagenet_tunas.yaml");
+  c.data_dir = "/any/folder";
+  tunas::search::validate(c);
+  CHECK(c.data == "imagefolder");
+  CHECK(c.resolution == 224);
+  CHECK_FALSE(c.proxy);
+  CHECK(c.width_multiplier == 1.0);
+  CHECK(c.global_batch() == 4096);
+  CHECK(c.validation_batch() == 512);
+  CHECK(c.num_classes == 1001);
+  CHECK(c.beta == doctest::Approx(-0.10));
+  CHECK(c.target_ms == 84);
+  CHECK(c.epochs == 90);
+  CHECK(c.model_lr == 0);   // resolved to 0.165 * 4096 / 256 = 2.64
+  CHECK(c.policy_lr == 0);  // resolved to 3e-4 * 4096 / 256 = 4.8e-3
+}
