@@ -160,6 +160,14 @@ TEST_CASE("bad image files are errors naming the file") {
   std::vector<std::uint8_t> bad_crc = png;
   bad_crc[40] ^= 0x55;  // inside the IHDR/IDAT data: CRC mismatch
   fails(bad_crc, "corrupt or truncated PNG");
+  // Cut inside the entropy-coded scan of a larger, noisy image: libjpeg only warns
+  // ("premature end of data"); TJFLAG_STOPONWARNING makes it an error.
+  std::vector<std::uint8_t> noisy(std::size_t(160) * 120 * 3);
+  for (std::size_t i = 0; i < noisy.size(); ++i) noisy[i] = std::uint8_t((i * 2654435761u) >> 13);
+  const std::vector<std::uint8_t> big = test::jpeg_bytes(noisy, 160, 120, JpegKind::rgb, 90);
+  REQUIRE(big.size() > 4000);
+  fails(std::vector<std::uint8_t>(big.begin(), big.begin() + big.size() * 9 / 10),
+        "corrupt or truncated JPEG: ");
   std::vector<std::uint8_t> bad_scan = jpeg;
   for (std::size_t i = bad_scan.size() / 2; i < bad_scan.size() - 2; ++i) bad_scan[i] = 0xFF;
   CHECK_THROWS_AS(decode_image(bad_scan, "x.jpg", image), Error);
