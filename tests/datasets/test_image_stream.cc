@@ -157,6 +157,24 @@ TEST_CASE("stream: bitwise the same with 1 or 2 threads and with or without pref
   CHECK(next_batch(other_seed, 5).pixels != reference[0].pixels);
 }
 
+TEST_CASE("stream: images do not depend on how the stream is cut into batches") {
+  test::TempDir dir;
+  write_textured_folder(dir.file("train"), 4);
+  const ImageSet set = load_image_folder(dir.path()).train;
+  BatchIterator whole(set, photo(true), config_for("t/train", true));
+  const Batch all = next_batch(whole, 12);
+  BatchIterator cut(set, photo(true), config_for("t/train", true));
+  std::vector<float> pixels;
+  std::vector<std::int32_t> labels;
+  for (int n : {5, 3, 4}) {  // every change of batch size restarts the prefetcher
+    const Batch b = next_batch(cut, n);
+    pixels.insert(pixels.end(), b.pixels.begin(), b.pixels.end());
+    labels.insert(labels.end(), b.labels.begin(), b.labels.end());
+  }
+  CHECK(labels == all.labels);
+  CHECK(pixels == all.pixels);
+}
+
 TEST_CASE("stream: a restored iterator continues on the same images") {
   test::TempDir dir;
   write_textured_folder(dir.file("train"), 3);
