@@ -146,6 +146,7 @@ Json build_params_json(const SearchRun::State& s) {
   r["input_shape"] = std::vector<int>{s.space.network.resolution, s.space.network.resolution,
                                       s.space.network.input_channels};
   r["classes"] = s.space.network.classes;
+  r["class_names"] = s.data.train.class_names;  // label i = class_names[i] (image folders: sorted)
   Json overrides = Json::object();
   for (const auto& [path, stride] : s.space.network.stride_overrides) overrides[path] = stride;
   r["stride_overrides"] = overrides;

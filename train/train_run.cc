@@ -216,6 +216,7 @@ Json build_params_json(const TrainRun::State& s) {
   r["input_shape"] = std::vector<int>{s.space.network.resolution, s.space.network.resolution,
                                       s.space.network.input_channels};
   r["classes"] = s.space.network.classes;
+  r["class_names"] = s.train_set.class_names;  // label i = class_names[i] (image folders: sorted)
   return j;
 }
 

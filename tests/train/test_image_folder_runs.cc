@@ -84,6 +84,8 @@ TEST_CASE("image folder: a search runs, and a resumed one ends bit for bit where
   const YAML::Node params = YAML::LoadFile(root.file("straight/params.json"));
   CHECK(params["data"].as<std::string>() == "imagefolder");
   CHECK(params["resolved"]["classes"].as<int>() == 3);
+  CHECK(params["resolved"]["class_names"].as<std::vector<std::string>>() ==
+        std::vector<std::string>{"blue", "green", "red"});
   CHECK(params["resolved"]["train_images"].as<int>() == 24);
   CHECK(params["resolved"]["validation_images"].as<int>() == 6);
   CHECK(params["resolved"]["input_shape"][2].as<int>() == 3);
@@ -115,6 +117,7 @@ TEST_CASE("image folder: stand-alone training evaluates on val/, with the 1001-s
   CHECK(result["eval_images"].as<int>() == 6);
   const YAML::Node params = YAML::LoadFile(root.file("train/params.json"));
   CHECK(params["resolved"]["classes"].as<int>() == 5);
+  CHECK(params["resolved"]["class_names"][4].as<std::string>() == "unused_4");
   CHECK(params["num_classes"].as<int>() == 5);
 }
 
