@@ -1,5 +1,6 @@
 #include "datasets/batch_iterator.h"
 
+#include <algorithm>
 #include <numeric>
 
 #include "core/error.h"
@@ -96,6 +97,16 @@ int EpochWalk::take(int n, std::int32_t* sources, std::uint64_t* globals) {
   return count;
 }
 
+void EpochWalk::skip(std::uint64_t count) {
+  const std::uint64_t size = state_.dataset_size;
+  while (count > 0) {
+    const std::uint64_t step = std::min(count, size - state_.position);
+    state_.position += step;
+    count -= step;
+    if (state_.position == size) start_epoch(state_.epoch + 1);
+  }
+}
+
 BatchIterator::BatchIterator(const ImageSet& set, const PreprocessConfig& preprocess,
                              const BatchIteratorConfig& config)
     : set_(set), config_(config), augment_stream_(stream_id(config.purpose + "/augment")),
@@ -123,6 +134,16 @@ void BatchIterator::restore(const BatchIteratorState& state) {
 std::int64_t BatchIterator::batches_per_epoch(int batch_size) const {
   TUNAS_REQUIRE(batch_size > 0, "batch size ", batch_size, " must be positive");
   return (set_.size() + batch_size - 1) / batch_size;
+}
+
+void BatchIterator::skip(std::int64_t count) {
+  TUNAS_REQUIRE(count >= 0, "batch iterator over '", set_.name, "': skip of ", count, " images");
+  TUNAS_REQUIRE(config_.cross_epochs, "batch iterator over '", set_.name,
+                "': skip() needs a cross_epochs iterator");
+  walk_.skip(std::uint64_t(count));
+  // An on-disk stream notices at the next batch that its prefetched one is not the one asked
+  // for, and restarts there (data-parallel ranks that skip other ranks' batches therefore
+  // decode each of their batches on the calling thread, without prefetching).
 }
 
 int BatchIterator::next(const Tensor& dst, std::int32_t* labels) {

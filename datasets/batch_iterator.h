@@ -73,6 +73,8 @@ class EpochWalk {
   // The next batch of up to n images (exactly n with cross_epochs): their source indices and
   // global indices (epoch * size + position) go to sources[0, k), globals[0, k). Returns k.
   int take(int n, std::int32_t* sources, std::uint64_t* globals);
+  // Moves past `count` images as take() would, crossing epochs.
+  void skip(std::uint64_t count);
 
  private:
   void start_epoch(std::uint64_t epoch);
@@ -95,6 +97,11 @@ class BatchIterator {
   // dst must be height() x width() x channels() (any pixel stride >= channels); throws
   // tunas::Error otherwise.
   int next(const Tensor& dst, std::int32_t* labels);
+
+  // Moves past `count` images exactly as next() would (crossing epochs, reshuffling at each
+  // epoch start) without decoding or preprocessing them: a data-parallel rank skips the
+  // batches of the replicas other ranks train. cross_epochs iterators only.
+  void skip(std::int64_t count);
 
   // The images of one epoch split into batches of batch_size (the last may be short).
   std::int64_t batches_per_epoch(int batch_size) const;

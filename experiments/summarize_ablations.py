@@ -3,7 +3,7 @@
 prints Markdown tables. usage: summarize_ablations.py DIR [--compare TUNAS_VS_RANDOM_DIR]
 
 Table 11: per search, the mean sampled latency at the end (exponential moving average of the
-logged rlcontroller/estimated_cost, decay 0.9, one update per log record) and the arg-max
+logged rlcontroller/estimated_cost_mean, decay 0.9, one update per log record) and the arg-max
 latency at the end (final_architecture.json). The default exponential-schedule searches come
 from the compare directory (search_seed*)."""
 import glob, json, os, sys
@@ -25,7 +25,8 @@ def search_row(d):
     ema = None
     for line in open(os.path.join(d, "log.jsonl")):
         rec = json.loads(line)
-        c = rec.get("rlcontroller/estimated_cost")
+        # the replica mean (older logs held only the mean, unsuffixed)
+        c = rec.get("rlcontroller/estimated_cost_mean", rec.get("rlcontroller/estimated_cost"))
         if c is not None:
             ema = c if ema is None else 0.9 * ema + 0.1 * c
     return {"dir": d, "schedule": params.get("policy_lr_schedule"), "beta": params.get("beta"),
@@ -59,7 +60,7 @@ times = load_times(out)
 
 summary = {"table11_constant": t11, "table11_exponential_default": default,
            "table10_without_warmup": t10, "table10_with_warmup": with_warmup,
-           "ema": "decay 0.9 per log record (every log_every steps) of rlcontroller/estimated_cost",
+           "ema": "decay 0.9 per log record (every log_every steps) of rlcontroller/estimated_cost_mean",
            "wall_seconds": times}
 with open(os.path.join(out, "ablations.json"), "w") as f:
     json.dump(summary, f, indent=2)

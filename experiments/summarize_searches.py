@@ -14,6 +14,16 @@ import statistics
 import sys
 
 
+def spec_key(params, key):
+    """A spec §7.1 key of params.json: top level, or under "resolved" in older runs."""
+    return params[key] if key in params else params["resolved"][key]
+
+
+def mean_scalar(rec, name):
+    """The replica mean of a log.jsonl scalar (older logs held only the mean, unsuffixed)."""
+    return rec.get(name + "_mean", rec[name])
+
+
 def load_run(path):
     params = json.load(open(os.path.join(path, "params.json")))
     final = json.load(open(os.path.join(path, "final_architecture.json")))
@@ -21,23 +31,24 @@ def load_run(path):
     wall = None
     if os.path.exists(os.path.join(path, "wall_seconds")):
         wall = float(open(os.path.join(path, "wall_seconds")).read())
-    delay = params["resolved"]["rl_delay_steps"]
+    delay = spec_key(params, "rl_delay_steps")
     entropy_at_delay = min(log, key=lambda r: abs(r["step"] - delay))["rlcontroller/policy_entropy"]
     return {
         "dir": path,
         "space": params["space"],
         "seed": params["seed"],
-        "target": params["resolved"]["rl_cost_model_target"],
-        "steps": params["resolved"]["max_global_step"],
+        "target": spec_key(params, "rl_cost_model_target"),
+        "steps": spec_key(params, "max_global_step"),
         "indices": final["indices"],
         "argmax_latency_ms": final.get("latency_ms", final["cost"]),
-        "final_mean_sampled_ms": log[-1]["rlcontroller/estimated_cost"],
+        "final_mean_sampled_ms": mean_scalar(log[-1], "rlcontroller/estimated_cost"),
         "entropy_start": log[0]["rlcontroller/policy_entropy"],
         "entropy_at_delay": entropy_at_delay,
         "entropy_end": log[-1]["rlcontroller/policy_entropy"],
-        "final_validation_accuracy": log[-1]["rlcontroller/validation_accuracy"],
+        "final_validation_accuracy": mean_scalar(log[-1], "rlcontroller/validation_accuracy"),
         "wall_seconds": wall,
-        "curve": [(r["step"], r["rlcontroller/estimated_cost"], r["argmax/cost"]) for r in log],
+        "curve": [(r["step"], mean_scalar(r, "rlcontroller/estimated_cost"), r["argmax/cost"])
+                  for r in log],
     }
 
 

@@ -1,6 +1,7 @@
 #include "latency/lut_cost_model.h"
 
 #include "core/error.h"
+#include "search_spaces/expected_cost.h"
 #include "search_spaces/network.h"
 
 namespace tunas::latency {
@@ -14,20 +15,21 @@ LutCostModel::LutCostModel(const spaces::Space& space, LutTable table, std::stri
   for (const LutEntry& e : table_.entries) ms_[e.config.key()] = e.timing.median_ms;
 }
 
+double LutCostModel::entry_ms(const LayerConfig& c, const std::string& layer) const {
+  const auto it = ms_.find(c.key());
+  if (it == ms_.end()) {
+    throw Error(str_cat("latency table ", file_, " has no entry for configuration '", c.key(),
+                        "' (layer ", layer,
+                        "); the table is incomplete or from another space: re-run tunas_profile",
+                        table_.complete() ? "" : " --resume"));
+  }
+  return it->second;
+}
+
 double LutCostModel::raw_sum(const spaces::Network& net) const {
   double sum = 0;
-  for (std::size_t i = 0; i <= net.layers.size(); ++i) {
-    const LayerConfig c = i < net.layers.size() ? config_of(net.layers[i]) : classifier_config(net);
-    const auto it = ms_.find(c.key());
-    if (it == ms_.end()) {
-      throw Error(str_cat("latency table ", file_, " has no entry for configuration '", c.key(),
-                          "' (layer ", i < net.layers.size() ? net.layers[i].path : "classifier",
-                          "); the table is incomplete or from another space: re-run tunas_profile",
-                          table_.complete() ? "" : " --resume"));
-    }
-    sum += it->second;
-  }
-  return sum;
+  for (const spaces::ResolvedLayer& l : net.layers) sum += entry_ms(config_of(l), l.path);
+  return sum + entry_ms(classifier_config(net), "classifier");
 }
 
 double LutCostModel::corrected(double raw) const {
@@ -35,8 +37,9 @@ double LutCostModel::corrected(double raw) const {
 }
 
 double LutCostModel::cost(const spaces::Masks& masks) const {
-  spaces::check_masks(space(), masks);
-  return corrected(raw_sum(spaces::resolve(space(), spaces::argmax_indices(masks))));
+  return corrected(spaces::expected_network_cost(
+      space(), masks, [this](const spaces::ResolvedLayer& l) { return entry_ms(config_of(l), l.path); },
+      [this](const spaces::Network& head) { return entry_ms(classifier_config(head), "classifier"); }));
 }
 
 std::unique_ptr<spaces::CostModel> make_lut_cost_model(const spaces::Space& space,

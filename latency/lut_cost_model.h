@@ -1,7 +1,7 @@
 // The "lut" cost model: the latency (ms) of the network resolved at space.network as the sum
 // of the lookup table's median per-layer times over its layers and classifier, then
 // scale * sum + offset when the table carries a fitted correction. Fractional masks (warm-up)
-// are read through their arg-max, like the macs model.
+// give the expected latency (search_spaces/expected_cost.h), as they do for every cost model.
 //
 // Errors (tunas::Error): no --lut file; the table's network settings (space name, resolution,
 // input channels, classes, width multiplier, stride overrides) differ from space.network; a
@@ -31,6 +31,9 @@ class LutCostModel final : public spaces::CostModel {
   const LutTable& table() const { return table_; }
 
  private:
+  // The table's median for one configuration; throws naming the key, the layer and the file.
+  double entry_ms(const LayerConfig& config, const std::string& layer) const;
+
   LutTable table_;
   std::string file_;
   std::map<std::string, double> ms_;

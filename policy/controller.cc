@@ -13,6 +13,8 @@ void validate_controller_config(const ControllerConfig& config) {
                 config.num_replicas);
   TUNAS_REQUIRE(std::isfinite(config.entropy_weight) && config.entropy_weight >= 0.0,
                 "controller: entropy weight must be >= 0, got ", config.entropy_weight);
+  TUNAS_REQUIRE(std::isfinite(config.temperature) && config.temperature > 0.0,
+                "controller: temperature must be > 0, got ", config.temperature);
   validate_adam_config(config.adam);
   Baseline check(config.baseline_momentum);  // throws on a bad momentum
   (void)check;
@@ -24,7 +26,7 @@ std::uint64_t replica_stream(int replica) {
 
 Controller::Controller(std::vector<DecisionSpec> decisions, ControllerConfig config)
     : config_((validate_controller_config(config), config)),
-      policy_(std::move(decisions)),
+      policy_(std::move(decisions), config.temperature),
       baseline_(config.baseline_momentum),
       adam_(policy_.num_logits(), config.adam) {
   rngs_.reserve(std::size_t(config_.num_replicas));

@@ -27,11 +27,12 @@ struct ControllerConfig {
   std::uint64_t seed = 0;           // replica r samples from Rng(seed, replica_stream(r))
   double baseline_momentum = 0.95;
   double entropy_weight = 0.0;      // lambda of the entropy term -lambda*H
+  double temperature = 1.0;         // T: samples from softmax(logits/T) (§4.1)
   AdamConfig adam;                  // beta1 0, beta2 0.999, eps-hat 1e-8
 };
 
 // Throws tunas::Error on num_replicas < 1, a bad momentum, a negative or non-finite
-// entropy weight, or a bad Adam config.
+// entropy weight, a temperature that is not > 0, or a bad Adam config.
 void validate_controller_config(const ControllerConfig& config);
 
 // The RNG stream of replica r: stream_id("policy/sample/replica/<r>").

@@ -2,11 +2,17 @@
 
 #include <utility>
 
+#include <cmath>
+
+#include "core/error.h"
 #include "policy/categorical.h"
 
 namespace tunas::policy {
 
-Policy::Policy(std::vector<DecisionSpec> decisions) : decisions_(std::move(decisions)) {
+Policy::Policy(std::vector<DecisionSpec> decisions, double temperature)
+    : temperature_(temperature), decisions_(std::move(decisions)) {
+  TUNAS_REQUIRE(std::isfinite(temperature) && temperature > 0.0,
+                "policy: temperature must be > 0, got ", temperature);
   validate_decisions(decisions_);
   offsets_.reserve(decisions_.size());
   std::size_t total = 0;
@@ -25,9 +31,15 @@ std::span<double> Policy::logits(int d) {
   return std::span<double>(logits_).subspan(offset(d), std::size_t(decision(d).num_choices));
 }
 
+std::vector<double> Policy::tempered_logits(int d) const {
+  std::vector<double> z(logits(d).begin(), logits(d).end());
+  for (double& x : z) x /= temperature_;
+  return z;
+}
+
 std::vector<double> Policy::probabilities(int d) const {
   std::vector<double> p(std::size_t(decision(d).num_choices));
-  softmax(p, logits(d));
+  softmax(p, tempered_logits(d));
   return p;
 }
 

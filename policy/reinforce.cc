@@ -23,8 +23,9 @@ void log_prob_gradient_accumulate(std::span<double> grad, const Policy& policy,
   for (int d = 0; d < policy.num_decisions(); ++d) {
     if (!sample.active[std::size_t(d)] || sample.replaced[std::size_t(d)]) continue;
     const std::size_t n = std::size_t(policy.decision(d).num_choices);
-    log_prob_gradient_accumulate(grad.subspan(policy.offset(d), n), policy.logits(d),
-                                 sample.indices[std::size_t(d)], scale);
+    // d/dz of log softmax(z/T)[s] = (onehot - p)/T
+    log_prob_gradient_accumulate(grad.subspan(policy.offset(d), n), policy.tempered_logits(d),
+                                 sample.indices[std::size_t(d)], scale / policy.temperature());
   }
 }
 
@@ -34,7 +35,8 @@ void entropy_gradient_accumulate(std::span<double> grad, const Policy& policy,
   for (int d = 0; d < policy.num_decisions(); ++d) {
     if (!sample.active[std::size_t(d)]) continue;
     const std::size_t n = std::size_t(policy.decision(d).num_choices);
-    entropy_gradient_accumulate(grad.subspan(policy.offset(d), n), policy.logits(d), scale);
+    entropy_gradient_accumulate(grad.subspan(policy.offset(d), n), policy.tempered_logits(d),
+                                scale / policy.temperature());
   }
 }
 

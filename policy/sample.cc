@@ -40,7 +40,7 @@ ArchitectureSample sample_architecture(const Policy& policy, WarmupProbabilities
     const DecisionSpec& spec = policy.decision(d);
     const std::size_t n = std::size_t(spec.num_choices);
     log_probs.resize(n);
-    log_softmax(log_probs, policy.logits(d));
+    log_softmax(log_probs, policy.tempered_logits(d));
     std::vector<double> probs(n);
     for (std::size_t i = 0; i < n; ++i) probs[i] = std::exp(log_probs[i]);
 
@@ -69,7 +69,7 @@ ArchitectureSample sample_architecture(const Policy& policy, WarmupProbabilities
   for (int d = 0; d < count; ++d) {
     if (!sample.active[std::size_t(d)]) continue;
     sample.log_prob += sample.node_log_probs[std::size_t(d)];
-    sample.entropy += categorical_entropy(policy.logits(d));
+    sample.entropy += categorical_entropy(policy.tempered_logits(d));
   }
   return sample;
 }

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/install_deps.sh --with-dataset
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build -j2 --target tunas_search tunas_arch
+cmake --build build -j2 --target tunas_report
 out=runs/main
 args=("$@")
 for ((i = 0; i < ${#args[@]}; ++i)); do
@@ -21,3 +22,4 @@ if [[ -f "$out/checkpoint.bin" && ! " ${args[*]-} " =~ " --resume " ]]; then
 fi
 build/bin/tunas_search --config search/configs/fashion_mnist_default.yaml --out "$out" "$@"
 echo "exported architecture: $out/final_architecture.json"
+build/bin/tunas_report "$out"  # $out/report.html; tensorboard --logdir runs/ reads the event files

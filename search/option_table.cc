@@ -17,6 +17,17 @@ double parse_real_option(const std::string& text, const std::string& where) {
   return v;
 }
 
+AutoReal parse_auto_real_option(const std::string& text, const std::string& where) {
+  if (text == "auto") return std::nullopt;
+  double v = 0;
+  const char* b = text.data();
+  const char* e = b + text.size();
+  auto [p, ec] = std::from_chars(b, e, v);
+  TUNAS_REQUIRE(ec == std::errc() && p == e && std::isfinite(v), where,
+                ": expected a number or auto, got '", text, "'");
+  return v;
+}
+
 std::int64_t parse_integer_option(const std::string& text, const std::string& where) {
   std::int64_t v = 0;
   const char* b = text.data();

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -50,8 +51,13 @@ struct Option {
   const char* help;
 };
 
+// A real setting whose default is derived at run time: "auto" (nullopt) or a number, so that
+// every number, 0 included, means itself.
+using AutoReal = std::optional<double>;
+AutoReal parse_auto_real_option(const std::string& text, const std::string& where);
+
 // A table row from a field: std::string -> text, bool -> boolean, integral -> integer,
-// floating point -> real.
+// floating point -> real, AutoReal -> real or "auto".
 template <class Config, class T>
 Option<Config> option(const char* key, T Config::*field, const char* help) {
   Option<Config> o{key, OptionKind::text, nullptr, nullptr, help};
@@ -65,6 +71,12 @@ Option<Config> option(const char* key, T Config::*field, const char* help) {
       c.*field = parse_bool_option(v, w);
     };
     o.get = [field](const Config& c) { return Json(c.*field); };
+  } else if constexpr (std::is_same_v<T, AutoReal>) {
+    o.kind = OptionKind::real;
+    o.set = [field](Config& c, const std::string& v, const std::string& w) {
+      c.*field = parse_auto_real_option(v, w);
+    };
+    o.get = [field](const Config& c) { return c.*field ? Json(*(c.*field)) : Json("auto"); };
   } else if constexpr (std::is_integral_v<T>) {
     o.kind = OptionKind::integer;
     o.set = [field](Config& c, const std::string& v, const std::string& w) {

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include <yaml-cpp/yaml.h>
+
 #include "core/error.h"
 #include "datasets/load.h"
 #include "search/option_table.h"
@@ -46,19 +48,33 @@ const OptionTable<SearchConfig>& table() {
              "how many leading stride-2 layers the proxy runs at stride 1 (stem, first block)"),
       option("resolution", &C::resolution, "input resolution the network is built for"),
       option("width_multiplier", &C::width_multiplier, "multiplier on every block width"),
-      option("model_lr", &C::model_lr, "peak model learning rate (0 = 0.165 * global batch / 256)"),
+      option("model_lr", &C::model_lr,
+             "peak model learning rate, >= 0 (auto = 0.165 * global batch / 256)"),
       option("model_warmup_fraction", &C::model_warmup_fraction, "linear model lr warm-up fraction"),
       option("weight_decay", &C::weight_decay, "L2 weight decay (-1 = the space's default)"),
       option("label_smoothing", &C::label_smoothing, "label smoothing of the training loss"),
       option("policy_lr", &C::policy_lr,
-             "base policy learning rate (0 = 3e-4 * global batch / 256 * policy_lr_scale)"),
+             "base policy learning rate, >= 0 (auto = 3e-4 * global batch / 256 * policy_lr_scale)"),
       option("policy_lr_scale", &C::policy_lr_scale, "multiplier on the default policy lr"),
       option("policy_lr_schedule", &C::policy_lr_schedule,
              "exponential (x10 over learning) | constant"),
       option("policy_delay_fraction", &C::policy_delay_fraction,
              "fraction of steps before the policy learns"),
       option("warmup_fraction", &C::warmup_fraction, "op and filter warm-up fraction (<= delay)"),
+      option("op_warmup_fraction", &C::op_warmup_fraction,
+             "op warm-up fraction, in [0, 1] and <= delay (auto = --warmup-fraction)"),
+      option("filter_warmup_fraction", &C::filter_warmup_fraction,
+             "filter warm-up fraction, in [0, 1] and <= delay (auto = --warmup-fraction)"),
       option("entropy_weight", &C::entropy_weight, "entropy regularisation lambda"),
+      option("baseline_momentum", &C::baseline_momentum,
+             "reward baseline EMA momentum, in [0, 1) (TuNAS: 0.95)"),
+      option("policy_adam_beta1", &C::policy_adam_beta1, "policy Adam beta1, in [0, 1) (TuNAS: 0)"),
+      option("policy_adam_beta2", &C::policy_adam_beta2,
+             "policy Adam beta2, in [0, 1) (TuNAS: 0.999)"),
+      option("policy_adam_epsilon", &C::policy_adam_epsilon,
+             "policy Adam epsilon-hat, > 0 (TuNAS: 1e-8)"),
+      option("policy_temperature", &C::policy_temperature,
+             "sampling temperature T: softmax(logits/T), > 0 (TuNAS: 1)"),
       option("remat", &C::remat, "rematerialise multi-branch switches in the backward pass"),
       option("seed", &C::seed, "random seed (weights, policy samples, data order)"),
       option("threads", &C::threads, "threads (0 = all cores)"),
@@ -75,8 +91,24 @@ std::string flag_name(const std::string& key) { return option_flag_name(key); }
 
 }  // namespace
 
+const std::vector<std::string>& params_json_derived_keys() {
+  static const std::vector<std::string> keys = {
+      "resolved", "max_global_step", "rl_delay_steps", "increase_ops_warmup_steps",
+      "increase_filters_warmup_steps", "model_learning_rate", "rl_learning_rate",
+      "rl_cost_model_target", "use_bfloat16", "model_weight_decay", "ssd"};
+  return keys;
+}
+
 void apply_config_file(SearchConfig& config, const std::string& path) {
-  table().apply_file(config, path, {"resolved"});  // params.json's derived values: informational
+  SearchConfig updated = config;
+  table().apply_file(updated, path, params_json_derived_keys());
+  // Older params.json: 0 was the spelling of the default learning rates (see the header).
+  const YAML::Node resolved = YAML::LoadFile(path)["resolved"];
+  if (resolved && resolved.IsMap() && resolved["model_learning_rate"]) {
+    if (updated.model_lr == 0.0) updated.model_lr.reset();
+    if (updated.policy_lr == 0.0) updated.policy_lr.reset();
+  }
+  config = updated;
 }
 
 bool parse_search_flags(SearchConfig& config, int argc, char** argv) {
@@ -130,8 +162,10 @@ void validate(const SearchConfig& c) {
   require_positive(c.width_multiplier, "width_multiplier");
   TUNAS_REQUIRE(c.target_ms >= 0, "--target must be >= 0 (0 = the space's default), got ",
                 c.target_ms);
-  TUNAS_REQUIRE(c.model_lr >= 0, "--model-lr must be >= 0, got ", c.model_lr);
-  TUNAS_REQUIRE(c.policy_lr >= 0, "--policy-lr must be >= 0, got ", c.policy_lr);
+  TUNAS_REQUIRE(c.model_lr.value_or(0) >= 0, "--model-lr must be >= 0 or auto, got ",
+                c.model_lr.value_or(0));
+  TUNAS_REQUIRE(c.policy_lr.value_or(0) >= 0, "--policy-lr must be >= 0 or auto, got ",
+                c.policy_lr.value_or(0));
   require_positive(c.policy_lr_scale, "policy_lr_scale");
   TUNAS_REQUIRE(c.policy_lr_schedule == "exponential" || c.policy_lr_schedule == "constant",
                 "--policy-lr-schedule must be exponential or constant, got '",
@@ -139,6 +173,16 @@ void validate(const SearchConfig& c) {
   require_fraction(c.model_warmup_fraction, "model_warmup_fraction");
   require_fraction(c.policy_delay_fraction, "policy_delay_fraction");
   require_fraction(c.warmup_fraction, "warmup_fraction");
+  require_fraction(c.op_warmup(), "op_warmup_fraction");
+  require_fraction(c.filter_warmup(), "filter_warmup_fraction");
+  auto require_unit_interval = [](double v, const char* key) {
+    TUNAS_REQUIRE(v >= 0 && v < 1, flag_name(key), " must be in [0, 1), got ", v);
+  };
+  require_unit_interval(c.baseline_momentum, "baseline_momentum");
+  require_unit_interval(c.policy_adam_beta1, "policy_adam_beta1");
+  require_unit_interval(c.policy_adam_beta2, "policy_adam_beta2");
+  require_positive(c.policy_adam_epsilon, "policy_adam_epsilon");
+  require_positive(c.policy_temperature, "policy_temperature");
   require_fraction(c.label_smoothing, "label_smoothing");
   TUNAS_REQUIRE(c.weight_decay == -1 || c.weight_decay >= 0,
                 "--weight-decay must be >= 0 (or -1 for the space's default), got ", c.weight_decay);
@@ -166,6 +210,18 @@ std::string config_fingerprint(const SearchConfig& config) {
                           "label_smoothing", "policy_lr", "policy_lr_scale", "policy_lr_schedule",
                           "policy_delay_fraction", "warmup_fraction", "entropy_weight", "seed"}) {
     kept[key] = j[key];
+  }
+  // The learning rates as the first release wrote them: auto was 0. An explicit 0 is "0".
+  for (const auto& [key, value] : {std::pair{"model_lr", config.model_lr},
+                                   std::pair{"policy_lr", config.policy_lr}}) {
+    kept[key] = !value ? Json(0.0) : *value == 0.0 ? Json("0") : Json(*value);
+  }
+  // Added later: counted only away from their defaults.
+  Json defaults = config_to_json(SearchConfig{});
+  for (const char* key : {"op_warmup_fraction", "filter_warmup_fraction", "baseline_momentum",
+                          "policy_adam_beta1", "policy_adam_beta2", "policy_adam_epsilon",
+                          "policy_temperature"}) {
+    if (j[key].dump() != defaults[key].dump()) kept[key] = j[key];
   }
   return Json(kept).dump();
 }

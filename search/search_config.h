@@ -48,17 +48,26 @@ struct SearchConfig {
   int resolution = 32;
   double width_multiplier = 1.0;
 
-  // Optimisation (spec §6.3, §6.8); 0 = the spec's batch-scaled default.
-  double model_lr = 0;            // peak; default 0.165 * global_batch / 256
+  // Optimisation (spec §6.3, §6.8). nullopt ("auto") = the spec's batch-scaled default; any
+  // number, 0 included, is used as given (0 freezes what it drives).
+  std::optional<double> model_lr;  // peak; auto = 0.165 * global_batch / 256
   double model_warmup_fraction = 0.025;
   double weight_decay = -1;       // -1 = the space's default (4e-5)
   double label_smoothing = 0.1;
-  double policy_lr = 0;           // default 3e-4 * global_batch / 256 times policy_lr_scale
+  std::optional<double> policy_lr;  // auto = 3e-4 * global_batch / 256 * policy_lr_scale
   double policy_lr_scale = 1.0;
   std::string policy_lr_schedule = "exponential";  // exponential | constant
   double policy_delay_fraction = 0.25;
-  double warmup_fraction = 0.25;  // op and filter warm-up
+  double warmup_fraction = 0.25;  // op and filter warm-up, unless set apart below
+  std::optional<double> op_warmup_fraction;      // spec increase_ops; auto = warmup_fraction
+  std::optional<double> filter_warmup_fraction;  // spec increase_filters; auto = warmup_fraction
   double entropy_weight = 0;
+  // Controller ablation knobs (spec §4.1, §4.4, §4.5; TuNAS defaults).
+  double baseline_momentum = 0.95;
+  double policy_adam_beta1 = 0.0;
+  double policy_adam_beta2 = 0.999;
+  double policy_adam_epsilon = 1e-8;
+  double policy_temperature = 1.0;
   bool remat = true;
 
   // Bookkeeping.
@@ -72,12 +81,21 @@ struct SearchConfig {
   std::string config;  // the --config file it came from, if any
 
   int global_batch() const { return batch * replicas; }
+  double op_warmup() const { return op_warmup_fraction.value_or(warmup_fraction); }
+  double filter_warmup() const { return filter_warmup_fraction.value_or(warmup_fraction); }
   int validation_batch() const { return valid_batch > 0 ? valid_batch : batch; }
 };
 
-// Applies a YAML mapping of option keys. Unknown keys and bad values throw tunas::Error naming
-// the file and line.
+// Applies a YAML mapping of option keys (a --config file or a run's params.json, whose
+// derived keys, params_json_derived_keys(), are skipped). Unknown keys and bad values throw
+// tunas::Error naming the file and line. A params.json written before "auto" existed (its
+// "resolved" section holds model_learning_rate) wrote the default learning rates as 0; those
+// read as auto, so older runs resume as they started.
 void apply_config_file(SearchConfig& config, const std::string& path);
+
+// Keys a search writes into params.json beside the settings: the spec §7.1 names of the
+// resolved values (max_global_step, rl_learning_rate, ...) and the "resolved" section.
+const std::vector<std::string>& params_json_derived_keys();
 
 // Parses argv (flags only). Returns false when --help was given (the usage was printed).
 // --config FILE is applied first, then every other flag, whatever their order.
@@ -93,7 +111,9 @@ void validate(const SearchConfig& config);
 // sorted keys). `resolved` adds derived values (steps, learning rates, target...).
 Json config_to_json(const SearchConfig& config);
 
-// The settings that must not change when a run is resumed, as one string.
+// The settings that must not change when a run is resumed, as one string. Settings added
+// after the first release count only when set away from their default, so the checkpoints
+// of older runs still match.
 std::string config_fingerprint(const SearchConfig& config);
 
 }  // namespace tunas::search

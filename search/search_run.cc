@@ -20,13 +20,18 @@
 #include "datasets/dataset.h"
 #include "datasets/load.h"
 #include "datasets/synthetic.h"
+#include "distributed/agreement.h"
+#include "distributed/data_parallel.h"
+#include "events/event_writer.h"
 #include "kernels/optim/optim.h"
 #include "policy/controller.h"
 #include "policy/controller_state.h"
 #include "policy/reward.h"
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
+#include "search/replica_step.h"
 #include "search/run_files.h"
+#include "search/search_events.h"
 #include "search/weights_file.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/cost_model.h"
@@ -106,7 +111,15 @@ struct SearchRun::State {
   std::vector<std::int32_t> train_labels, valid_labels;
   std::int64_t last_checkpoint_step = -1;
   std::string run_dir;
+  std::unique_ptr<events::EventWriter> events;  // TensorBoard copy of log.jsonl
   bool progress_is_tty = false;
+  // The ranks of the run (a single process unless the tool was started by mpirun); only
+  // rank 0 writes files and progress.
+  distributed::SingleProcessCommunicator own_comm;
+  distributed::Communicator* comm = &own_comm;
+  std::unique_ptr<distributed::DataParallel> dp;
+  std::unique_ptr<ReplicaStep> replica_step;
+  bool writes_files() const { return comm->rank() == 0; }
 
   std::string file(const std::string& name) const { return path_join(run_dir, name); }
 };
@@ -128,19 +141,22 @@ void load_data(SearchRun::State& s) {
 
 Json build_params_json(const SearchRun::State& s) {
   Json j = config_to_json(s.config);
+  // Spec §7.1 keys at the top level, as the original writes them (params_json_derived_keys()).
+  j["max_global_step"] = s.resolved.total_steps;
+  j["model_learning_rate"] = s.resolved.model_lr;
+  j["rl_learning_rate"] = s.resolved.policy_lr;
+  j["rl_cost_model_target"] = s.resolved.target;
+  j["model_weight_decay"] = s.resolved.weight_decay;
+  j["rl_delay_steps"] = s.schedules->policy_delay_steps();
+  j["increase_ops_warmup_steps"] = s.schedules->op_warmup_steps();
+  j["increase_filters_warmup_steps"] = s.schedules->filter_warmup_steps();
+  j["use_bfloat16"] = false;
+  j["ssd"] = s.space.name;
+  // Our other derived values.
   Json& r = j["resolved"];
-  r["max_global_step"] = s.resolved.total_steps;
-  r["model_learning_rate"] = s.resolved.model_lr;
-  r["rl_learning_rate"] = s.resolved.policy_lr;
-  r["rl_cost_model_target"] = s.resolved.target;
-  r["model_weight_decay"] = s.resolved.weight_decay;
-  r["rl_delay_steps"] = s.schedules->policy_delay_steps();
-  r["increase_ops_warmup_steps"] = s.schedules->op_warmup_steps();
-  r["increase_filters_warmup_steps"] = s.schedules->filter_warmup_steps();
   r["model_warmup_steps"] = s.schedules->model_warmup_steps();
   r["validation_images"] = s.resolved.validation_size;
   r["train_images"] = s.data.train.size();
-  r["ssd"] = s.space.name;
   r["num_decisions"] = s.space.num_decisions();
   r["num_parameters"] = s.net->params().size();
   r["input_shape"] = std::vector<int>{s.space.network.resolution, s.space.network.resolution,
@@ -234,8 +250,10 @@ void restore_checkpoint(SearchRun::State& s, const Checkpoint& c) {
 
 }  // namespace
 
-SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
-  State& s = *s_;
+namespace {
+
+// Everything a rank needs before the first step; reads files, writes none.
+void load_run(SearchRun::State& s, SearchConfig config) {
   if (config.resume) {
     const std::string params_path = path_join(config.out, "params.json");
     TUNAS_REQUIRE(file_exists(path_join(config.out, "checkpoint.bin")), "--resume: no checkpoint in ",
@@ -282,9 +300,9 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
       config.steps > 0 ? config.steps
                        : std::max<std::int64_t>(
                              1, std::int64_t(double(s.data.train.size()) * config.epochs / global_batch));
-  s.resolved.model_lr = config.model_lr > 0 ? config.model_lr : 0.165 * global_batch / 256.0;
+  s.resolved.model_lr = config.model_lr.value_or(0.165 * global_batch / 256.0);
   s.resolved.policy_lr =
-      config.policy_lr > 0 ? config.policy_lr : 3e-4 * global_batch / 256.0 * config.policy_lr_scale;
+      config.policy_lr.value_or(3e-4 * global_batch / 256.0 * config.policy_lr_scale);
   s.resolved.weight_decay = config.weight_decay >= 0 ? config.weight_decay : s.space.weight_decay;
   policy::ScheduleConfig sc;
   sc.total_steps = s.resolved.total_steps;
@@ -293,8 +311,8 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
   sc.policy_lr = s.resolved.policy_lr;
   sc.policy_lr_exponential = config.policy_lr_schedule == "exponential";
   sc.policy_delay_fraction = config.policy_delay_fraction;
-  sc.op_warmup_fraction = config.warmup_fraction;
-  sc.filter_warmup_fraction = config.warmup_fraction;
+  sc.op_warmup_fraction = config.op_warmup();
+  sc.filter_warmup_fraction = config.filter_warmup();
   s.schedules = std::make_unique<policy::SearchSchedules>(sc);
 
   // Data iterators and batch buffers.
@@ -332,22 +350,52 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
   cc.num_replicas = config.replicas;
   cc.seed = config.seed;
   cc.entropy_weight = config.entropy_weight;
+  cc.baseline_momentum = config.baseline_momentum;
+  cc.adam.beta1 = config.policy_adam_beta1;
+  cc.adam.beta2 = config.policy_adam_beta2;
+  cc.adam.epsilon = config.policy_adam_epsilon;
+  cc.temperature = config.policy_temperature;
   s.controller = std::make_unique<policy::Controller>(decision_specs(s.space), cc);
 
+  s.dp = std::make_unique<distributed::DataParallel>(*s.comm, config.replicas);
+  s.replica_step = std::make_unique<ReplicaStep>(*s.dp, *s.net);
+  if (!s.writes_files()) s.config.quiet = true;  // progress comes from rank 0
+
   s.progress_is_tty = ::isatty(STDERR_FILENO) == 1;
-  make_directories(s.run_dir);
   if (config.resume) {
     restore_checkpoint(s, read_checkpoint(s.file("checkpoint.bin")));
     s.last_checkpoint_step = s.controller->step();
-    truncate_log(s.file("log.jsonl"), s.controller->step());
   } else {
     TUNAS_REQUIRE(!file_exists(s.file("checkpoint.bin")), "the run directory ", s.run_dir,
                   " already holds a run (checkpoint.bin); continue it with --resume or choose "
                   "another --out");
-    write_file_atomic(s.file("log.jsonl"), "");
   }
+}
+
+// The run directory at start (rank 0 only).
+void write_run_start(SearchRun::State& s) {
+  make_directories(s.run_dir);
+  if (s.config.resume) truncate_log(s.file("log.jsonl"), s.controller->step());
+  else write_file_atomic(s.file("log.jsonl"), "");
   write_file_atomic(s.file("params.json"), build_params_json(s).dump(2) + "\n");
-  write_file_atomic(s.file("space.yaml"), read_file(spaces::space_path(config.space)));
+  write_file_atomic(s.file("space.yaml"), read_file(spaces::space_path(s.config.space)));
+  s.events = std::make_unique<events::EventWriter>(s.run_dir, s.config.resume ? s.controller->step() : -1);
+}
+
+// The stop flag of any rank stops every rank at the same step.
+bool stop_agreed(SearchRun::State& s) { return s.comm->any_true(stop_requested().load()); }
+
+}  // namespace
+
+SearchRun::SearchRun(SearchConfig config, distributed::Communicator* comm)
+    : s_(std::make_unique<State>()) {
+  State& s = *s_;
+  if (comm != nullptr) s.comm = comm;
+  distributed::agree_on_setup(*s.comm, [&] {
+    load_run(s, config);
+    return str_cat(config_fingerprint(s.config), " resume=", s.config.resume);
+  });
+  if (s.writes_files()) write_run_start(s);
 }
 
 SearchRun::~SearchRun() = default;
@@ -376,13 +424,13 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
   outcome.run_dir = s.run_dir;
 
   auto save_checkpoint = [&] {
-    write_checkpoint(s.file("checkpoint.bin"), make_checkpoint(s));
+    if (s.writes_files()) write_checkpoint(s.file("checkpoint.bin"), make_checkpoint(s));
     s.last_checkpoint_step = s.controller->step();
   };
 
   while (s.controller->step() < s.resolved.total_steps) {
     if (max_steps >= 0 && steps_this_call >= max_steps) break;
-    if (stop_requested().load()) {
+    if (stop_agreed(s)) {
       outcome.interrupted = true;
       break;
     }
@@ -396,20 +444,25 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
       samples[r] = s.controller->sample(r, warmup);
       costs[r] = s.cost_model->cost(samples[r].masks);
     }
-    // 3. Shared-weight update: K sub-batches, gradients averaged, dense TF-1 RMSProp.
-    params.zero_grads();
+    // 3. Shared-weight update: K sub-batches, gradients averaged over the fixed replica tree
+    // (replica_step.h), dense TF-1 RMSProp.
+    const auto masks_of = [&](int r) -> const supernet::Masks& { return samples[std::size_t(r)].masks; };
+    const std::vector<supernet::ReplicaResult> trained =
+        s.replica_step->train(*s.train_iter, train_batch, s.train_labels.data(), masks_of, t);
     double loss = 0, empirical = 0, regularization = 0;
+    supernet::ReplicaResult logged_train;  // replica 0's: spec §7.2 logs one replica
     for (int r = 0; r < K; ++r) {
-      s.train_iter->next(train_batch, s.train_labels.data());
-      const supernet::ReplicaResult res_r =
-          s.net->train_replica(train_batch, s.train_labels.data(), samples[r].masks, 1.0f / float(K));
+      const supernet::ReplicaResult& res_r = trained[std::size_t(r)];
       if (!std::isfinite(res_r.loss)) {
-        throw Error(str_cat("non-finite training loss (", res_r.loss, ") at step ", t, ", replica ",
-                            r, "; the last checkpoint (",
-                            s.last_checkpoint_step < 0 ? std::string("none yet")
-                                                       : str_cat("step ", s.last_checkpoint_step),
-                            ") is intact. A lower --model-lr may help."));
+        // Every rank sees every replica's loss (gathered), so every rank throws this.
+        throw distributed::AgreedError(str_cat(
+            "non-finite training loss (", res_r.loss, ") at step ", t, ", replica ", r,
+            "; the last checkpoint (",
+            s.last_checkpoint_step < 0 ? std::string("none yet")
+                                       : str_cat("step ", s.last_checkpoint_step),
+            ") is intact. A lower --model-lr may help."));
       }
+      if (r == 0) logged_train = res_r;
       loss += res_r.loss / K;
       empirical += res_r.empirical_loss / K;
       regularization += res_r.regularization_loss / K;
@@ -420,10 +473,10 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
                                 kernels::kRmsPropEpsilon);
     // 4. Validation pass of the same architectures with the updated weights.
     double mean_accuracy = 0;
+    const std::vector<supernet::ReplicaResult> evaluated =
+        s.replica_step->evaluate(*s.valid_iter, valid_batch, s.valid_labels.data(), masks_of);
     for (int r = 0; r < K; ++r) {
-      s.valid_iter->next(valid_batch, s.valid_labels.data());
-      const supernet::ReplicaResult ev =
-          s.net->evaluate(valid_batch, s.valid_labels.data(), samples[r].masks);
+      const supernet::ReplicaResult& ev = evaluated[std::size_t(r)];
       accuracies[r] = double(ev.correct) / double(ev.batch);
       mean_accuracy += accuracies[r] / K;
     }
@@ -455,26 +508,41 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
         reinforce_loss += -a * samples[r].log_prob / K;
         mean_advantage += a / K;
       }
+      // Spec §7.2: the scalars of one replica (replica 0), as the original logs them; the
+      // means over the K replicas under "<name>_mean".
+      const double advantage = rewards[0] - us.baseline;
       Json rec = Json::object();
       rec["step"] = t;
       rec["epoch"] = double(t + 1) * c.global_batch() / double(s.data.train.size());
-      rec["model/loss"] = loss;
-      rec["model/empirical_loss"] = empirical;
-      rec["model/regularization_loss"] = regularization;
+      rec["model/loss"] = logged_train.loss;
+      rec["model/empirical_loss"] = logged_train.empirical_loss;
+      rec["model/regularization_loss"] = logged_train.regularization_loss;
       rec["model/learning_rate"] = model_lr;
-      rec["rlcontroller/empirical_loss"] = reinforce_loss;
-      rec["rlcontroller/entropy_loss"] = -c.entropy_weight * us.mean_entropy;
-      rec["rlcontroller/validation_accuracy"] = mean_accuracy;
-      rec["rlcontroller/reward"] = us.mean_reward;
-      rec["rlcontroller/step_baseline"] = us.mean_reward;
+      rec["rlcontroller/empirical_loss"] = -advantage * samples[0].log_prob;
+      rec["rlcontroller/entropy_loss"] = -c.entropy_weight * samples[0].entropy;
+      rec["rlcontroller/validation_accuracy"] = accuracies[0];
+      rec["rlcontroller/reward"] = rewards[0];
+      rec["rlcontroller/step_baseline"] = us.mean_reward;  // r-bar of spec §4.4
       rec["rlcontroller/baseline"] = us.baseline;
-      rec["rlcontroller/advantage"] = mean_advantage;
-      rec["rlcontroller/log_prob"] = us.mean_log_prob;
+      rec["rlcontroller/advantage"] = advantage;
+      rec["rlcontroller/log_prob"] = samples[0].log_prob;
+      rec["rlcontroller/estimated_cost"] = costs[0];
+      rec["rlcontroller/cost_ratio"] = costs[0] / s.reward.cost_target;
+      rec["rlcontroller/cost_adjustment"] = adjustments[0];
+      rec["model/loss_mean"] = loss;
+      rec["model/empirical_loss_mean"] = empirical;
+      rec["model/regularization_loss_mean"] = regularization;
+      rec["rlcontroller/empirical_loss_mean"] = reinforce_loss;
+      rec["rlcontroller/entropy_loss_mean"] = -c.entropy_weight * us.mean_entropy;
+      rec["rlcontroller/validation_accuracy_mean"] = mean_accuracy;
+      rec["rlcontroller/reward_mean"] = us.mean_reward;
+      rec["rlcontroller/advantage_mean"] = mean_advantage;
+      rec["rlcontroller/log_prob_mean"] = us.mean_log_prob;
+      rec["rlcontroller/estimated_cost_mean"] = mean_cost;
+      rec["rlcontroller/cost_ratio_mean"] = mean_cost / s.reward.cost_target;
+      rec["rlcontroller/cost_adjustment_mean"] = mean_adjustment;
       rec["rlcontroller/sample_entropy"] = us.mean_entropy;
       rec["rlcontroller/policy_entropy"] = entropy;
-      rec["rlcontroller/estimated_cost"] = mean_cost;
-      rec["rlcontroller/cost_ratio"] = mean_cost / s.reward.cost_target;
-      rec["rlcontroller/cost_adjustment"] = mean_adjustment;
       rec["rlcontroller/learning_rate"] = policy_lr;
       rec["rlcontroller/increase_ops_prob"] = warmup.ops;
       rec["rlcontroller/increase_filters_prob"] = warmup.filters;
@@ -486,7 +554,11 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
         if (s.space.decisions[std::size_t(d)].size() > 1)
           probs[s.space.decisions[std::size_t(d)].path] = s.controller->policy().probabilities(d);
       rec["probabilities"] = probs;
-      append_line(s.file("log.jsonl"), rec.dump());
+      if (s.writes_files()) {
+        const std::string line = rec.dump();
+        append_line(s.file("log.jsonl"), line);
+        write_search_events(*s.events, t, line, s.space, s.controller->policy(), costs, accuracies);
+      }
 
       if (!c.quiet) {
         const double eta = steps_per_s > 0 ? double(s.resolved.total_steps - done) / steps_per_s : -1;
@@ -510,12 +582,14 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
 
   const std::vector<int> argmax = s.controller->policy().argmax_indices();
   outcome.steps_done = s.controller->step();
+  outcome.steps_this_call = steps_this_call;
   outcome.final_indices = spaces::format_indices(argmax);
   outcome.final_cost = s.cost_model->cost_of(argmax);
   Json final = architecture_json(s, argmax);
   final["step"] = outcome.steps_done;
   final["total_steps"] = outcome.total_steps;
-  write_file_atomic(s.file("final_architecture.json"), final.dump(2) + "\n");
+  if (s.writes_files())
+    write_file_atomic(s.file("final_architecture.json"), final.dump(2) + "\n");
   return outcome;
 }
 
@@ -541,7 +615,10 @@ Json export_final_architecture(const std::string& run_dir, const std::string& we
   spaces::configure_network(s.space, net);
   s.cost_model = spaces::make_cost_model(s.config.cost_model, s.space, {s.config.lut});
   if (!s.space.pixel1_weights.empty()) s.pixel1 = spaces::make_cost_model("tunas_pixel1", s.space);
-  s.resolved.target = resolved["rl_cost_model_target"].as<double>();
+  // Spec keys at the top level; runs written before that kept them under "resolved".
+  const YAML::Node top = YAML::LoadFile(params_path);
+  auto spec_key = [&](const char* key) { return top[key] ? top[key] : resolved[key]; };
+  s.resolved.target = spec_key("rl_cost_model_target").as<double>();
   // The policy's logits at the latest checkpoint; the final architecture is their arg-max.
   const Checkpoint ckpt = read_checkpoint(path_join(run_dir, "checkpoint.bin"));
   const policy::ControllerState state = policy::decode_controller_state(ckpt.get("controller"));
@@ -552,7 +629,7 @@ Json export_final_architecture(const std::string& run_dir, const std::string& we
   const std::vector<int> argmax = pol.argmax_indices();
   Json j = architecture_json(s, argmax);
   j["step"] = state.step;
-  j["total_steps"] = resolved["max_global_step"].as<std::int64_t>();
+  j["total_steps"] = spec_key("max_global_step").as<std::int64_t>();
   if (!weights_path.empty()) {
     // The searched supernet at the checkpoint, then the prefix slices of the argmax path.
     supernet::SupernetConfig nc;

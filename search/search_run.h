@@ -10,9 +10,10 @@
 //   checkpoint.bin            the latest checkpoint (atomic: temp file + rename)
 //   final_architecture.json   {"indices", "latency_ms" | cost, "macs", "params", layers...}
 //
-// Determinism: a run is a pure function of its settings and seed; the thread count does not
-// change any number, and a run resumed from a checkpoint ends bit for bit where an
-// uninterrupted run ends.
+// Determinism: a run is a pure function of its settings and seed; neither the thread count
+// nor the number of MPI ranks changes any number (the replica gradients are summed along one
+// fixed tree, search/replica_step.h), and a run resumed from a checkpoint, on any number of
+// ranks, ends bit for bit where an uninterrupted run ends.
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,7 @@
 #include <string>
 
 #include "core/json.h"
+#include "distributed/communicator.h"
 #include "search/search_config.h"
 
 namespace tunas::search {
@@ -33,6 +35,7 @@ void install_stop_signal_handlers();
 struct SearchOutcome {
   std::int64_t steps_done = 0;   // global step reached
   std::int64_t total_steps = 0;
+  std::int64_t steps_this_call = 0;
   bool interrupted = false;
   std::string final_indices;     // "i:j:..." of the argmax architecture (also when interrupted)
   double final_cost = 0;         // its cost under the run's cost model
@@ -44,7 +47,12 @@ class SearchRun {
   // Loads the space, data, cost model, supernet and controller; with config.resume, restores
   // the latest checkpoint of config.out (throws tunas::Error when there is none or when it
   // belongs to other settings). Writes params.json and space.yaml.
-  explicit SearchRun(SearchConfig config);
+  // With comm (the tool's, under mpirun) the K replicas are split over its ranks: every rank
+  // loads the run, the ranks agree that they all could and that their settings and binaries
+  // match (distributed/agreement.h; else every rank throws the same AgreedError and nothing
+  // is written), and only rank 0 writes files and progress. The result is bitwise that of
+  // one process. --resume reads the run directory on every rank (a shared filesystem).
+  explicit SearchRun(SearchConfig config, distributed::Communicator* comm = nullptr);
   ~SearchRun();
 
   // Runs until the last step (or max_steps more steps, for tests; < 0 = no limit) or an

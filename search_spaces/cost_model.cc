@@ -1,13 +1,15 @@
 #include "search_spaces/cost_model.h"
 
 #include "core/error.h"
+#include "search_spaces/expected_cost.h"
 #include "search_spaces/network.h"
 #include "search_spaces/pixel1_cost_model.h"
 
 namespace tunas::spaces {
 namespace {
 
-// Exact counts of the resolved network; fractional masks are read through their arg-max.
+// Exact counts of the resolved network; fractional (warm-up) masks give the expected count
+// (expected_cost.h), as the Pixel-1 model costs them.
 class CountCostModel final : public CostModel {
  public:
   enum class What { macs, params };
@@ -15,9 +17,11 @@ class CountCostModel final : public CostModel {
   std::string name() const override { return what_ == What::macs ? "macs" : "params"; }
   std::string unit() const override { return what_ == What::macs ? "MACs" : "parameters"; }
   double cost(const Masks& masks) const override {
-    check_masks(space(), masks);
-    const Network net = resolve(space(), argmax_indices(masks));
-    return static_cast<double>(what_ == What::macs ? count_macs(net) : count_params(net));
+    const bool macs = what_ == What::macs;
+    return expected_network_cost(
+        space(), masks,
+        [macs](const ResolvedLayer& l) { return double(macs ? layer_macs(l) : layer_params(l)); },
+        [macs](const Network& head) { return double(macs ? count_macs(head) : count_params(head)); });
   }
 
  private:

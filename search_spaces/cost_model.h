@@ -5,9 +5,10 @@
 //   double ms2 = model->cost_of(indices);    // one-hot masks from an index vector
 //
 // Registered: "tunas_pixel1" (TuNAS simulated Pixel-1 latency, ms, linear in the spec §5.2
-// features; defined on fractional masks), "macs" and "params" (exact counts of the network
-// resolved at space.network; fractional masks are read through their arg-max). A new model
-// (e.g. a user-hardware "lut") is one more entry in cost_model.cc's table.
+// features), "macs" and "params" (exact counts of the network resolved at space.network).
+// Every model costs the masks as given (spec §4.3): fractional warm-up masks too, the count
+// models and "lut" as the expectation of expected_cost.h. A new model (e.g. a user-hardware
+// "lut") is one more entry in cost_model.cc's table.
 #pragma once
 
 #include <memory>

@@ -23,7 +23,7 @@ class Resolver {
     for (std::size_t b = 0; b < space_.blocks.size(); ++b) {
       const int out = space_.block_width(static_cast<int>(b), indices_);
       for (const Layer& layer : space_.blocks[b].layers) {
-        resolve_layer(layer, static_cast<int>(b), width, out, size, false, net);
+        net.layers.push_back(resolve_layer(layer, static_cast<int>(b), width, out, size, false));
         width = net.layers.back().out_channels;
         size = net.layers.back().out_size;
       }
@@ -33,9 +33,8 @@ class Resolver {
     return net;
   }
 
- private:
-  void resolve_layer(const Layer& layer, int block, int in, int out, int size, bool residual,
-                     Network& net) {
+  ResolvedLayer resolve_layer(const Layer& layer, int block, int in, int out, int size,
+                              bool residual) const {
     ResolvedLayer r;
     r.kind = layer.kind;
     r.path = layer.path;
@@ -47,12 +46,10 @@ class Resolver {
     r.out_size = size;
     switch (layer.kind) {
       case LayerKind::choice:
-        resolve_layer(layer.children[static_cast<std::size_t>(indices_[layer.decision])], block,
-                      in, out, size, residual, net);
-        return;
+        return resolve_layer(layer.children[static_cast<std::size_t>(indices_[layer.decision])],
+                             block, in, out, size, residual);
       case LayerKind::residual:
-        resolve_layer(layer.children[0], block, in, out, size, true, net);
-        return;
+        return resolve_layer(layer.children[0], block, in, out, size, true);
       case LayerKind::zero:
         TUNAS_REQUIRE(in == out, layer.source, ": ", layer.path,
                       ": zero picked where the width changes (", in, " -> ", out,
@@ -86,9 +83,10 @@ class Resolver {
         }
         break;
     }
-    net.layers.push_back(r);
+    return r;
   }
 
+ private:
   const Space& space_;
   const Indices& indices_;
 };
@@ -98,6 +96,12 @@ class Resolver {
 Network resolve(const Space& space, const Indices& indices) {
   check_indices(space, indices);
   return Resolver(space, indices).run();
+}
+
+ResolvedLayer resolve_layer(const Space& space, const Indices& indices, const Layer& layer,
+                            int block, int in_channels, int out_channels, int in_size) {
+  return Resolver(space, indices).resolve_layer(layer, block, in_channels, out_channels, in_size,
+                                                false);
 }
 
 std::int64_t layer_params(const ResolvedLayer& l) {

@@ -48,6 +48,11 @@ struct Network {
 // Resolves an architecture at space.network. Throws on a bad index vector or when the picked
 // zero layer cannot keep the width (zero at a position where in != out).
 Network resolve(const Space& space, const Indices& indices);
+// One top-level layer of block `block` as `indices` pick it, reading `in_channels` at
+// in_size x in_size and writing the block width `out_channels` (what resolve() does per layer;
+// indices are not checked).
+ResolvedLayer resolve_layer(const Space& space, const Indices& indices, const Layer& layer,
+                            int block, int in_channels, int out_channels, int in_size);
 
 // Trainable parameters (conv kernels, biases where there is no BN, BN gamma/beta, SE convs
 // with biases, the classifier with bias). BN moving statistics are not counted.

@@ -441,17 +441,37 @@ class Residual final : public Node {
     const Act r = inner_->forward(ctx, x, reg);
     if (r.is_zero()) return x;  // residual(zero) is the identity: no add
     TUNAS_CHECK(r.size() == x.size(), "residual: inner output shape differs from its input");
+    // Path dropout: y = x + s * layer(x), s = Bernoulli(keep)/keep, one draw per pass (a
+    // rematerialised re-run keeps it).
+    dropping_ = ctx.path_dropout_rng != nullptr;
+    if (dropping_ && ctx.recompute == 0)
+      scale_ = ctx.path_dropout_rng->uniform() < ctx.path_keep ? 1.f / ctx.path_keep : 0.f;
     Act y = alloc_like(ctx, x);
-    sum_into(x.size(), x.data, r.data, y.data);
+    if (!dropping_) {
+      sum_into(x.size(), x.data, r.data, y.data);
+    } else {
+      scale_into(x.size(), scale_, r.data, y.data);
+      add_to(x.size(), x.data, y.data);
+    }
     return y;
   }
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
     if (!dx.is_zero()) add_to(dy.size(), dy.data, dx.data);
-    inner_->backward(ctx, dy, dx, reg);
+    if (!dropping_) {
+      inner_->backward(ctx, dy, dx, reg);
+      return;
+    }
+    // A dropped layer still runs its backward with dy = 0: its weight decay applies as in
+    // the original, where the L2 loss covers every kernel.
+    const Act dr = alloc_like(ctx, dy);
+    scale_into(dy.size(), scale_, dy.data, dr.data);
+    inner_->backward(ctx, dr, dx, reg);
   }
 
  private:
   std::unique_ptr<Node> inner_;
+  bool dropping_ = false;
+  float scale_ = 1.f;
 };
 
 // ---- the switch of an op decision (§3.2, remat §6.6) ------------------------------------------

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/memory.h"
+#include "core/rng.h"
 #include "kernels/f32-activation/activation.h"
 #include "search_spaces/space.h"
 #include "supernet/supernet.h"
@@ -69,6 +70,10 @@ struct Ctx {
   bool bn_use_moving = false;     // stateful evaluate
   bool bn_update_moving = false;  // stateful train_replica
   RematPolicy remat = RematPolicy::none;
+  // Path dropout (§7.6): set in stateful training with a rate > 0; each residual with a
+  // non-zero inner layer draws once per pass from it.
+  Rng* path_dropout_rng = nullptr;
+  float path_keep = 1.f;  // 1 - rate
   float weight_decay = 0.f;
   float grad_scale = 1.f;
   double reg_loss = 0;

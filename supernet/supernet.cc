@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "core/error.h"
 #include "core/rng.h"
@@ -132,6 +133,8 @@ Supernet::Supernet(const spaces::Space& space, const SupernetConfig& config)
                 config.max_batch);
   TUNAS_REQUIRE(config.dropout >= 0.f && config.dropout < 1.f, "dropout must be in [0, 1), got ",
                 config.dropout);
+  TUNAS_REQUIRE(config.path_dropout >= 0.f && config.path_dropout < 1.f,
+                "path dropout must be in [0, 1), got ", config.path_dropout);
   detail::Graph& g = *graph_;
   detail::Builder builder(space_, params_);
   const spaces::NetworkConfig& net = space_.network;
@@ -298,6 +301,15 @@ ReplicaResult Supernet::run(const Tensor& images, const std::int32_t* labels, co
   float* logits = g.ws.floats(std::int64_t(batch) * classes);
   float* d_logits = training ? g.ws.floats(std::int64_t(batch) * classes) : nullptr;
   const bool use_dropout = training && stateful && config_.dropout > 0.f;
+  const bool use_path_dropout = training && stateful && config_.path_dropout > 0.f;
+  const std::uint64_t dropout_call = dropout_calls_;
+  if (use_dropout || use_path_dropout) ++dropout_calls_;
+  std::optional<Rng> path_rng;
+  if (use_path_dropout) {
+    path_rng.emplace(config_.init_seed, stream_id("path_dropout") + dropout_call);
+    ctx.path_dropout_rng = &*path_rng;
+    ctx.path_keep = 1.f - config_.path_dropout;
+  }
   float* drop = use_dropout ? g.ws.floats(std::int64_t(batch) * c_max) : nullptr;
   float* dropped = use_dropout ? g.ws.floats(std::int64_t(batch) * c_max) : nullptr;
 
@@ -331,7 +343,7 @@ ReplicaResult Supernet::run(const Tensor& images, const std::int32_t* labels, co
   const int c = features.c;
   const float* f = features.data;
   if (use_dropout) {  // inverted dropout before the classifier (stand-alone training)
-    Rng rng(config_.init_seed, stream_id("dropout") + dropout_calls_++);
+    Rng rng(config_.init_seed, stream_id("dropout") + dropout_call);
     const float keep = 1.f - config_.dropout;
     for (std::int64_t i = 0; i < std::int64_t(batch) * c; ++i) {
       drop[i] = rng.uniform() < keep ? 1.f / keep : 0.f;

@@ -68,6 +68,10 @@ struct SupernetConfig {
   std::uint64_t init_seed = 0;  // §3.7 initialisation, a pure function of the seed
   BnMode bn_mode = BnMode::batch_statistics;
   float dropout = 0.f;  // before the classifier; train_replica in stateful mode only
+  // Path dropout (§7.6, --path_dropout_rate): the output of each kept skippable layer (inside a
+  // residual, before the add) x Bernoulli(1 - p)/(1 - p), one draw per layer per train_replica
+  // shared by the batch; train_replica in stateful mode only.
+  float path_dropout = 0.f;
 };
 
 struct ParameterInfo {
@@ -139,8 +143,9 @@ class Supernet {
   // variance at 1. Checkpoint them with the weights.
   float* bn_statistics() { return bn_statistics_.get(); }
   std::int64_t bn_statistics_size() const { return bn_statistics_size_; }
-  // Dropout draws come from Rng(init_seed, stream_id("dropout") + dropout_calls()); the counter
-  // advances once per train_replica with dropout. Checkpoint it.
+  // Dropout draws come from Rng(init_seed, stream_id("dropout") + dropout_calls()), path
+  // dropout draws from Rng(init_seed, stream_id("path_dropout") + dropout_calls()); the counter
+  // advances once per train_replica with either. Checkpoint it.
   std::uint64_t dropout_calls() const { return dropout_calls_; }
   void set_dropout_calls(std::uint64_t calls) { dropout_calls_ = calls; }
 

@@ -1,7 +1,9 @@
 // tunas_search: the TuNAS weight-sharing architecture search (see --help and README.md).
+#include <chrono>
 #include <cstdio>
 
 #include "core/error.h"
+#include "distributed/tool_main.h"
 #ifdef TUNAS_HAVE_LATENCY
 #include "latency/lut_cost_model.h"
 #endif
@@ -15,7 +17,7 @@
 
 namespace {
 
-int search_main(int argc, char** argv) {
+int search_main(tunas::distributed::Communicator& comm, int argc, char** argv) {
 #ifdef TUNAS_HAVE_LATENCY
   tunas::latency::register_latency_cost_models();  // "lut" (search_spaces cannot link latency/)
 #endif
@@ -25,14 +27,20 @@ int search_main(int argc, char** argv) {
   tunas::latency::register_latency_cost_models();  // --cost-model lut
 #endif
   tunas::search::install_stop_signal_handlers();
-  tunas::search::SearchRun run(config);
+  tunas::search::SearchRun run(config, &comm);
   if (!run.config().quiet) {
     std::fprintf(stderr, "tunas_search: %s on %s, %lld steps x %d replicas, run directory %s%s\n",
                  run.config().space.c_str(), run.config().data.c_str(),
                  static_cast<long long>(run.total_steps()), run.config().replicas,
                  run.config().out.c_str(), run.config().resume ? " (resumed)" : "");
+    if (comm.size() > 1) std::fprintf(stderr, "tunas_search: %s\n", comm.describe().c_str());
   }
+  const auto started = std::chrono::steady_clock::now();
   const tunas::search::SearchOutcome outcome = run.run();
+  if (tunas::distributed::launcher_world_size() > 0 && !run.config().quiet)
+    tunas::distributed::print_communication_summary(
+        "tunas_search", comm, outcome.steps_this_call,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (outcome.interrupted) {
     std::fprintf(stderr,
                  "tunas_search: interrupted at step %lld/%lld; checkpoint saved. Continue with:\n"
@@ -41,6 +49,7 @@ int search_main(int argc, char** argv) {
                  static_cast<long long>(outcome.total_steps), outcome.run_dir.c_str());
     return 130;
   }
+  if (comm.rank() != 0) return 0;
   std::printf("final architecture: %s\ncost: %.3f\nwritten to %s/final_architecture.json\n",
               outcome.final_indices.c_str(), outcome.final_cost, outcome.run_dir.c_str());
   return 0;
@@ -49,5 +58,5 @@ int search_main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return tunas::run_main("tunas_search", search_main, argc, argv);
+  return tunas::distributed::run_distributed_tool("tunas_search", search_main, argc, argv);
 }

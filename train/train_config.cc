@@ -40,6 +40,8 @@ const OptionTable<TrainConfig>& table() {
       option("steps", &C::steps, "training steps (0 = from --epochs)"),
       option("epochs", &C::epochs, "epochs over the training set (used when --steps is 0)"),
       option("batch", &C::batch, "training images per step"),
+      option("replicas", &C::replicas,
+             "data-parallel replicas (sub-batches of batch/replicas; a multiple of the MPI ranks)"),
       option("eval_batch", &C::eval_batch, "images per evaluation batch (last one may be short)"),
       option("lr", &C::lr, "peak learning rate (0 = 0.165 * batch / 256)"),
       option("warmup_fraction", &C::warmup_fraction, "linear lr warm-up fraction, then cosine"),
@@ -47,6 +49,8 @@ const OptionTable<TrainConfig>& table() {
       option("label_smoothing", &C::label_smoothing, "label smoothing of the training loss"),
       option("dropout", &C::dropout,
              "dropout before the classifier (-1 = spec: 0 if epochs < 150, else 0.15/0.25)"),
+      option("path_dropout_rate", &C::path_dropout_rate,
+             "path dropout of skippable layers, in [0, 1) (spec §7.6; default 0)"),
       option("seed", &C::seed, "random seed (weights, data order, dropout)"),
       option("threads", &C::threads, "threads (0 = all cores)"),
       option("out", &C::out, "run directory"),
@@ -108,6 +112,9 @@ void validate(const TrainConfig& c) {
   TUNAS_REQUIRE(c.epochs >= 0, "--epochs must be >= 0, got ", c.epochs);
   TUNAS_REQUIRE(c.steps > 0 || c.epochs > 0, "give --steps N or --epochs E (> 0)");
   positive(c.batch, "batch");
+  positive(c.replicas, "replicas");
+  TUNAS_REQUIRE(c.batch % c.replicas == 0, "--batch ", c.batch, " must be a multiple of --replicas ",
+                c.replicas, " (each replica trains batch/replicas images)");
   positive(c.eval_batch, "eval_batch");
   positive(double(c.validation_size), "validation_size");
   positive(double(c.synthetic_size), "synthetic_size");
@@ -124,6 +131,8 @@ void validate(const TrainConfig& c) {
                 "--weight-decay must be >= 0 (or -1 for the space's default), got ", c.weight_decay);
   TUNAS_REQUIRE(c.dropout == -1 || (c.dropout >= 0 && c.dropout < 1),
                 "--dropout must be in [0, 1) (or -1 for the spec's rule), got ", c.dropout);
+  TUNAS_REQUIRE(c.path_dropout_rate >= 0 && c.path_dropout_rate < 1,
+                "--path-dropout-rate must be in [0, 1), got ", c.path_dropout_rate);
   TUNAS_REQUIRE(c.threads >= 0, "--threads must be >= 0, got ", c.threads);
   TUNAS_REQUIRE(!c.out.empty(), "--out must name a directory");
   TUNAS_REQUIRE(c.eval_every >= 0, "--eval-every must be >= 0, got ", c.eval_every);
@@ -136,9 +145,11 @@ Json train_config_to_json(const TrainConfig& config) {
 }
 
 std::string train_fingerprint(const TrainConfig& config) {
-  Json j = table().to_json(config, {"resume", "quiet", "threads", "out", "eval_every", "log_every",
-                                    "checkpoint_every", "config"});
-  return j.dump();
+  std::vector<std::string> skip = {"resume",    "quiet",     "threads",          "out",
+                                   "eval_every", "log_every", "checkpoint_every", "config"};
+  // Added later: counted only when set, so the checkpoints of older runs still match.
+  if (config.path_dropout_rate == 0) skip.push_back("path_dropout_rate");
+  return table().to_json(config, skip).dump();
 }
 
 }  // namespace tunas::train

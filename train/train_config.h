@@ -36,12 +36,17 @@ struct TrainConfig {
   std::int64_t steps = 0;  // 0 = from epochs
   double epochs = 10;
   int batch = 128;
+  // Data-parallel replicas per step: the batch is cut into `replicas` sub-batches, each with
+  // its own BN batch statistics (as TPU cores), gradients averaged over the fixed replica
+  // tree. Under mpirun a multiple of the ranks; 1 = one batch, the plain single-process step.
+  int replicas = 1;
   int eval_batch = 256;
   double lr = 0;                // peak; 0 = 0.165 * batch / 256
   double warmup_fraction = 0.025;
   double weight_decay = -1;     // -1 = the space's default (4e-5)
   double label_smoothing = 0.1;
   double dropout = -1;          // -1 = spec: 0 below 150 epochs, else 0.15 (0.25 for V3 spaces)
+  double path_dropout_rate = 0; // spec §7.6: kept skippable layers x Bernoulli(1-p)/(1-p)
 
   // Bookkeeping.
   std::uint64_t seed = 0;

@@ -20,9 +20,13 @@
 #include "datasets/batch_iterator.h"
 #include "datasets/load.h"
 #include "datasets/synthetic.h"
+#include "distributed/agreement.h"
+#include "distributed/data_parallel.h"
+#include "events/event_writer.h"
 #include "kernels/optim/optim.h"
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
+#include "search/replica_step.h"
 #include "search/search_run.h"
 #include "search/weights_file.h"
 #include "search_spaces/catalog.h"
@@ -91,9 +95,24 @@ struct TrainRun::State {
   double latency_ms = -1;
   std::int64_t macs = 0, params = 0;
   std::string run_dir;
+  std::unique_ptr<events::EventWriter> events;  // TensorBoard copy of log.jsonl
   bool progress_is_tty = false;
+  // The ranks of the run (search_run.cc has the same): rank 0 alone writes and evaluates.
+  distributed::SingleProcessCommunicator own_comm;
+  distributed::Communicator* comm = &own_comm;
+  std::unique_ptr<distributed::DataParallel> dp;
+  std::unique_ptr<search::ReplicaStep> replica_step;
+  bool writes_files() const { return comm->rank() == 0; }
 
   std::string file(const std::string& name) const { return path_join(run_dir, name); }
+  // One log.jsonl record, and the same numbers as a TensorBoard event at `step` (rank 0).
+  void log(std::int64_t at_step, const Json& rec) {
+    if (!writes_files()) return;
+    const std::string line = rec.dump();
+    append_line(file("log.jsonl"), line);
+    events->add_log_record(line);
+    events->write(at_step);
+  }
 };
 
 namespace {
@@ -222,8 +241,10 @@ Json build_params_json(const TrainRun::State& s) {
 
 }  // namespace
 
-TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
-  State& s = *s_;
+namespace {
+
+// Everything a rank needs before the first step; reads files, writes none.
+void load_run(TrainRun::State& s, TrainConfig config) {
   if (config.resume) {
     TUNAS_REQUIRE(file_exists(path_join(config.out, "checkpoint.bin")), "--resume: no checkpoint in ",
                   config.out, " (expected ", path_join(config.out, "checkpoint.bin"), ")");
@@ -274,7 +295,7 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
   const spaces::Space pruned = supernet::prune_space(s.space, s.indices);
   s.masks = supernet::masks_from_indices(pruned, spaces::Indices(std::size_t(pruned.num_decisions()), 0));
   supernet::SupernetConfig nc;
-  nc.max_batch = config.batch;
+  nc.max_batch = config.batch / config.replicas;
   nc.max_eval_batch = config.eval_batch;
   nc.remat = supernet::RematPolicy::none;  // one path: nothing to rematerialise
   nc.weight_decay = float(s.weight_decay);
@@ -282,6 +303,7 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
   nc.init_seed = config.seed;
   nc.bn_mode = supernet::BnMode::stateful;
   nc.dropout = float(s.dropout);
+  nc.path_dropout = float(config.path_dropout_rate);
   s.net = std::make_unique<supernet::Supernet>(pruned, nc);
   if (!config.init_weights.empty())  // a resumed run's weights come from its checkpoint below
     search::read_weights_file(config.init_weights, s.net->params(), spaces::format_indices(s.indices));
@@ -300,19 +322,42 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
       aligned_array<float>(std::size_t(config.batch) * res * res * s.train_iter->channels());
   s.train_labels.resize(std::size_t(config.batch));
 
+  s.dp = std::make_unique<distributed::DataParallel>(*s.comm, config.replicas);
+  s.replica_step = std::make_unique<search::ReplicaStep>(*s.dp, *s.net);
+  if (!s.writes_files()) s.config.quiet = true;  // progress comes from rank 0
+
   s.progress_is_tty = ::isatty(STDERR_FILENO) == 1;
-  make_directories(s.run_dir);
   if (config.resume) {
     restore_checkpoint(s, search::read_checkpoint(s.file("checkpoint.bin")));
     s.last_checkpoint_step = s.step;
-    truncate_log(s.file("log.jsonl"), s.step);
   } else {
     TUNAS_REQUIRE(!file_exists(s.file("checkpoint.bin")), "the run directory ", s.run_dir,
                   " already holds a run (checkpoint.bin); continue it with --resume or choose "
                   "another --out");
-    write_file_atomic(s.file("log.jsonl"), "");
   }
+}
+
+// The run directory at start (rank 0 only).
+void write_run_start(TrainRun::State& s) {
+  make_directories(s.run_dir);
+  if (s.config.resume) truncate_log(s.file("log.jsonl"), s.step);
+  else write_file_atomic(s.file("log.jsonl"), "");
   write_file_atomic(s.file("params.json"), build_params_json(s).dump(2) + "\n");
+  write_file_atomic(s.file("space.yaml"), read_file(spaces::space_path(s.space_name)));  // for tunas_report
+  s.events = std::make_unique<events::EventWriter>(s.run_dir, s.config.resume ? s.step : -1);
+}
+
+}  // namespace
+
+TrainRun::TrainRun(TrainConfig config, distributed::Communicator* comm)
+    : s_(std::make_unique<State>()) {
+  State& s = *s_;
+  if (comm != nullptr) s.comm = comm;
+  distributed::agree_on_setup(*s.comm, [&] {
+    load_run(s, config);
+    return str_cat(train_fingerprint(s.config), " resume=", s.config.resume);
+  });
+  if (s.writes_files()) write_run_start(s);
 }
 
 TrainRun::~TrainRun() = default;
@@ -325,7 +370,8 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
   State& s = *s_;
   const TrainConfig& c = s.config;
   const int res = s.space.network.resolution;
-  const Tensor batch(s.train_images.get(), Shape4{c.batch, res, res, s.train_iter->channels()});
+  const Tensor batch(s.train_images.get(),
+                     Shape4{c.batch / c.replicas, res, res, s.train_iter->channels()});
   auto& params = s.net->params();
   const datasets::PreprocessConfig eval_pc = datasets::proxy_preprocess(s.eval_set, false, res);
   const auto started = Clock::now();
@@ -338,7 +384,7 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
   outcome.run_dir = s.run_dir;
 
   auto save_checkpoint = [&] {
-    search::write_checkpoint(s.file("checkpoint.bin"), make_checkpoint(s));
+    if (s.writes_files()) search::write_checkpoint(s.file("checkpoint.bin"), make_checkpoint(s));
     s.last_checkpoint_step = s.step;
   };
   auto run_eval = [&](bool final_eval) {
@@ -349,7 +395,7 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
     rec["eval/top1"] = ev.top1();
     rec["eval/loss"] = ev.loss;
     rec["eval/images"] = ev.images;
-    append_line(s.file("log.jsonl"), rec.dump());
+    s.log(s.step, rec);
     if (!c.quiet) {
       std::fprintf(stderr, "%s%s step %lld: %s top-1 %.4f (%lld images), loss %.4f\n",
                    s.progress_is_tty ? "\r\033[K" : "", final_eval ? "final eval" : "eval",
@@ -360,21 +406,24 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
 
   while (s.step < s.total_steps) {
     if (max_steps >= 0 && steps_this_call >= max_steps) break;
-    if (search::stop_requested().load()) {
+    if (s.comm->any_true(search::stop_requested().load())) {  // every rank stops at one step
       outcome.interrupted = true;
       break;
     }
     const std::int64_t t = s.step;
     const auto step_start = Clock::now();
     const double lr = policy::model_learning_rate(s.peak_lr, s.warmup_steps, s.total_steps, t);
-    params.zero_grads();
-    s.train_iter->next(batch, s.train_labels.data());
-    const supernet::ReplicaResult r = s.net->train_replica(batch, s.train_labels.data(), s.masks, 1.0f);
+    // K sub-batches over the fixed replica tree (search/replica_step.h); K = 1: one batch.
+    const supernet::ReplicaResult r = search::combine_replicas(s.replica_step->train(
+        *s.train_iter, batch, s.train_labels.data(),
+        [&](int) -> const supernet::Masks& { return s.masks; }, t));
     if (!std::isfinite(r.loss)) {
-      throw Error(str_cat("non-finite training loss (", r.loss, ") at step ", t, "; the last checkpoint (",
-                          s.last_checkpoint_step < 0 ? std::string("none yet")
-                                                     : str_cat("step ", s.last_checkpoint_step),
-                          ") is intact. A lower --lr may help."));
+      // The loss is gathered from every replica: every rank throws this.
+      throw distributed::AgreedError(str_cat(
+          "non-finite training loss (", r.loss, ") at step ", t, "; the last checkpoint (",
+          s.last_checkpoint_step < 0 ? std::string("none yet")
+                                     : str_cat("step ", s.last_checkpoint_step),
+          ") is intact. A lower --lr may help."));
     }
     kernels::f32_rmsprop_update(params.size(), params.values(), s.rms_mean_square.get(),
                                 s.rms_momentum.get(), params.grads(), float(lr),
@@ -397,7 +446,7 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
       rec["train_top1"] = double(r.correct) / double(r.batch);
       rec["learning_rate"] = lr;
       rec["images_per_second"] = images_per_s;
-      append_line(s.file("log.jsonl"), rec.dump());
+      s.log(t, rec);
       if (!c.quiet) {
         const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
         const double steps_per_s = elapsed > 0 ? double(s.step - first_step) / elapsed : 0;
@@ -413,16 +462,19 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
         std::fflush(stderr);
       }
     }
-    if (c.eval_every > 0 && s.step % c.eval_every == 0 && !last) run_eval(false);
+    if (c.eval_every > 0 && s.step % c.eval_every == 0 && !last && s.writes_files())
+      run_eval(false);
     if (s.step % c.checkpoint_every == 0 || last) save_checkpoint();
   }
   if (s.progress_is_tty && !c.quiet) std::fprintf(stderr, "\n");
   if (s.last_checkpoint_step != s.step) save_checkpoint();
   outcome.steps_done = s.step;
+  outcome.steps_this_call = steps_this_call;
   if (s.step < s.total_steps) {
     outcome.interrupted = outcome.interrupted || max_steps < 0;
     return outcome;
   }
+  if (!s.writes_files()) return outcome;  // rank 0 evaluates and writes result.json
 
   const EvalResult ev = run_eval(true);
   Json j = Json::object();

@@ -18,8 +18,12 @@
 // last batch is short when the size is not a multiple (unlike the original, which dropped the
 // remainder, spec §7.6): our sets are small enough for the remainder to matter.
 //
-// Determinism: a run is a pure function of its settings; the thread count does not change
-// any number, and a resumed run ends bit for bit where an uninterrupted one ends (same
+// Data parallelism: with replicas = K the batch is cut into K sub-batches (search/
+// replica_step.h: per-replica BN batch statistics, gradients and BN moving statistics over
+// the fixed replica tree), run by one process or split over the ranks of an mpirun job.
+//
+// Determinism: a run is a pure function of its settings; neither the thread count nor the
+// number of MPI ranks changes any number, and a resumed run ends bit for bit where an uninterrupted one ends (same
 // checkpoint.bin, same metrics in result.json).
 #pragma once
 
@@ -29,6 +33,7 @@
 
 #include "core/json.h"
 #include "datasets/dataset.h"
+#include "distributed/communicator.h"
 #include "datasets/preprocess.h"
 #include "supernet/supernet.h"
 #include "train/train_config.h"
@@ -52,6 +57,7 @@ EvalResult evaluate_set(supernet::Supernet& net, const supernet::Masks& masks,
 struct TrainOutcome {
   std::int64_t steps_done = 0;
   std::int64_t total_steps = 0;
+  std::int64_t steps_this_call = 0;
   bool interrupted = false;
   Json result;  // result.json's content (null when interrupted)
   std::string run_dir;
@@ -61,7 +67,9 @@ class TrainRun {
  public:
   // Loads the architecture, data and network; with config.resume, restores <out>'s latest
   // checkpoint (throws when there is none or it belongs to other settings). Writes params.json.
-  explicit TrainRun(TrainConfig config);
+  // With comm (under mpirun) the config's replicas are split over the ranks as in
+  // search::SearchRun; rank 0 alone writes, evaluates and reports.
+  explicit TrainRun(TrainConfig config, distributed::Communicator* comm = nullptr);
   ~TrainRun();
 
   // Trains to the last step (or max_steps more, for tests; < 0 = no limit) or an interruption

@@ -224,15 +224,61 @@ TEST_CASE("lut cost model = sum of table entries (+ correction)") {
     double expected = 0;
     for (const auto& c : network_configs(spaces::resolve(space, idx))) expected += fake_timing(c).median_ms;
     CHECK(model->cost_of(idx) == doctest::Approx(expected).epsilon(1e-12));
-    // fractional masks: read through the arg-max
-    spaces::Masks masks = spaces::one_hot_masks(space, idx);
-    for (auto& m : masks)
-      for (auto& x : m) x = x > 0.5f ? 0.6f : 0.4f / float(m.size());
-    CHECK(model->cost(masks) == doctest::Approx(expected).epsilon(1e-12));
+  }
+  // Fractional masks: the expectation over every architecture of the space (32 of them),
+  // each weighted by the product of its mask entries (spec §4.3: the masks as given).
+  for (int n = 0; n < 5; ++n) {
+    spaces::Masks masks;
+    for (const auto& d : space.decisions) {
+      std::vector<float> m(std::size_t(d.size()));
+      float sum = 0;
+      for (auto& x : m) sum += (x = float(0.1 + rng.uniform()));
+      for (auto& x : m) x /= sum;
+      masks.push_back(m);
+    }
+    double expected = 0;
+    spaces::Indices idx(space.decisions.size(), 0);
+    for (;;) {
+      double weight = 1;
+      for (std::size_t i = 0; i < idx.size(); ++i) weight *= masks[i][std::size_t(idx[i])];
+      for (const auto& c : network_configs(spaces::resolve(space, idx)))
+        expected += weight * fake_timing(c).median_ms;
+      std::size_t i = 0;
+      while (i < idx.size() && ++idx[i] == space.decisions[i].size()) idx[i++] = 0;
+      if (i == idx.size()) break;
+    }
+    // float mask entries: each mask sums to 1 only to float precision
+    CHECK(model->cost(masks) == doctest::Approx(expected).epsilon(1e-6));
   }
   t.correction = Correction{2.0, 1.0, "hand"};
   t.save(path);
   CHECK(spaces::make_cost_model("lut", space, {path})->cost_of(zeros) == doctest::Approx(13.0));
+}
+
+TEST_CASE("lut cost of the search's warm-up masks (hand value)") {
+  const spaces::Space space = tiny_space();
+  const std::string path = temp_path("warmup.json");
+  LutTable t = fake_table(space);
+  // Every entry 1 ms, except: a k5 bottleneck 3 ms, the identity (residual zero) 0 ms.
+  for (auto& e : t.entries) {
+    e.timing.median_ms = 1.0;
+    if (e.config.kind == "bottleneck" && e.config.kernel == 5) e.timing.median_ms = 3.0;
+    if (e.config.kind == "zero") e.timing.median_ms = 0.0;
+  }
+  t.save(path);
+  register_latency_cost_models();
+  const auto model = spaces::make_cost_model("lut", space, {path});
+  // Op decisions uniform, filter decisions one-hot at their largest choice (spec §3.1).
+  spaces::Masks warm;
+  for (const auto& d : space.decisions) {
+    std::vector<float> m(std::size_t(d.size()), 0.f);
+    if (d.tag == spaces::Tag::op) std::fill(m.begin(), m.end(), 1.f / float(d.size()));
+    else m[std::size_t(d.largest_choice)] = 1.f;
+    warm.push_back(m);
+  }
+  // conv 1 + bottleneck k{3,5} (1 + 3)/2 + residual {bottleneck 1, identity 0}/2 + conv 1x1 1
+  // + global_avg_pool 1 + classifier 1
+  CHECK(model->cost(warm) == doctest::Approx(1 + 2 + 0.5 + 1 + 1 + 1).epsilon(1e-12));
 }
 
 TEST_CASE("lut errors: no file, missing configuration, other settings") {

@@ -132,6 +132,44 @@ TEST_CASE("reinforce: gradients of log p(a) and H match finite differences (doub
   CHECK(inactive > 0);         // ... and nodes under unselected choices
 }
 
+TEST_CASE("temperature: lp, H and their gradients are those of logits/T (§4.1)") {
+  const double T = 2.5;
+  Policy policy(mixed_tree(), T);
+  tunas::Rng rng = tunas::test::make_rng("reinforce: temperature");
+  for (double& z : policy.all_logits()) z = 4.0 * rng.uniform_double() - 2.0;
+  const std::vector<double> z0(policy.all_logits().begin(), policy.all_logits().end());
+  auto tempered = [&](std::vector<double> z) {
+    for (double& x : z) x /= T;
+    return z;
+  };
+  const WarmupProbabilities p{0.2, 0.1};
+  for (int trial = 0; trial < 20; ++trial) {
+    CAPTURE(trial);
+    const ArchitectureSample s = sample_architecture(policy, p, rng);
+    CHECK(s.log_prob == Approx(reference_log_prob(policy, s, p, tempered(z0))).epsilon(1e-12));
+    CHECK(s.entropy == Approx(reference_entropy(policy, s, tempered(z0))).epsilon(1e-12));
+    std::vector<double> grad(policy.num_logits(), 0.0);
+    log_prob_gradient_accumulate(grad, policy, s, 1.0);
+    std::vector<double> fd = central_differences(z0, [&](const std::vector<double>& z) {
+      return reference_log_prob(policy, s, p, tempered(z));
+    });
+    TUNAS_CHECK_CLOSE(grad.data(), fd.data(), grad.size(), 1e-8, 1e-6);
+    std::fill(grad.begin(), grad.end(), 0.0);
+    entropy_gradient_accumulate(grad, policy, s, 1.0);
+    fd = central_differences(z0, [&](const std::vector<double>& z) { return reference_entropy(policy, s, tempered(z)); });
+    TUNAS_CHECK_CLOSE(grad.data(), fd.data(), grad.size(), 1e-8, 1e-6);
+  }
+  // The logged probabilities are softmax(logits/T); the arg-max is that of the logits.
+  const std::vector<double> zt = tempered(z0);
+  for (int i = 0; i < 3; ++i)
+    CHECK(policy.probabilities(0)[std::size_t(i)] == Approx(std::exp(naive_log_softmax(zt.data(), 3, i))));
+  CHECK_THROWS_WITH_AS(Policy(mixed_tree(), 0.0), Contains("temperature must be > 0, got 0"), tunas::Error);
+  ControllerConfig bad;
+  bad.temperature = -1;
+  CHECK_THROWS_WITH_AS(validate_controller_config(bad), Contains("temperature must be > 0, got -1"),
+                       tunas::Error);
+}
+
 TEST_CASE("categorical: gradients stay exact for peaked logits") {
   const std::vector<double> z = {8.0, -9.0, 0.5, 30.0};
   for (int s = 0; s < 4; ++s) {

@@ -123,7 +123,14 @@ TEST_CASE("search run: a short run writes every output") {
   const YAML::Node params = YAML::LoadFile(dir + "/params.json");
   for (const char* key : {"space", "cost_model", "target_ms", "reward", "beta", "steps", "replicas", "seed"})
     CHECK_MESSAGE(params[key], key);
-  CHECK(params["resolved"]["max_global_step"].as<int>() == 12);
+  // Spec §7.1 keys at the top level.
+  CHECK(params["max_global_step"].as<int>() == 12);
+  for (const char* key : {"rl_delay_steps", "increase_ops_warmup_steps", "increase_filters_warmup_steps",
+                          "model_learning_rate", "rl_learning_rate", "rl_cost_model_target",
+                          "use_bfloat16", "model_weight_decay", "ssd"})
+    CHECK_MESSAGE(params[key], key);
+  CHECK(params["ssd"].as<std::string>() == "tiny_search");
+  CHECK(params["rl_learning_rate"].as<double>() == 0.05);
   const YAML::Node final_arch = YAML::LoadFile(dir + "/final_architecture.json");
   CHECK(final_arch["indices"].as<std::string>() == outcome.final_indices);
   CHECK(final_arch["macs"].as<long>() > 0);

@@ -233,10 +233,10 @@ TEST_CASE("cost model factory: names, macs/params models, errors") {
   CHECK(macs->cost_of(idx) == static_cast<double>(count_macs(net)));
   CHECK(params->cost_of(idx) == static_cast<double>(count_params(net)));
   CHECK(macs->unit() == "MACs");
-  // Fractional masks are read through their arg-max.
+  // Fractional masks give the expected count (test_warmup_cost.cc), not the arg-max's count.
   Masks masks = one_hot_masks(space, idx);
   for (auto& m : masks) for (auto& v : m) v = v * 0.6f + 0.4f / static_cast<float>(m.size());
-  CHECK(macs->cost(masks) == static_cast<double>(count_macs(net)));
+  CHECK(macs->cost(masks) != static_cast<double>(count_macs(net)));
 
   CHECK_THROWS_WITH_AS(make_cost_model("lut9", space), doctest::Contains("unknown cost model 'lut9' (valid: tunas_pixel1, macs, params)"), tunas::Error);
   const Space v2 = load_space("mobilenet_v2");

@@ -156,6 +156,69 @@ TEST_CASE("stand-alone: stateful BN moving statistics, inference mode and dropou
   CHECK(l_eval == doctest::Approx(l_train).epsilon(1e-7));
 }
 
+TEST_CASE("stand-alone: path dropout multiplies a kept skippable layer by Bernoulli(1-p)/(1-p)") {
+  // Keep only the second skippable layer (a bottleneck whose last op is its projection BN).
+  const spaces::Space space = test::tiny_space();
+  std::vector<int> idx(space.decisions.size(), 0);
+  int skips = 0;
+  for (std::size_t d = 0; d < idx.size(); ++d)
+    if (space.decisions[d].choices.back().label == "zero" && skips++ == 0) idx[d] = 1;
+  REQUIRE(skips == 2);
+  const spaces::Space pruned = prune_space(space, idx);
+  const Masks masks = masks_from_indices(pruned, std::vector<int>(pruned.decisions.size(), 0));
+  SupernetConfig config;
+  config.max_batch = 4;
+  config.bn_mode = BnMode::stateful;
+  config.init_seed = 4;
+  test::Batch batch = test::random_batch(pruned, 4, 8);
+  // References without path dropout: the layer's output x 1/(1-p) = 2 (its projection BN's
+  // gamma and beta doubled), and dropped (both 0, so the residual adds nothing).
+  auto reference_loss = [&](float bn_scale) {
+    Supernet ref(pruned, config);
+    int scaled = 0;
+    for (const ParameterInfo& info : ref.params().infos()) {
+      const bool inner_bn = info.name.find("blocks/1/layers/1") != std::string::npos &&
+                            (info.name.ends_with("project/bn/gamma") || info.name.ends_with("project/bn/beta"));
+      if (!inner_bn) continue;
+      ++scaled;
+      for (std::int64_t i = 0; i < info.size; ++i) ref.params().values()[info.offset + i] *= bn_scale;
+    }
+    REQUIRE(scaled == 2);
+    return ref.train_replica(batch.tensor(pruned), batch.labels.data(), masks, 1.f).loss;
+  };
+  const double kept = reference_loss(2.f), dropped = reference_loss(0.f);
+  REQUIRE(kept != dropped);
+  config.path_dropout = 0.5f;
+  Supernet net(pruned, config);
+  int drops = 0;
+  const int steps = 40;
+  for (int step = 0; step < steps; ++step) {
+    const double loss = net.train_replica(batch.tensor(pruned), batch.labels.data(), masks, 1.f).loss;
+    const bool was_dropped = loss == doctest::Approx(dropped).epsilon(1e-6);
+    CHECK((was_dropped || loss == doctest::Approx(kept).epsilon(1e-6)));
+    drops += was_dropped;
+  }
+  CHECK(net.dropout_calls() == std::uint64_t(steps));  // one draw stream per step, checkpointed
+  CHECK(drops >= 8);  // p = 0.5 over 40 steps: 20 +- 3.2
+  CHECK(drops <= 32);
+  // Never at evaluation, never in search (batch-statistics) mode.
+  SupernetConfig plain = config;
+  plain.path_dropout = 0.f;
+  Supernet without(pruned, plain), fresh(pruned, config);  // equal moving statistics
+  CHECK(fresh.evaluate(batch.tensor(pruned), batch.labels.data(), masks).loss ==
+        without.evaluate(batch.tensor(pruned), batch.labels.data(), masks).loss);
+  SupernetConfig search = config;
+  search.bn_mode = BnMode::batch_statistics;
+  Supernet searching(pruned, search);
+  plain.bn_mode = BnMode::batch_statistics;
+  Supernet searching_plain(pruned, plain);
+  CHECK(searching.train_replica(batch.tensor(pruned), batch.labels.data(), masks, 1.f).loss ==
+        searching_plain.train_replica(batch.tensor(pruned), batch.labels.data(), masks, 1.f).loss);
+  config.path_dropout = 1.f;
+  CHECK_THROWS_WITH_AS(Supernet(pruned, config), doctest::Contains("path dropout must be in [0, 1), got 1"),
+                       tunas::Error);
+}
+
 TEST_CASE("initialisation is a pure function of the seed (one stream per parameter)") {
   const spaces::Space space = test::tiny_space();
   SupernetConfig config;

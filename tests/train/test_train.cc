@@ -300,3 +300,19 @@ TEST_CASE("train: --init-weights starts from a weights file, and refuses another
   const std::string error = error_of([&] { TrainRun r(c); });
   CHECK_MESSAGE(contains(error, "not of '1:1:0:1:0:1:0:0:0'"), error);
 }
+
+TEST_CASE("train: --path-dropout-rate (spec §7.6) is range-checked and in --help") {
+  TrainConfig c;
+  c.space = "proxylessnas_search";
+  c.path_dropout_rate = 1.0;
+  CHECK(contains(error_of([&] { tunas::train::validate(c); }),
+                 "--path-dropout-rate must be in [0, 1), got 1"));
+  c.path_dropout_rate = -0.1;
+  CHECK(contains(error_of([&] { tunas::train::validate(c); }), "--path-dropout-rate must be in [0, 1)"));
+  CHECK(contains(tunas::train::train_usage(), "--path-dropout-rate N"));
+  // Unset, it leaves the fingerprint of older runs alone; set, it is part of it.
+  TrainConfig d;
+  CHECK(tunas::train::train_fingerprint(d).find("path_dropout_rate") == std::string::npos);
+  d.path_dropout_rate = 0.2;
+  CHECK(tunas::train::train_fingerprint(d).find("path_dropout_rate") != std::string::npos);
+}
