@@ -52,8 +52,11 @@ Preprocessor::Preprocessor(const ImageSet& set, const PreprocessConfig& config)
       height_(config.height ? config.height : set.height),
       width_(config.width ? config.width : set.width),
       channels_(config.channels ? config.channels : set.channels),
-      crop_padding_(config.crop_padding), random_flip_(config.random_flip) {
+      crop_padding_(config.crop_padding), random_flip_(config.random_flip),
+      resize_(config.resize) {
   const std::string where = str_cat("preprocessing of '", set.name, "': ");
+  TUNAS_REQUIRE(!set.on_disk, where, "the set is photographs of varying sizes on disk; this "
+                "fixed-size pipeline does not apply to them (inception_preprocess.h does)");
   TUNAS_REQUIRE(height_ > 0 && width_ > 0, where, "output size ", height_, "x", width_,
                 " must be positive");
   TUNAS_REQUIRE(config.resize != ResizeMode::pad || (height_ >= src_h_ && width_ >= src_w_),

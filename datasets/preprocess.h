@@ -64,7 +64,7 @@ class Preprocessor {
  public:
   Preprocessor() = default;
   // Validates config against the source shape and resolves defaults from `set`'s metadata.
-  // Throws tunas::Error on: pad to a smaller size, non-positive size, a channel count other
+  // Throws tunas::Error on: an on-disk set (photographs: InceptionPreprocessor), pad to a smaller size, non-positive size, a channel count other
   // than the source's (or 3 from 1), mean/std of the wrong length, std <= 0, crop_padding < 0.
   Preprocessor(const ImageSet& set, const PreprocessConfig& config);
 
@@ -72,6 +72,10 @@ class Preprocessor {
   int width() const { return width_; }
   int channels() const { return channels_; }
   bool augments() const { return crop_padding_ > 0 || random_flip_; }
+  // The resolved transform, for code that re-expresses it elsewhere (the ONNX exporter).
+  ResizeMode resize() const { return resize_; }
+  const std::vector<float>& mean() const { return mean_; }        // per output channel
+  const std::vector<float>& inv_std() const { return inv_std_; }  // 1 / std, per output channel
 
   // Draws dy, dx (uniform in [-p, p]) then the flip bit (probability 1/2), in that order,
   // each only when enabled.
@@ -94,6 +98,7 @@ class Preprocessor {
   int height_ = 0, width_ = 0, channels_ = 0;
   int crop_padding_ = 0;
   bool random_flip_ = false;
+  ResizeMode resize_ = ResizeMode::pad;
   std::vector<Tap> rows_, cols_;
   std::vector<float> mean_, inv_std_;  // per output channel
 };

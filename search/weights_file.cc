@@ -8,10 +8,12 @@ namespace tunas::search {
 
 namespace {
 constexpr const char* kFormat = "tunas-weights-1";
+const std::string kBnSection = "bn_statistics/";
 }
 
 void write_weights_file(const std::string& path, const supernet::ParameterStore& params,
-                        const std::string& space, const std::string& indices) {
+                        const std::string& space, const std::string& indices,
+                        const float* bn_statistics) {
   Checkpoint file;
   file.put_string("format", kFormat);
   file.put_string("space", space);
@@ -27,6 +29,10 @@ void write_weights_file(const std::string& path, const supernet::ParameterStore&
     file.put_floats("tensor/" + info.name, params.values() + info.offset, info.size);
   }
   file.put_string("tensors", tensors.dump());
+  if (bn_statistics) {
+    for (const supernet::BnStatisticsEntry& bn : supernet::bn_statistics_layout(params))
+      file.put_floats(kBnSection + bn.prefix, bn_statistics + bn.offset, 2 * std::int64_t(bn.channels));
+  }
   write_checkpoint(path, file);
 }
 
@@ -43,6 +49,20 @@ void read_weights_file(const std::string& path, supernet::ParameterStore& params
                   " (weights of another network: width multiplier or space differ?)");
     file.get_floats("tensor/" + info.name, params.values() + info.offset, info.size);
   }
+}
+
+
+bool read_weights_bn_statistics(const std::string& path, const supernet::ParameterStore& params,
+                                float* bn_statistics) {
+  const Checkpoint file = read_checkpoint(path);
+  const auto layout = supernet::bn_statistics_layout(params);
+  if (layout.empty() || !file.has(kBnSection + layout.front().prefix)) return false;
+  for (const supernet::BnStatisticsEntry& bn : layout) {
+    TUNAS_REQUIRE(file.has(kBnSection + bn.prefix), path, ": no moving statistics for ",
+                  bn.prefix, " (weights of another network?)");
+    file.get_floats(kBnSection + bn.prefix, bn_statistics + bn.offset, 2 * std::int64_t(bn.channels));
+  }
+  return true;
 }
 
 }  // namespace tunas::search

@@ -121,6 +121,21 @@ const ParameterInfo* ParameterStore::find(const std::string& name) const {
   return nullptr;
 }
 
+// The builder hands out 2*C statistics per BN in registration order; walk the BN gammas.
+std::vector<BnStatisticsEntry> bn_statistics_layout(const ParameterStore& params) {
+  static const std::string kGamma = "/bn/gamma";
+  std::vector<BnStatisticsEntry> layout;
+  std::int64_t offset = 0;
+  for (const ParameterInfo& info : params.infos()) {
+    const std::string& n = info.name;
+    if (n.size() < kGamma.size() || n.compare(n.size() - kGamma.size(), kGamma.size(), kGamma) != 0)
+      continue;
+    layout.push_back({n.substr(0, n.size() - 6), offset, int(info.size)});
+    offset += 2 * info.size;
+  }
+  return layout;
+}
+
 // ---- Supernet -------------------------------------------------------------------------------------
 
 namespace {
@@ -185,16 +200,12 @@ Supernet::Supernet(const spaces::Space& space, const SupernetConfig& config)
   bn_statistics_size_ = builder.bn_stats_size();
   bn_statistics_ = aligned_array<float>(std::size_t(std::max<std::int64_t>(bn_statistics_size_, 1)));
   // moving mean 0, moving variance 1: each BN block is [mean C][var C]
-  // (the builder hands out 2*C per BN in order; walk the BN gammas to find C)
   {
     std::int64_t offset = 0;
-    for (const ParameterInfo& info : params_.infos()) {
-      const std::string& n = info.name;
-      if (n.size() >= 9 && n.compare(n.size() - 9, 9, "/bn/gamma") == 0) {
-        float* var = bn_statistics_.get() + offset + info.size;
-        std::fill(var, var + info.size, 1.f);
-        offset += 2 * info.size;
-      }
+    for (const BnStatisticsEntry& bn : bn_statistics_layout(params_)) {
+      float* var = bn_statistics_.get() + bn.offset + bn.channels;
+      std::fill(var, var + bn.channels, 1.f);
+      offset = bn.offset + 2 * std::int64_t(bn.channels);
     }
     TUNAS_CHECK(offset == bn_statistics_size_, "BN statistics layout mismatch");
   }

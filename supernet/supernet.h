@@ -107,6 +107,16 @@ class ParameterStore {
   AlignedPtr<float> values_, grads_;
 };
 
+// Where each BN's moving statistics live in Supernet::bn_statistics(): one entry per BN, in
+// that array's order (the order the BN gammas were registered in), [mean C][variance C] at
+// `offset`. `prefix` is the BN's parameter prefix ("blocks/0/layers/0/k3/bn").
+struct BnStatisticsEntry {
+  std::string prefix;
+  std::int64_t offset = 0;
+  int channels = 0;
+};
+std::vector<BnStatisticsEntry> bn_statistics_layout(const ParameterStore& params);
+
 struct ReplicaResult {
   double loss = 0, empirical_loss = 0, regularization_loss = 0;
   std::int64_t correct = 0;

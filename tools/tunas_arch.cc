@@ -20,6 +20,8 @@
 #include "search_spaces/network.h"
 #include "search_spaces/pixel1_cost_model.h"
 #ifdef TUNAS_HAVE_SEARCH
+#include "onnx_export/weights_export.h"
+#include "search/run_files.h"
 #include "search/search_run.h"
 #endif
 #ifdef TUNAS_HAVE_LATENCY
@@ -47,12 +49,22 @@ commands:
                                     A <= cost <= B; progress on stderr, a JSON list of
                                     {"indices", "cost"} on stdout. Defaults: N=1, A=83,
                                     B=85, K=0, NAME=tunas_pixel1, M=10000000.
-  export  --run DIR [--weights FILE]
+  export  --run DIR [--weights FILE] [--onnx FILE]
                                     rewrites DIR/final_architecture.json from the run's
                                     latest checkpoint (finished or not: the arg-max of the
                                     policy there) and prints it; with --weights, also writes
                                     the supernet weights of that architecture's path (for
-                                    tunas_train --init-weights FILE)
+                                    tunas_train --init-weights FILE); with --onnx, that path
+                                    as an ONNX model (weights in DIR/final_weights.bin unless
+                                    --weights; BN statistics calibrated on training images)
+  onnx    --space S --indices I --weights FILE --out FILE.onnx
+          [--data NAME] [--data-dir DIR] [--synthetic-size N] [--resolution R]
+          [--width-multiplier M] [--proxy N] [--calibration-batches B]
+                                    the architecture with the weights of FILE (tunas_train's
+                                    weights.bin, or export --weights) as an ONNX model that
+                                    takes the data set's raw images (defaults: fashion_mnist,
+                                    R=32, M=1, N=2 as tunas_train); BN moving statistics from
+                                    FILE, or calibrated on B (20) training batches
 
 network options (info, cost, show, sample; they never change the decisions, and the
 Pixel-1 latency is always that of the original 224x224 network):
@@ -112,19 +124,21 @@ const std::map<std::string, std::vector<std::string>>& command_options() {
       {"cost", with({"indices", "cost-model", "lut"})},
       {"show", with({"indices"})},
       {"sample", with({"num", "min-cost", "max-cost", "seed", "cost-model", "max-attempts", "lut"})},
-      {"export", {"run", "weights"}},
+      {"export", {"run", "weights", "onnx"}},
+      {"onnx", {"space", "indices", "weights", "out", "data", "data-dir", "synthetic-size",
+                "resolution", "width-multiplier", "proxy", "calibration-batches"}},
   };
   return table;
 }
 
 Args parse_args(int argc, char** argv) {
   Args args;
-  TUNAS_REQUIRE(argc >= 2, "missing command (info, cost, show, sample, export); see --help");
+  TUNAS_REQUIRE(argc >= 2, "missing command (info, cost, show, sample, export, onnx); see --help");
   args.command = argv[1];
   const auto& table = command_options();
   auto it = table.find(args.command);
   TUNAS_REQUIRE(it != table.end(), "unknown command '", args.command,
-                "' (valid: info, cost, show, sample, export; see --help)");
+                "' (valid: info, cost, show, sample, export, onnx; see --help)");
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     TUNAS_REQUIRE(arg.rfind("--", 0) == 0, "unexpected argument '", arg, "' (options look like --name value)");
@@ -309,11 +323,42 @@ int cmd_sample(const Args& args) {
 
 int cmd_export(const Args& args) {
 #ifdef TUNAS_HAVE_SEARCH
-  const Json j = search::export_final_architecture(args.required("run"), args.get("weights", ""));
+  const std::string run = args.required("run");
+  const std::string weights =
+      args.has("onnx") ? args.get("weights", search::path_join(run, "final_weights.bin"))
+                       : args.get("weights", "");
+  Json j = search::export_final_architecture(run, weights);
+  if (args.has("onnx")) {
+    onnx_export::WeightsExportConfig c = onnx_export::search_run_export_config(run);
+    c.weights = weights;
+    c.out = args.options.at("onnx");
+    j["onnx"] = onnx_export::export_weights_onnx(c);
+  }
   std::fputs((j.dump(2) + "\n").c_str(), stdout);
   return 0;
 #else
   throw Error("tunas_arch was built without the search library (TUNAS_HAVE_SEARCH): no export");
+#endif
+}
+
+int cmd_onnx(const Args& args) {
+#ifdef TUNAS_HAVE_SEARCH
+  onnx_export::WeightsExportConfig c;
+  c.space = args.required("space");
+  c.indices = args.get("indices", "");
+  c.weights = args.required("weights");
+  c.out = args.required("out");
+  c.data = args.get("data", c.data);
+  c.data_dir = args.get("data-dir", "");
+  c.synthetic_size = args.integer("synthetic-size", 0, 0);
+  c.resolution = static_cast<int>(args.integer("resolution", c.resolution, 1));
+  c.width_multiplier = args.number("width-multiplier", c.width_multiplier);
+  c.proxy_layers = static_cast<int>(args.integer("proxy", c.proxy_layers, 0));
+  c.calibration_batches = static_cast<int>(args.integer("calibration-batches", c.calibration_batches, 1));
+  std::fputs((onnx_export::export_weights_onnx(c).dump(2) + "\n").c_str(), stdout);
+  return 0;
+#else
+  throw Error("tunas_arch was built without the search library (TUNAS_HAVE_SEARCH): no onnx");
 #endif
 }
 
@@ -333,6 +378,7 @@ int body(int argc, char** argv) {
   if (args.command == "cost") return cmd_cost(args);
   if (args.command == "show") return cmd_show(args);
   if (args.command == "export") return cmd_export(args);
+  if (args.command == "onnx") return cmd_onnx(args);
   return cmd_sample(args);
 }
 

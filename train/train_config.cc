@@ -84,7 +84,8 @@ std::string train_usage() {
         "decay, label smoothing, L2 on conv kernels. By default it trains on the search's\n"
         "training split and reports validation top-1; --use-test-set trains on the whole\n"
         "training set and reports test top-1. Writes <out>/result.json, params.json,\n"
-        "log.jsonl and checkpoint.bin.\n\n"
+        "log.jsonl and checkpoint.bin, and at the end the final weights as weights.bin and\n"
+        "model.onnx (raw [0, 255] NCHW images in, logits out; see README, ONNX).\n\n"
         "Every option can also be set in a YAML file (--config FILE, keys as below with '_');\n"
         "flags override the file.\n\noptions:\n";
   os << "  --config FILE              YAML file of options\n";

@@ -24,6 +24,7 @@
 #include "distributed/data_parallel.h"
 #include "events/event_writer.h"
 #include "kernels/optim/optim.h"
+#include "onnx_export/export.h"
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
 #include "search/replica_step.h"
@@ -239,6 +240,25 @@ Json build_params_json(const TrainRun::State& s) {
   return j;
 }
 
+// The final weights (the ones result.json scores) as weights.bin (with the BN moving
+// statistics: tunas_arch onnx reads it) and model.onnx. A network the exporter refuses keeps
+// its training result: the reason goes to stderr and "onnx" is null.
+void write_deployment_files(TrainRun::State& s, const datasets::PreprocessConfig& eval_pc,
+                            Json& result) {
+  search::write_weights_file(s.file("weights.bin"), s.net->params(), s.space_name,
+                             spaces::format_indices(s.indices), s.net->bn_statistics());
+  result["weights_file"] = "weights.bin";
+  result["exported_weights"] = "last step";  // the weights this result scores (no best-of)
+  result["onnx"] = Json();
+  try {
+    onnx_export::export_onnx(s.file("model.onnx"), *s.net, s.eval_set, eval_pc,
+                             onnx_export::model_info(s.space, s.space_name, s.indices));
+    result["onnx"] = "model.onnx";
+  } catch (const Error& e) {
+    std::fprintf(stderr, "tunas_train: no model.onnx: %s\n", e.what());
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -365,6 +385,9 @@ const TrainConfig& TrainRun::config() const { return s_->config; }
 std::int64_t TrainRun::total_steps() const { return s_->total_steps; }
 const std::string& TrainRun::indices() const { return s_->indices_text; }
 const std::string& TrainRun::space_name() const { return s_->space_name; }
+supernet::Supernet& TrainRun::network() { return *s_->net; }
+const supernet::Masks& TrainRun::masks() const { return s_->masks; }
+const datasets::ImageSet& TrainRun::eval_set() const { return s_->eval_set; }
 
 TrainOutcome TrainRun::run(std::int64_t max_steps) {
   State& s = *s_;
@@ -504,6 +527,7 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
   j["wall_seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
   j["resumed"] = first_step > 0;
   j["threads"] = c.threads;
+  write_deployment_files(s, eval_pc, j);
   write_file_atomic(s.file("result.json"), j.dump(2) + "\n");
   outcome.result = j;
   return outcome;

@@ -9,6 +9,10 @@
 //   checkpoint.bin   weights, BN moving statistics, RMSProp slots, data iterator, dropout
 //                    counter, step (search/checkpoint.h format, written atomically)
 //   result.json      the final metric (validation or test top-1) and the architecture's costs
+//   weights.bin      the final (last-step) weights, the ones result.json scores, with the BN
+//                    moving statistics (search/weights_file.h; tunas_arch onnx reads it)
+//   model.onnx       the same weights as ONNX (onnx_export/onnx_model.h); result.json's
+//                    "onnx" names it (null when the exporter refuses the network)
 //
 // Data: by default the search's split (split_train_validation with the same held-out size as
 // tunas_search), training on its train part and evaluating on its validation part; with
@@ -81,6 +85,10 @@ class TrainRun {
   std::int64_t total_steps() const;
   const std::string& indices() const;
   const std::string& space_name() const;
+  // The stand-alone network, its masks and the evaluation set (ONNX checks compare them).
+  supernet::Supernet& network();
+  const supernet::Masks& masks() const;
+  const datasets::ImageSet& eval_set() const;
 
   struct State;
 

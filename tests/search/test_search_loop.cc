@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -183,11 +184,26 @@ StepState replay(const SearchConfig& c, bool validate_first) {
       costs[std::size_t(r)] = cost_model->cost(samples[std::size_t(r)].masks);
     }
     if (validate_first) validate();
-    params.zero_grads();  // 3
+    // 3. Each replica's gradient d(loss_r)/K, in replica order, then their sum along the
+    // fixed tree of distributed/data_parallel.h (sum[lo,hi) = sum[lo,mid) + sum[mid,hi),
+    // mid = lo + (hi-lo)/2), written out here independently of that code.
+    std::vector<std::vector<float>> grads(k);
     for (int r = 0; r < K; ++r) {
       train.next(train_batch, train_labels.data());
+      params.zero_grads();
       net.train_replica(train_batch, train_labels.data(), samples[std::size_t(r)].masks, 1.f / float(K));
+      grads[std::size_t(r)].assign(params.grads(), params.grads() + params.size());
     }
+    std::function<std::vector<float>(int, int)> tree = [&](int lo, int hi) {
+      if (hi - lo == 1) return grads[std::size_t(lo)];
+      const int mid = lo + (hi - lo) / 2;
+      std::vector<float> a = tree(lo, mid);
+      const std::vector<float> b = tree(mid, hi);
+      for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
+      return a;
+    };
+    const std::vector<float> grad_sum = tree(0, K);
+    std::copy(grad_sum.begin(), grad_sum.end(), params.grads());
     tunas::kernels::f32_rmsprop_update(params.size(), params.values(), ms.data(), mom.data(),
                                        params.grads(), float(schedules.model_learning_rate(t)),
                                        tunas::kernels::kRmsPropDecay, tunas::kernels::kRmsPropMomentum,
