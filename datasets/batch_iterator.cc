@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "core/threads.h"
+#include "datasets/image_stream.h"
 #include "datasets/rng_streams.h"
 
 namespace tunas::datasets {
@@ -21,6 +22,13 @@ std::uint64_t get_u64(const std::uint8_t* src) {
   for (int b = 0; b < 8; ++b) v |= std::uint64_t(src[b]) << (8 * b);
   return v;
 }
+std::int64_t checked_size(const ImageSet& set) {
+  TUNAS_REQUIRE(set.size() > 0, "batch iterator over '", set.name, "': the set is empty");
+  TUNAS_REQUIRE(set.size() <= std::int64_t(INT32_MAX), "batch iterator over '", set.name, "': ",
+                set.size(), " images exceed int32");
+  return set.size();
+}
+
 }  // namespace
 
 std::array<std::uint8_t, BatchIteratorState::kBytes> BatchIteratorState::to_bytes() const {
@@ -46,21 +54,15 @@ BatchIteratorState BatchIteratorState::from_bytes(std::span<const std::uint8_t> 
   return state;
 }
 
-BatchIterator::BatchIterator(const ImageSet& set, const PreprocessConfig& preprocess,
-                             const BatchIteratorConfig& config)
-    : set_(set), preprocess_(set, preprocess), config_(config),
-      shuffle_family_(stream_id(config.purpose + "/shuffle")),
-      augment_stream_(stream_id(config.purpose + "/augment")) {
-  TUNAS_REQUIRE(set.size() > 0, "batch iterator over '", set.name, "': the set is empty");
-  TUNAS_REQUIRE(set.size() <= std::int64_t(INT32_MAX), "batch iterator over '", set.name,
-                "': ", set.size(), " images exceed int32");
-  order_.resize(set.size());
+EpochWalk::EpochWalk(std::int64_t size, const BatchIteratorConfig& config)
+    : config_(config), shuffle_family_(stream_id(config.purpose + "/shuffle")) {
+  order_.resize(std::size_t(size));
   state_.seed = config.seed;
-  state_.dataset_size = std::uint64_t(set.size());
+  state_.dataset_size = std::uint64_t(size);
   start_epoch(0);
 }
 
-void BatchIterator::start_epoch(std::uint64_t epoch) {
+void EpochWalk::start_epoch(std::uint64_t epoch) {
   state_.epoch = epoch;
   state_.position = 0;
   std::iota(order_.begin(), order_.end(), 0);
@@ -71,15 +73,62 @@ void BatchIterator::start_epoch(std::uint64_t epoch) {
   }
 }
 
-void BatchIterator::restore(const BatchIteratorState& state) {
-  TUNAS_REQUIRE(state.dataset_size == std::uint64_t(set_.size()), "batch iterator over '",
-                set_.name, "': saved state is for a set of ", state.dataset_size,
-                " images, this one has ", set_.size());
-  TUNAS_REQUIRE(state.position < state.dataset_size, "batch iterator over '", set_.name,
+void EpochWalk::restore(BatchIteratorState state, const std::string& set_name) {
+  TUNAS_REQUIRE(state.dataset_size == state_.dataset_size, "batch iterator over '", set_name,
+                "': saved state is for a set of ", state.dataset_size, " images, this one has ",
+                state_.dataset_size);
+  TUNAS_REQUIRE(state.position < state.dataset_size, "batch iterator over '", set_name,
                 "': saved position ", state.position, " is outside [0, ", state.dataset_size, ")");
   state_.seed = state.seed;
   start_epoch(state.epoch);
   state_.position = state.position;
+}
+
+int EpochWalk::take(int n, std::int32_t* sources, std::uint64_t* globals) {
+  const std::uint64_t size = state_.dataset_size;
+  const int count = config_.cross_epochs
+                        ? n
+                        : int(std::min<std::uint64_t>(std::uint64_t(n), size - state_.position));
+  for (int k = 0; k < count; ++k) {
+    sources[k] = order_[state_.position];
+    globals[k] = state_.epoch * size + state_.position;
+    if (++state_.position == size) start_epoch(state_.epoch + 1);
+  }
+  return count;
+}
+
+void EpochWalk::skip(std::uint64_t count) {
+  const std::uint64_t size = state_.dataset_size;
+  while (count > 0) {
+    const std::uint64_t step = std::min(count, size - state_.position);
+    state_.position += step;
+    count -= step;
+    if (state_.position == size) start_epoch(state_.epoch + 1);
+  }
+}
+
+BatchIterator::BatchIterator(const ImageSet& set, const PreprocessConfig& preprocess,
+                             const BatchIteratorConfig& config)
+    : set_(set), config_(config), augment_stream_(stream_id(config.purpose + "/augment")),
+      walk_(checked_size(set), config) {
+  if (set.on_disk) {
+    stream_ = std::make_unique<ImageStream>(set, preprocess, config);
+    height_ = stream_->height();
+    width_ = stream_->width();
+    channels_ = stream_->channels();
+  } else {
+    preprocess_ = Preprocessor(set, preprocess);
+    height_ = preprocess_.height();
+    width_ = preprocess_.width();
+    channels_ = preprocess_.channels();
+  }
+}
+
+BatchIterator::~BatchIterator() = default;
+
+void BatchIterator::restore(const BatchIteratorState& state) {
+  walk_.restore(state, set_.name);
+  if (stream_) stream_->invalidate();
 }
 
 std::int64_t BatchIterator::batches_per_epoch(int batch_size) const {
@@ -91,14 +140,10 @@ void BatchIterator::skip(std::int64_t count) {
   TUNAS_REQUIRE(count >= 0, "batch iterator over '", set_.name, "': skip of ", count, " images");
   TUNAS_REQUIRE(config_.cross_epochs, "batch iterator over '", set_.name,
                 "': skip() needs a cross_epochs iterator");
-  const std::uint64_t size = std::uint64_t(set_.size());
-  std::uint64_t left = std::uint64_t(count);
-  while (left > 0) {
-    const std::uint64_t step = std::min(left, size - state_.position);
-    state_.position += step;
-    left -= step;
-    if (state_.position == size) start_epoch(state_.epoch + 1);
-  }
+  walk_.skip(std::uint64_t(count));
+  // An on-disk stream notices at the next batch that its prefetched one is not the one asked
+  // for, and restarts there (data-parallel ranks that skip other ranks' batches therefore
+  // decode each of their batches on the calling thread, without prefetching).
 }
 
 int BatchIterator::next(const Tensor& dst, std::int32_t* labels) {
@@ -107,21 +152,18 @@ int BatchIterator::next(const Tensor& dst, std::int32_t* labels) {
                 " must be ", height(), "x", width(), "x", channels());
   TUNAS_REQUIRE(labels != nullptr || dst.n() == 0, "batch iterator over '", set_.name,
                 "': null label buffer");
-  const std::int64_t size = set_.size();
-  const int count = config_.cross_epochs
-                        ? dst.n()
-                        : int(std::min<std::int64_t>(dst.n(), size - std::int64_t(state_.position)));
-  if (std::int64_t(batch_source_.size()) < count) {  // grows only for a larger batch
-    batch_source_.resize(count);
-    batch_global_.resize(count);
+  if (std::int64_t(batch_source_.size()) < dst.n()) {  // grows only for a larger batch
+    batch_source_.resize(dst.n());
+    batch_global_.resize(dst.n());
   }
   // Sequential: walk the order (crossing epochs when allowed).
-  for (int k = 0; k < count; ++k) {
-    batch_source_[k] = order_[state_.position];
-    batch_global_[k] = state_.epoch * std::uint64_t(size) + state_.position;
-    labels[k] = set_.labels[batch_source_[k]];
-    if (++state_.position == std::uint64_t(size)) start_epoch(state_.epoch + 1);
+  const int count = walk_.take(dst.n(), batch_source_.data(), batch_global_.data());
+  if (stream_) {
+    stream_->fill(dst, labels, {batch_source_.data(), std::size_t(count)},
+                  {batch_global_.data(), std::size_t(count)}, walk_.state());
+    return count;
   }
+  for (int k = 0; k < count; ++k) labels[k] = set_.labels[batch_source_[k]];
   // Parallel: each image depends only on its own source and global index.
   struct Job {
     const BatchIterator* self;
@@ -132,7 +174,7 @@ int BatchIterator::next(const Tensor& dst, std::int32_t* labels) {
     for (std::int64_t k = begin; k < end; ++k) {
       Augmentation aug;
       if (it.config_.augment && it.preprocess_.augments()) {
-        Rng rng(it.state_.seed, it.augment_stream_);
+        Rng rng(it.walk_.state().seed, it.augment_stream_);
         rng.set_position(it.batch_global_[k] * 4);
         aug = it.preprocess_.sample(rng);
       }

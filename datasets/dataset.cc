@@ -9,9 +9,22 @@
 
 namespace tunas::datasets {
 
+std::string ImageSet::file(std::int64_t index) const {
+  const std::string& f = files[std::size_t(index)];
+  if (file_root.empty() || (!f.empty() && f[0] == '/')) return f;
+  return file_root + "/" + f;
+}
+
 void ImageSet::validate() const {
-  TUNAS_REQUIRE(height > 0 && width > 0 && channels > 0, "image set '", name,
-                "': image shape ", height, "x", width, "x", channels, " must be positive");
+  if (on_disk) {
+    TUNAS_REQUIRE(channels == 3 && pixels.empty() && files.size() == labels.size(), "image set '",
+                  name, "': an on-disk set needs 3 channels, no pixels and one file per label (",
+                  channels, " channels, ", pixels.size(), " pixel bytes, ", files.size(),
+                  " files, ", labels.size(), " labels)");
+  } else {
+    TUNAS_REQUIRE(height > 0 && width > 0 && channels > 0, "image set '", name,
+                  "': image shape ", height, "x", width, "x", channels, " must be positive");
+  }
   TUNAS_REQUIRE(num_classes > 0, "image set '", name, "': num_classes ", num_classes,
                 " must be positive");
   TUNAS_REQUIRE(std::int64_t(class_names.size()) == num_classes, "image set '", name, "': ",
@@ -43,6 +56,10 @@ ImageSet subset(const ImageSet& src, std::span<const std::int32_t> indices, std:
   dst.class_names = src.class_names;
   dst.norm_mean = src.norm_mean;
   dst.norm_std = src.norm_std;
+  dst.on_disk = src.on_disk;
+  dst.file_root = src.file_root;
+  dst.skip_corrupt = src.skip_corrupt;
+  if (src.on_disk) dst.files.resize(indices.size());
   const std::int64_t bytes = src.image_bytes();
   dst.pixels.resize(indices.size() * bytes);
   dst.labels.resize(indices.size());
@@ -50,7 +67,8 @@ ImageSet subset(const ImageSet& src, std::span<const std::int32_t> indices, std:
     const std::int32_t i = indices[k];
     TUNAS_REQUIRE(i >= 0 && i < src.size(), "subset of '", src.name, "': index ", i,
                   " is outside [0, ", src.size(), ")");
-    std::copy_n(src.image(i), bytes, dst.pixels.data() + k * bytes);
+    if (src.on_disk) dst.files[k] = src.files[std::size_t(i)];
+    else std::copy_n(src.image(i), bytes, dst.pixels.data() + k * bytes);
     dst.labels[k] = src.labels[i];
   }
   return dst;
@@ -89,6 +107,8 @@ TrainValidationSplit split_train_validation(const ImageSet& official_train,
 }
 
 ChannelStats channel_stats(const ImageSet& set) {
+  TUNAS_REQUIRE(!set.on_disk, "channel_stats of '", set.name,
+                "': the set is on disk (its images are decoded only while streaming)");
   const int channels = set.channels;
   std::vector<double> sum(channels, 0.0), sum_sq(channels, 0.0);
   const std::int64_t pixel_count = std::int64_t(set.pixels.size()) / std::max(channels, 1);

@@ -11,6 +11,10 @@
 // test set is only for the final stand-alone evaluation. Same inputs, same split, on every
 // machine and thread count.
 //
+// On-disk sets (image folders, file lists; image_folder.h) hold no pixels: `on_disk` is true,
+// height and width are 0 (every photograph has its own size), channels is 3 (every image is
+// decoded to RGB), and file(i) names image i; the batch iterator streams and decodes them.
+//
 // Thread-safety: an ImageSet is a plain value; concurrent reads are safe.
 #pragma once
 
@@ -30,12 +34,20 @@ struct ImageSet {
   std::vector<float> norm_std;           // channels entries, pixel units, > 0
   std::vector<std::uint8_t> pixels;      // size() * image_bytes()
   std::vector<std::int32_t> labels;      // size() entries in [0, num_classes)
+  bool on_disk = false;                  // images are files, not pixels (see above)
+  std::string file_root;                 // on-disk sets: directory the relative paths start from
+  std::vector<std::string> files;        // on-disk sets: size() paths, relative to file_root
+                                         // unless absolute
+  bool skip_corrupt = false;             // on-disk sets: replace an unreadable image (with a
+                                         // warning and a count) instead of failing
 
   std::int64_t size() const { return std::int64_t(labels.size()); }
   std::int64_t image_bytes() const { return std::int64_t(height) * width * channels; }
   const std::uint8_t* image(std::int64_t index) const {
     return pixels.data() + index * image_bytes();
   }
+  // On-disk sets: the path of image `index` (file_root joined with files[index]).
+  std::string file(std::int64_t index) const;
   // Throws tunas::Error naming the set when any field disagrees with another (pixel count,
   // label range, class names, normalisation constants).
   void validate() const;
@@ -84,6 +96,7 @@ TrainValidationSplit split_train_validation(const ImageSet& official_train,
                                             const SplitConfig& config = {});
 
 // Per-channel mean and (population) standard deviation of all pixels, in pixel units.
+// Throws tunas::Error for an on-disk set (its pixels are not in memory).
 struct ChannelStats {
   std::vector<float> mean;
   std::vector<float> std;

@@ -8,6 +8,13 @@
 namespace tunas::datasets {
 
 PreprocessConfig proxy_preprocess(const ImageSet& set, bool training, int resolution) {
+  if (set.on_disk) {
+    PreprocessConfig config;
+    config.height = config.width = resolution > 0 ? resolution : 224;
+    config.random_resized_crop = training;
+    config.random_flip = training;
+    return config;
+  }
   if (resolution == 0) resolution = set.height == 28 && set.width == 28 ? 32 : set.height;
   PreprocessConfig config;
   config.height = config.width = resolution;
@@ -48,6 +55,8 @@ Preprocessor::Preprocessor(const ImageSet& set, const PreprocessConfig& config)
       crop_padding_(config.crop_padding), random_flip_(config.random_flip),
       resize_(config.resize) {
   const std::string where = str_cat("preprocessing of '", set.name, "': ");
+  TUNAS_REQUIRE(!set.on_disk, where, "the set is photographs of varying sizes on disk; this "
+                "fixed-size pipeline does not apply to them (inception_preprocess.h does)");
   TUNAS_REQUIRE(height_ > 0 && width_ > 0, where, "output size ", height_, "x", width_,
                 " must be positive");
   TUNAS_REQUIRE(config.resize != ResizeMode::pad || (height_ >= src_h_ && width_ >= src_w_),

@@ -25,6 +25,7 @@
 #include "core/rng.h"
 #include "core/tensor.h"
 #include "datasets/dataset.h"
+#include "datasets/resample.h"
 
 namespace tunas::datasets {
 
@@ -38,12 +39,19 @@ struct PreprocessConfig {
   std::vector<float> std;     // idem, > 0; empty = the set's norm_std
   int crop_padding = 0;       // random pad-and-crop margin, training only
   bool random_flip = false;   // random horizontal flip, training only
+
+  // Photographs of any size (on-disk sets only; inception_preprocess.h, spec §6.1).
+  bool random_resized_crop = false;           // training: Inception crop; else central crop
+  ResizeFilter filter = ResizeFilter::bicubic;
+  double central_fraction = 224.0 / 256.0;    // eval crop side = int(fraction * min(h, w))
 };
 
 // The proxy-task preprocessing (tunas_search, tunas_train) to a square `resolution`:
 // zero padding when the source is at most 8 pixels smaller (28x28 Fashion-MNIST -> 32x32),
 // otherwise bilinear resizing; training adds a pad-and-crop of resolution/8 pixels (4 at 32)
 // and random horizontal flips. resolution 0: 32 for 28x28 sets, else the source size.
+// On-disk sets (photographs) get spec §6.1 instead: training = Inception random-resized crop +
+// flip, evaluation = central crop of 224/256; bicubic resize to `resolution` (0 = 224).
 PreprocessConfig proxy_preprocess(const ImageSet& set, bool training, int resolution = 0);
 
 // One image's random choices. The default is the evaluation transform (centre, no flip).
@@ -56,7 +64,7 @@ class Preprocessor {
  public:
   Preprocessor() = default;
   // Validates config against the source shape and resolves defaults from `set`'s metadata.
-  // Throws tunas::Error on: pad to a smaller size, non-positive size, a channel count other
+  // Throws tunas::Error on: an on-disk set (photographs: InceptionPreprocessor), pad to a smaller size, non-positive size, a channel count other
   // than the source's (or 3 from 1), mean/std of the wrong length, std <= 0, crop_padding < 0.
   Preprocessor(const ImageSet& set, const PreprocessConfig& config);
 

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/error.h"
+#include "datasets/load.h"
 #include "search/option_table.h"
 
 namespace tunas::search {
@@ -19,7 +20,8 @@ const OptionTable<SearchConfig>& table() {
   static const OptionTable<SearchConfig> t({
       option("space", &C::space, "search space: a TuNAS name (proxylessnas_search, "
                                  "proxylessnas_enlarged_search, mobilenet_v3_like_search) or a YAML path"),
-      option("data", &C::data, "dataset: fashion_mnist | synthetic | cifar10"),
+      option("data", &C::data,
+             "dataset: fashion_mnist | synthetic | cifar10 | imagefolder | filelist (--data-dir DIR)"),
       option("data_dir", &C::data_dir,
              "dataset directory (fashion_mnist default: /usr/share/datasets/fashion-mnist)"),
       option("cost_model", &C::cost_model, "cost model: tunas_pixel1 (ms), macs, params, lut"),
@@ -36,6 +38,11 @@ const OptionTable<SearchConfig>& table() {
       option("validation_size", &C::validation_size,
              "images of the training set held out for the rewards"),
       option("synthetic_size", &C::synthetic_size, "training images of --data synthetic"),
+      option("num_classes", &C::num_classes,
+             "imagefolder/filelist: logits (0 = the classes found; 1001 for ImageNet, spec §0)"),
+      option("skip_corrupt_images", &C::skip_corrupt_images,
+             "imagefolder/filelist: replace an unreadable image by another of its batch (warned, "
+             "counted) instead of stopping"),
       option("proxy", &C::proxy, "proxy network for small inputs (see --proxy-layers)"),
       option("proxy_layers", &C::proxy_layers,
              "how many leading stride-2 layers the proxy runs at stride 1 (stem, first block)"),
@@ -136,8 +143,10 @@ void validate(const SearchConfig& c) {
   auto require_fraction = [](double v, const char* key) {
     TUNAS_REQUIRE(v >= 0 && v <= 1, flag_name(key), " must be in [0, 1], got ", v);
   };
-  TUNAS_REQUIRE(c.data == "fashion_mnist" || c.data == "synthetic" || c.data == "cifar10",
-                "--data must be fashion_mnist, synthetic or cifar10, got '", c.data, "'");
+  TUNAS_REQUIRE(datasets::is_dataset_name(c.data), "--data must be one of ",
+                datasets::kDatasetNames, ", got '", c.data, "'");
+  TUNAS_REQUIRE(c.num_classes >= 0, "--num-classes must be >= 0 (0 = the classes found), got ",
+                c.num_classes);
   TUNAS_REQUIRE(c.steps >= 0, "--steps must be >= 0, got ", c.steps);
   TUNAS_REQUIRE(c.steps > 0 || c.epochs > 0, "give --steps N or --epochs E (> 0)");
   TUNAS_REQUIRE(c.epochs >= 0, "--epochs must be >= 0, got ", c.epochs);
@@ -196,7 +205,7 @@ std::string config_fingerprint(const SearchConfig& config) {
   Json::Object kept;
   for (const char* key : {"space", "data", "data_dir", "cost_model", "lut", "target_ms", "reward",
                           "beta", "steps", "epochs", "batch", "valid_batch", "replicas",
-                          "validation_size", "synthetic_size", "proxy", "proxy_layers", "resolution",
+                          "validation_size", "synthetic_size", "num_classes", "proxy", "proxy_layers", "resolution",
                           "width_multiplier", "model_lr", "model_warmup_fraction", "weight_decay",
                           "label_smoothing", "policy_lr", "policy_lr_scale", "policy_lr_schedule",
                           "policy_delay_fraction", "warmup_fraction", "entropy_weight", "seed"}) {

@@ -38,6 +38,8 @@ struct SearchConfig {
   int replicas = 4;         // K architectures per step (32 in the original)
   std::int64_t validation_size = 10000;  // images held out of the training set for rewards
   std::int64_t synthetic_size = 2000;    // images in the synthetic dataset (tests, smoke runs)
+  int num_classes = 0;             // on-disk sets: 0 = the class folders found; 1001 = spec §0
+  bool skip_corrupt_images = true;  // on-disk sets: replace unreadable images (warned, counted)
 
   // Proxy network for small inputs (spec-less: ours). proxy = resolution 32 with the stem
   // and the first stride-2 layer at stride 1.

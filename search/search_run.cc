@@ -128,7 +128,11 @@ namespace {
 
 void load_data(SearchRun::State& s) {
   const SearchConfig& c = s.config;
-  datasets::Dataset dataset = datasets::load_dataset(c.data, c.data_dir, c.synthetic_size);
+  datasets::DataOptions options;  // imagefolder/filelist: streamed from disk
+  options.synthetic_train_count = c.synthetic_size;
+  options.num_classes = c.num_classes;
+  options.skip_corrupt = c.skip_corrupt_images;
+  datasets::Dataset dataset = datasets::load_dataset(c.data, c.data_dir, options);
   s.resolved.validation_size = datasets::held_out_count(c.validation_size, dataset.train.size());
   datasets::SplitConfig split;
   split.validation_size = s.resolved.validation_size;
@@ -158,6 +162,7 @@ Json build_params_json(const SearchRun::State& s) {
   r["input_shape"] = std::vector<int>{s.space.network.resolution, s.space.network.resolution,
                                       s.space.network.input_channels};
   r["classes"] = s.space.network.classes;
+  r["class_names"] = s.data.train.class_names;  // label i = class_names[i] (image folders: sorted)
   Json overrides = Json::object();
   for (const auto& [path, stride] : s.space.network.stride_overrides) overrides[path] = stride;
   r["stride_overrides"] = overrides;

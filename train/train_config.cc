@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "datasets/load.h"
 #include "search/option_table.h"
 
 namespace tunas::train {
@@ -18,11 +19,17 @@ const OptionTable<TrainConfig>& table() {
       option("arch", &C::arch, "final_architecture.json of tunas_search (indices, space)"),
       option("init_weights", &C::init_weights,
              "start from these weights (tunas_arch export --weights: the supernet's path)"),
-      option("data", &C::data, "dataset: fashion_mnist | synthetic | cifar10"),
+      option("data", &C::data,
+             "dataset: fashion_mnist | synthetic | cifar10 | imagefolder | filelist (--data-dir DIR)"),
       option("data_dir", &C::data_dir, "dataset directory (default: the dataset's)"),
       option("validation_size", &C::validation_size,
              "images held out of training (the search's split; min(N, train/5))"),
       option("synthetic_size", &C::synthetic_size, "training images of --data synthetic"),
+      option("num_classes", &C::num_classes,
+             "imagefolder/filelist: logits (0 = the classes found; 1001 for ImageNet, spec §0)"),
+      option("skip_corrupt_images", &C::skip_corrupt_images,
+             "imagefolder/filelist: replace an unreadable image by another of its batch (warned, "
+             "counted) instead of stopping"),
       option("use_test_set", &C::use_test_set,
              "train on the full training set, evaluate on the test set"),
       option("proxy", &C::proxy, "proxy network for small inputs (see --proxy-layers)"),
@@ -98,8 +105,10 @@ void validate(const TrainConfig& c) {
   };
   TUNAS_REQUIRE(!c.space.empty() || !c.arch.empty(),
                 "give the architecture: --space S --indices I, or --arch final_architecture.json");
-  TUNAS_REQUIRE(c.data == "fashion_mnist" || c.data == "synthetic" || c.data == "cifar10",
-                "--data must be fashion_mnist, synthetic or cifar10, got '", c.data, "'");
+  TUNAS_REQUIRE(datasets::is_dataset_name(c.data), "--data must be one of ",
+                datasets::kDatasetNames, ", got '", c.data, "'");
+  TUNAS_REQUIRE(c.num_classes >= 0, "--num-classes must be >= 0 (0 = the classes found), got ",
+                c.num_classes);
   TUNAS_REQUIRE(c.steps >= 0, "--steps must be >= 0, got ", c.steps);
   TUNAS_REQUIRE(c.epochs >= 0, "--epochs must be >= 0, got ", c.epochs);
   TUNAS_REQUIRE(c.steps > 0 || c.epochs > 0, "give --steps N or --epochs E (> 0)");

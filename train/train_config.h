@@ -22,6 +22,8 @@ struct TrainConfig {
   std::string data_dir;
   std::int64_t validation_size = 10000;  // as tunas_search: min(this, train/5) held out
   std::int64_t synthetic_size = 2000;
+  int num_classes = 0;             // on-disk sets: 0 = the class folders found; 1001 = spec §0
+  bool skip_corrupt_images = true;  // on-disk sets: replace unreadable images (warned, counted)
   bool use_test_set = false;
 
   // The network (the same proxy options as tunas_search).

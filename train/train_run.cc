@@ -145,7 +145,11 @@ void resolve_architecture(TrainRun::State& s) {
 
 void load_data(TrainRun::State& s) {
   const TrainConfig& c = s.config;
-  datasets::Dataset dataset = datasets::load_dataset(c.data, c.data_dir, c.synthetic_size);
+  datasets::DataOptions options;  // imagefolder/filelist: streamed from disk
+  options.synthetic_train_count = c.synthetic_size;
+  options.num_classes = c.num_classes;
+  options.skip_corrupt = c.skip_corrupt_images;
+  datasets::Dataset dataset = datasets::load_dataset(c.data, c.data_dir, options);
   if (c.use_test_set) {
     s.train_set = std::move(dataset.train);
     s.eval_set = std::move(dataset.test);
@@ -232,6 +236,7 @@ Json build_params_json(const TrainRun::State& s) {
   r["input_shape"] = std::vector<int>{s.space.network.resolution, s.space.network.resolution,
                                       s.space.network.input_channels};
   r["classes"] = s.space.network.classes;
+  r["class_names"] = s.train_set.class_names;  // label i = class_names[i] (image folders: sorted)
   return j;
 }
 

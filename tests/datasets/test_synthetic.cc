@@ -133,7 +133,7 @@ TEST_CASE("make_synthetic and load_dataset reject bad arguments") {
   config = {};
   config.noise = -1.f;
   CHECK_THROWS_WITH_AS(make_synthetic(config), doctest::Contains("noise -1"), Error);
-  CHECK_THROWS_WITH_AS(load_dataset("mnist"), doctest::Contains("unknown dataset 'mnist'; valid names: fashion_mnist, cifar10, synthetic"), Error);
+  CHECK_THROWS_WITH_AS(load_dataset("mnist"), doctest::Contains("unknown dataset 'mnist'; valid names: fashion_mnist, cifar10, synthetic, imagefolder, filelist"), Error);
   CHECK_THROWS_WITH_AS(load_dataset("cifar10"), doctest::Contains("needs a data directory"), Error);
   CHECK_THROWS_WITH_AS(load_dataset("synthetic", "/tmp"), doctest::Contains("takes no directory"), Error);
   CHECK(load_dataset("synthetic").train.size() == SyntheticConfig{}.train_count);
