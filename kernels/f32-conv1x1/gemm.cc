@@ -2,11 +2,11 @@
 #include "kernels/f32-conv1x1/gemm.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "core/cpu.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "kernels/config.h"
 
 namespace tunas::kernels {
 
@@ -21,8 +21,10 @@ constexpr std::int64_t kColGranule = 8;  // column split unit (AVX2 panels are 8
 
 using BlockFn = void (*)(const GemmArgs&, std::int64_t, std::int64_t, std::int64_t, std::int64_t);
 
-void gemm_block_scalar(const GemmArgs& g, std::int64_t m_begin, std::int64_t m_end,
-                       std::int64_t n_begin, std::int64_t n_end) {
+}  // namespace
+
+void f32_gemm_block_scalar(const GemmArgs& g, std::int64_t m_begin, std::int64_t m_end,
+                           std::int64_t n_begin, std::int64_t n_end) {
   for (std::int64_t i = m_begin; i < m_end; ++i) {
     float* c_row = g.c + i * g.c_row_stride;
     const float* a_row = g.a + i * g.a_row_stride;
@@ -53,6 +55,8 @@ void gemm_block_scalar(const GemmArgs& g, std::int64_t m_begin, std::int64_t m_e
     }
   }
 }
+
+namespace {
 
 // Splits C into row blocks and, when that gives too few tasks for the thread count, into
 // column blocks of whole 8-column granules. With one thread C is one task. The split
@@ -99,38 +103,49 @@ GemmArgs make_args(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
 
 }  // namespace
 
-void f32_gemm_scalar(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
-                     std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
-                     std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
-                     std::int64_t b_col_stride, const float* bias, bool accumulate) {
-  run_partitioned(make_args(m, n, k, c, c_row_stride, a, a_row_stride, a_col_stride, b,
-                            b_row_stride, b_col_stride, bias, accumulate),
-                  gemm_block_scalar);
+namespace {
+
+// The dispatch table (kernels/config.h): one slot, the block kernel.
+struct GemmTable {
+  BlockFn block = nullptr;
+  const char* name = "";
+  Isa ukernel_isa = Isa::scalar;
+};
+
+GemmTable build_table(Isa cap) {
+  GemmTable t;
+#define TUNAS_GEMM_UKERNEL(isa, fn) \
+  if (isa_usable(Isa::isa, cap)) {  \
+    t.block = fn;                   \
+    t.name = #fn;                   \
+    t.ukernel_isa = Isa::isa;       \
+  }
+#include "kernels/f32-conv1x1/f32-gemm.inc"
+#undef TUNAS_GEMM_UKERNEL
+  return t;
 }
 
-void f32_gemm_avx2(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
-                   std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
-                   std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
-                   std::int64_t b_col_stride, const float* bias, bool accumulate) {
+void log_table(const GemmTable& t) {
+  log_ukernel_choice("f32-gemm", "block", t.name, t.ukernel_isa);
+}
+
+}  // namespace
+
+void f32_gemm(Isa cap, std::int64_t m, std::int64_t n, std::int64_t k, float* c,
+              std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
+              std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
+              std::int64_t b_col_stride, const float* bias, bool accumulate) {
   run_partitioned(make_args(m, n, k, c, c_row_stride, a, a_row_stride, a_col_stride, b,
                             b_row_stride, b_col_stride, bias, accumulate),
-                  f32_gemm_block_avx2);
+                  ukernel_table(cap, build_table, log_table).block);
 }
 
 void f32_gemm(std::int64_t m, std::int64_t n, std::int64_t k, float* c, std::int64_t c_row_stride,
               const float* a, std::int64_t a_row_stride, std::int64_t a_col_stride, const float* b,
               std::int64_t b_row_stride, std::int64_t b_col_stride, const float* bias,
               bool accumulate) {
-  static const bool use_avx2 = [] {
-    const bool avx2 = cpu_has(Isa::avx2);
-    if (verbosity() >= 1) {
-      std::fprintf(stderr, "tunas: f32_gemm uses %s\n", avx2 ? "f32_gemm_avx2 (6x16/4x24/6x8 FMA)" : "f32_gemm_scalar");
-    }
-    return avx2;
-  }();
-  (use_avx2 ? f32_gemm_avx2 : f32_gemm_scalar)(m, n, k, c, c_row_stride, a, a_row_stride,
-                                               a_col_stride, b, b_row_stride, b_col_stride, bias,
-                                               accumulate);
+  f32_gemm(kernel_isa(), m, n, k, c, c_row_stride, a, a_row_stride, a_col_stride, b, b_row_stride,
+           b_col_stride, bias, accumulate);
 }
 
 }  // namespace tunas::kernels
