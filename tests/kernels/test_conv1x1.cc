@@ -294,18 +294,28 @@ TEST_CASE("f32_conv1x1: gradients match double-precision finite differences") {
 
 TEST_CASE("f32_conv1x1: results are bitwise equal at 1 and 2 threads") {
   auto rng = make_rng("f32_conv1x1 threads");
-  const std::int64_t pixels = 517;
-  const int ci = 40, co = 50;
-  const std::vector<float> x = prefix_buffer(rng, pixels, ci, ci + 1);
-  const std::vector<float> w = prefix_buffer(rng, ci, co, co);
-  const std::vector<float> dy = prefix_buffer(rng, pixels, co, co + 1);
-  check_threads_bitwise([&] {
-    std::vector<float> y(std::size_t(pixels * (co + 1)), 0.f), dx(x.size(), 0.f), dw(w.size(), 0.f);
-    f32_conv1x1_forward(pixels, ci, co, y.data(), co + 1, x.data(), ci + 1, w.data(), co);
-    f32_conv1x1_backward_data(pixels, ci, co, dx.data(), ci + 1, dy.data(), co + 1, w.data(), co);
-    f32_conv1x1_backward_weights(pixels, ci, co, dw.data(), co, dy.data(), co + 1, x.data(), ci + 1);
-    y.insert(y.end(), dx.begin(), dx.end());
-    y.insert(y.end(), dw.begin(), dw.end());
-    return y;
-  });
+  // Backward-weights partitions: columns (N > M), rows (N < M, small N), a 7-row M.
+  const struct { std::int64_t pixels; int ci, co; } shapes[] = {
+      {517, 40, 50}, {1000, 150, 20}, {700, 7, 130}};
+  for (const auto& shape : shapes) {
+    const std::int64_t pixels = shape.pixels;
+    const int ci = shape.ci, co = shape.co;
+    CAPTURE(ci);
+    CAPTURE(co);
+    const std::vector<float> x = prefix_buffer(rng, pixels, ci, ci + 1);
+    const std::vector<float> w = prefix_buffer(rng, ci, co, co);
+    const std::vector<float> dy = prefix_buffer(rng, pixels, co, co + 1);
+    check_threads_bitwise([&] {
+      std::vector<float> y(std::size_t(pixels * (co + 1)), 0.f), dx(x.size(), 0.f),
+          dw(w.size(), 0.f);
+      f32_conv1x1_forward(pixels, ci, co, y.data(), co + 1, x.data(), ci + 1, w.data(), co);
+      f32_conv1x1_backward_data(pixels, ci, co, dx.data(), ci + 1, dy.data(), co + 1, w.data(),
+                                co);
+      f32_conv1x1_backward_weights(pixels, ci, co, dw.data(), co, dy.data(), co + 1, x.data(),
+                                   ci + 1);
+      y.insert(y.end(), dx.begin(), dx.end());
+      y.insert(y.end(), dw.begin(), dw.end());
+      return y;
+    });
+  }
 }
