@@ -239,7 +239,10 @@ int body(int argc, char** argv) {
     else if (a == "--case") opt.only = value();
     else if (a == "--indices-file") opt.indices_file = value();
     else if (a == "--write-indices") opt.write_indices = value();
-    else throw Error(str_cat("unknown option ", a, " (valid: --quick --threads N --iters N --case full|proxy|memory --json FILE --indices-file FILE --write-indices FILE)"));
+    else
+      throw Error(str_cat("unknown option ", a,
+                          " (valid: --quick --threads N --iters N --case full|proxy|memory "
+                          "--json FILE --indices-file FILE --write-indices FILE)"));
   }
   set_num_threads(opt.threads);
   const int iters = opt.iters > 0 ? opt.iters : (opt.quick ? 2 : 5);
