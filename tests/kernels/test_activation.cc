@@ -41,7 +41,7 @@ float away_from_kinks(float x) {
 
 }  // namespace
 
-TEST_CASE("f32_activation_forward and _backward: every activation and ISA, prefixes, accumulation") {
+TEST_CASE("f32_activation_forward and _backward: every activation and ISA, prefixes, accumulate") {
   auto rng = make_rng("f32_activation");
   for (const tunas::Isa isa : allowed_isas()) {
     CAPTURE(tunas::isa_name(isa));
@@ -54,7 +54,8 @@ TEST_CASE("f32_activation_forward and _backward: every activation and ISA, prefi
           const std::int64_t stride = channels + 3;
           std::vector<float> x = prefix_buffer(rng, rows, channels, stride, -8.f, 8.f);
           for (std::int64_t r = 0; r < rows; ++r) {
-            for (int c = 0; c < channels; ++c) x[r * stride + c] = away_from_kinks(x[r * stride + c]);
+            for (int c = 0; c < channels; ++c)
+              x[r * stride + c] = away_from_kinks(x[r * stride + c]);
           }
           const auto xd = prefix_to_double(x, rows, channels, stride);
 
