@@ -11,17 +11,25 @@ namespace tunas {
 
 void AlignedDeleter::operator()(void* p) const noexcept { std::free(p); }
 
-void* aligned_alloc_bytes(std::size_t bytes) {
-  const std::size_t total = align_up(bytes + TUNAS_EXTRA_BYTES);
-  void* p = std::aligned_alloc(TUNAS_ALIGNMENT, total);
+namespace {
+void* aligned_alloc_uninitialised(std::size_t bytes) {
+  void* p = std::aligned_alloc(TUNAS_ALIGNMENT, align_up(bytes + TUNAS_EXTRA_BYTES));
   if (p == nullptr) throw std::bad_alloc();
-  std::memset(p, 0, total);
+  return p;
+}
+}  // namespace
+
+void* aligned_alloc_bytes(std::size_t bytes) {
+  void* p = aligned_alloc_uninitialised(bytes);
+  std::memset(p, 0, align_up(bytes + TUNAS_EXTRA_BYTES));
   return p;
 }
 
 void Arena::reserve(std::size_t capacity_bytes) {
   capacity_ = align_up(capacity_bytes);
-  buffer_.reset(static_cast<std::uint8_t*>(aligned_alloc_bytes(capacity_)));
+  // Not filled: the arena hands out uninitialised memory, and untouched pages of a large
+  // reservation stay unmapped until a step first uses them (the plan is the worst case).
+  buffer_.reset(static_cast<std::uint8_t*>(aligned_alloc_uninitialised(capacity_)));
   used_ = 0;
   high_water_ = 0;
 }

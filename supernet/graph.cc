@@ -25,32 +25,34 @@ using spaces::LayerKind;
 
 // ---- workspace -------------------------------------------------------------------------------
 
-void Workspace::begin_planning() {
-  planning_ = true;
-  used_ = high_ = 0;
-  blocks_.clear();
+namespace {
+// Sizing addresses: aligned, distinct per live allocation, never null, never dereferenced.
+constexpr std::uintptr_t kSizingBase = std::uintptr_t(1) << 20;
+}  // namespace
+
+void Workspace::begin_sizing() {
+  TUNAS_CHECK(arena_.used() == 0, "Workspace::begin_sizing with live allocations");
+  sizing_ = true;
+  used_ = peak_ = 0;
 }
 
-std::size_t Workspace::end_planning() {
-  planning_ = false;
-  blocks_.clear();
-  used_ = 0;
-  return high_;
+void Workspace::end_sizing() {
+  sizing_ = false;
+  used_ = peak_ = 0;
 }
 
 float* Workspace::floats(std::int64_t count) {
-  const std::size_t bytes = std::size_t(std::max<std::int64_t>(count, 1)) * sizeof(float);
-  if (!planning_) return arena_.allocate_floats(std::size_t(std::max<std::int64_t>(count, 1)));
-  const std::size_t offset = used_;
-  blocks_.emplace_back(offset, aligned_array<float>(bytes / sizeof(float)));
-  used_ += align_up(bytes);
-  high_ = std::max(high_, used_);
-  return blocks_.back().second.get();
+  const std::size_t n = std::size_t(std::max<std::int64_t>(count, 1));
+  if (!sizing_) return arena_.allocate_floats(n);
+  float* p = reinterpret_cast<float*>(kSizingBase + used_);
+  used_ += align_up(n * sizeof(float));
+  peak_ = std::max(peak_, used_);
+  return p;
 }
 
 float* Workspace::zeros(std::int64_t count) {
   float* p = floats(count);
-  if (count > 0) {
+  if (count > 0 && !sizing_) {
     const auto body = [p](std::int64_t b, std::int64_t e) { std::fill(p + b, p + e, 0.f); };
     parallel_for(count, 1 << 16, std::cref(body));
   }
@@ -58,11 +60,11 @@ float* Workspace::zeros(std::int64_t count) {
 }
 
 void Workspace::rewind(std::size_t mark) {
-  if (!planning_) {
+  if (!sizing_) {
     arena_.rewind(mark);
     return;
   }
-  while (!blocks_.empty() && blocks_.back().first >= mark) blocks_.pop_back();
+  TUNAS_CHECK(mark <= used_, "Workspace::rewind to ", mark, " beyond used ", used_);
   used_ = mark;
 }
 
@@ -87,28 +89,32 @@ Act zeros_like(Ctx& ctx, const Act& s) {
 // The element-wise helpers hand parallel_for a std::cref of their body: a reference_wrapper
 // fits std::function's small buffer, so no heap allocation happens inside a step.
 // y += a * x
-void axpy(std::int64_t count, float a, const float* x, float* y) {
+void axpy(const Ctx& ctx, std::int64_t count, float a, const float* x, float* y) {
+  if (ctx.sizing) return;
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] += a * x[i];
   };
   parallel_for(count, kGrain, std::cref(body));
 }
 // y += x
-void add_to(std::int64_t count, const float* x, float* y) {
+void add_to(const Ctx& ctx, std::int64_t count, const float* x, float* y) {
+  if (ctx.sizing) return;
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] += x[i];
   };
   parallel_for(count, kGrain, std::cref(body));
 }
 // y = a * x
-void scale_into(std::int64_t count, float a, const float* x, float* y) {
+void scale_into(const Ctx& ctx, std::int64_t count, float a, const float* x, float* y) {
+  if (ctx.sizing) return;
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] = a * x[i];
   };
   parallel_for(count, kGrain, std::cref(body));
 }
 // y = x + r
-void sum_into(std::int64_t count, const float* x, const float* r, float* y) {
+void sum_into(const Ctx& ctx, std::int64_t count, const float* x, const float* r, float* y) {
+  if (ctx.sizing) return;
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] = x[i] + r[i];
   };
@@ -119,13 +125,13 @@ void sum_into(std::int64_t count, const float* x, const float* r, float* y) {
 // rematerialised re-runs), the gradient wd*reg*grad_scale*w in the backward pass.
 void l2_forward(Ctx& ctx, std::int64_t offset, int rank, const std::int64_t* extents,
                 const std::int64_t* strides, float reg) {
-  if (ctx.recompute > 0 || ctx.weight_decay == 0.f) return;
+  if (ctx.sizing || ctx.recompute > 0 || ctx.weight_decay == 0.f) return;
   ctx.reg_loss += k::f32_l2_decay(rank, extents, strides, nullptr, ctx.w + offset,
                                   ctx.weight_decay, reg);
 }
 void l2_backward(Ctx& ctx, std::int64_t offset, int rank, const std::int64_t* extents,
                  const std::int64_t* strides, float reg) {
-  if (ctx.weight_decay == 0.f) return;
+  if (ctx.sizing || ctx.weight_decay == 0.f) return;
   (void)k::f32_l2_decay(rank, extents, strides, ctx.g + offset, ctx.w + offset,
                         ctx.weight_decay, reg * ctx.grad_scale);
 }
@@ -147,8 +153,9 @@ void bn_forward(Ctx& ctx, const BnParams& bn, const Act& z, const Act& y, float*
   float* moving_mean = ctx.bn_stats + bn.stats;
   float* moving_var = moving_mean + bn.max_c;
   if (ctx.bn_use_moving) {
-    k::f32_bn_forward_inference(z.pixels(), c, y.data, c, z.data, c, gamma, beta, moving_mean,
-                                moving_var, act, k::kBnEpsilon);
+    if (!ctx.sizing)
+      k::f32_bn_forward_inference(z.pixels(), c, y.data, c, z.data, c, gamma, beta, moving_mean,
+                                  moving_var, act, k::kBnEpsilon);
     mean = inv_std = nullptr;
     return;
   }
@@ -156,6 +163,7 @@ void bn_forward(Ctx& ctx, const BnParams& bn, const Act& z, const Act& y, float*
   inv_std = ctx.ws->floats(c);
   const bool update = ctx.bn_update_moving && ctx.recompute == 0;
   float* batch_var = update ? ctx.ws->floats(c) : nullptr;
+  if (ctx.sizing) return;
   k::f32_bn_forward_training(z.pixels(), c, y.data, c, mean, inv_std, batch_var, z.data, c, gamma,
                              beta, act, k::kBnEpsilon);
   if (update) {
@@ -166,6 +174,7 @@ void bn_forward(Ctx& ctx, const BnParams& bn, const Act& z, const Act& y, float*
 
 void bn_backward(Ctx& ctx, const BnParams& bn, const Act& dz, const Act& dy, const Act& z,
                  const float* mean, const float* inv_std, k::Activation act) {
+  if (ctx.sizing) return;
   const int c = z.c;
   k::f32_bn_backward_training(z.pixels(), c, dz.data, c, ctx.g + bn.gamma, ctx.g + bn.beta,
                               dy.data, c, mean, inv_std, z.data, c, ctx.w + bn.gamma,
@@ -197,7 +206,9 @@ class ConvBranch final : public Node {
     z_ = alloc_like(ctx, out_shape(ctx, x));
     const int cin = x.c, cout = z_.c;
     const float* w = ctx.w + w_;
-    if (pointwise()) {
+    if (ctx.sizing) {
+      // planning: no arithmetic
+    } else if (pointwise()) {
       k::f32_conv1x1_forward(x.pixels(), cin, cout, z_.data, cout, x.data, cin, w, max_out_);
     } else {
       const auto g = k::same_conv_geometry(x.n, x.h, x.w, k_, stride_);
@@ -208,7 +219,7 @@ class ConvBranch final : public Node {
     if (use_bn_) {
       y = alloc_like(ctx, z_);
       bn_forward(ctx, bn_, z_, y, mean_, inv_std_, k::Activation::none);
-    } else {
+    } else if (!ctx.sizing) {
       const float* bias = ctx.w + bias_;
       float* z = z_.data;
       const auto body = [=](std::int64_t b, std::int64_t e) {
@@ -223,8 +234,9 @@ class ConvBranch final : public Node {
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
     const int cin = x_.c, cout = z_.c;
     Act dz = dy;
+    if (use_bn_) dz = zeros_like(ctx, z_);
+    if (ctx.sizing) return;  // planning: every allocation of this pass is made
     if (use_bn_) {
-      dz = zeros_like(ctx, z_);
       bn_backward(ctx, bn_, dz, dy, z_, mean_, inv_std_, k::Activation::none);
     } else {
       k::f32_conv1x1_backward_bias(dy.pixels(), cout, ctx.g + bias_, dy.data, cout);
@@ -283,7 +295,7 @@ class DepthwiseBranch final : public Node {
     z_ = alloc_like(ctx, out_shape(ctx, x));
     const int c = x.c;
     const auto g = k::same_conv_geometry(x.n, x.h, x.w, k_, stride_);
-    k::f32_dwconv_forward(g, c, z_.data, c, x.data, c, ctx.w + w_, max_c_);
+    if (!ctx.sizing) k::f32_dwconv_forward(g, c, z_.data, c, x.data, c, ctx.w + w_, max_c_);
     Act y = alloc_like(ctx, z_);
     bn_forward(ctx, bn_, z_, y, mean_, inv_std_, act_);
     l2_matrix(ctx, false, w_, k_ * k_, c, max_c_, reg);
@@ -292,6 +304,7 @@ class DepthwiseBranch final : public Node {
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
     const int c = x_.c;
     Act dz = zeros_like(ctx, z_);
+    if (ctx.sizing) return;  // planning: every allocation of this pass is made
     bn_backward(ctx, bn_, dz, dy, z_, mean_, inv_std_, act_);
     const auto g = k::same_conv_geometry(x_.n, x_.h, x_.w, k_, stride_);
     k::f32_dwconv_backward_weights(g, c, ctx.g + w_, max_c_, dz.data, c, x_.data, c);
@@ -328,16 +341,17 @@ class SqueezeExcite final : public Node {
     h_ = spaces::make_divisible(0.25 * e, base_);
     const std::int64_t p = std::int64_t(x.h) * x.w;
     pooled_ = ctx.ws->floats(std::int64_t(n) * e);
-    k::f32_global_avg_pool_forward(n, p, e, pooled_, e, x.data, e);
     hpre_ = ctx.ws->floats(std::int64_t(n) * h_);
-    k::f32_dense_forward(n, e, h_, hpre_, h_, pooled_, e, ctx.w + w1_, max_h_, ctx.w + b1_);
     hact_ = ctx.ws->floats(std::int64_t(n) * h_);
-    k::f32_activation_forward(inner_, n, h_, hact_, h_, hpre_, h_);
     gpre_ = ctx.ws->floats(std::int64_t(n) * e);
-    k::f32_dense_forward(n, h_, e, gpre_, e, hact_, h_, ctx.w + w2_, max_e_, ctx.w + b2_);
     gate_ = ctx.ws->floats(std::int64_t(n) * e);
-    k::f32_activation_forward(gate_act_, n, e, gate_, e, gpre_, e);
     Act y = alloc_like(ctx, x);
+    if (ctx.sizing) return y;  // planning: every allocation of this pass is made
+    k::f32_global_avg_pool_forward(n, p, e, pooled_, e, x.data, e);
+    k::f32_dense_forward(n, e, h_, hpre_, h_, pooled_, e, ctx.w + w1_, max_h_, ctx.w + b1_);
+    k::f32_activation_forward(inner_, n, h_, hact_, h_, hpre_, h_);
+    k::f32_dense_forward(n, h_, e, gpre_, e, hact_, h_, ctx.w + w2_, max_e_, ctx.w + b2_);
+    k::f32_activation_forward(gate_act_, n, e, gate_, e, gpre_, e);
     k::f32_se_gate_forward(n, p, e, y.data, e, x.data, e, gate_, e);
     l2_matrix(ctx, false, w1_, e, h_, max_h_, reg);
     l2_matrix(ctx, false, w2_, h_, e, max_e_, reg);
@@ -347,18 +361,19 @@ class SqueezeExcite final : public Node {
     const int n = x_.n, e = x_.c, h = h_;
     const std::int64_t p = std::int64_t(x_.h) * x_.w;
     float* dgate = ctx.ws->zeros(std::int64_t(n) * e);
+    float* dgpre = ctx.ws->zeros(std::int64_t(n) * e);
+    float* dh = ctx.ws->zeros(std::int64_t(n) * h);
+    float* dhpre = ctx.ws->zeros(std::int64_t(n) * h);
+    float* dpooled = dx.is_zero() ? nullptr : ctx.ws->zeros(std::int64_t(n) * e);
+    if (ctx.sizing) return;  // planning: every allocation of this pass is made
     k::f32_se_gate_backward_gate(n, p, e, dgate, e, dy.data, e, x_.data, e);
     if (!dx.is_zero()) k::f32_se_gate_backward_data(n, p, e, dx.data, e, dy.data, e, gate_, e);
-    float* dgpre = ctx.ws->zeros(std::int64_t(n) * e);
     k::f32_activation_backward(gate_act_, n, e, dgpre, e, dgate, e, gpre_, e);
     k::f32_dense_backward_weights(n, h, e, ctx.g + w2_, max_e_, ctx.g + b2_, dgpre, e, hact_, h);
-    float* dh = ctx.ws->zeros(std::int64_t(n) * h);
     k::f32_dense_backward_data(n, h, e, dh, h, dgpre, e, ctx.w + w2_, max_e_);
-    float* dhpre = ctx.ws->zeros(std::int64_t(n) * h);
     k::f32_activation_backward(inner_, n, h, dhpre, h, dh, h, hpre_, h);
     k::f32_dense_backward_weights(n, e, h, ctx.g + w1_, max_h_, ctx.g + b1_, dhpre, h, pooled_, e);
     if (!dx.is_zero()) {
-      float* dpooled = ctx.ws->zeros(std::int64_t(n) * e);
       k::f32_dense_backward_data(n, e, h, dpooled, e, dhpre, h, ctx.w + w1_, max_h_);
       k::f32_global_avg_pool_backward(n, p, e, dx.data, e, dpooled, e);
     }
@@ -381,8 +396,8 @@ class Identity final : public Node {
  public:
   Act out_shape(const Ctx&, const Act& x) const override { return Act{nullptr, x.n, x.h, x.w, x.c}; }
   Act forward(Ctx&, const Act& x, float) override { return x; }
-  void backward(Ctx&, const Act& dy, const Act& dx, float) override {
-    if (!dx.is_zero()) add_to(dy.size(), dy.data, dx.data);
+  void backward(Ctx& ctx, const Act& dy, const Act& dx, float) override {
+    if (!dx.is_zero()) add_to(ctx, dy.size(), dy.data, dx.data);
   }
 };
 
@@ -400,11 +415,11 @@ class ActivationLayer final : public Node {
   Act forward(Ctx& ctx, const Act& x, float) override {
     x_ = x;
     Act y = alloc_like(ctx, x);
-    k::f32_activation_forward(act_, x.pixels(), x.c, y.data, x.c, x.data, x.c);
+    if (!ctx.sizing) k::f32_activation_forward(act_, x.pixels(), x.c, y.data, x.c, x.data, x.c);
     return y;
   }
-  void backward(Ctx&, const Act& dy, const Act& dx, float) override {
-    if (!dx.is_zero())
+  void backward(Ctx& ctx, const Act& dy, const Act& dx, float) override {
+    if (!dx.is_zero() && !ctx.sizing)
       k::f32_activation_backward(act_, x_.pixels(), x_.c, dx.data, x_.c, dy.data, x_.c, x_.data,
                                  x_.c);
   }
@@ -420,11 +435,12 @@ class GlobalAvgPool final : public Node {
   Act forward(Ctx& ctx, const Act& x, float) override {
     x_ = x;
     Act y = alloc(ctx, x.n, 1, 1, x.c);
+    if (ctx.sizing) return y;  // planning
     k::f32_global_avg_pool_forward(x.n, std::int64_t(x.h) * x.w, x.c, y.data, x.c, x.data, x.c);
     return y;
   }
-  void backward(Ctx&, const Act& dy, const Act& dx, float) override {
-    if (!dx.is_zero())
+  void backward(Ctx& ctx, const Act& dy, const Act& dx, float) override {
+    if (!dx.is_zero() && !ctx.sizing)
       k::f32_global_avg_pool_backward(x_.n, std::int64_t(x_.h) * x_.w, x_.c, dx.data, x_.c,
                                       dy.data, x_.c);
   }
@@ -448,15 +464,15 @@ class Residual final : public Node {
       scale_ = ctx.path_dropout_rng->uniform() < ctx.path_keep ? 1.f / ctx.path_keep : 0.f;
     Act y = alloc_like(ctx, x);
     if (!dropping_) {
-      sum_into(x.size(), x.data, r.data, y.data);
+      sum_into(ctx, x.size(), x.data, r.data, y.data);
     } else {
-      scale_into(x.size(), scale_, r.data, y.data);
-      add_to(x.size(), x.data, y.data);
+      scale_into(ctx, x.size(), scale_, r.data, y.data);
+      add_to(ctx, x.size(), x.data, y.data);
     }
     return y;
   }
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
-    if (!dx.is_zero()) add_to(dy.size(), dy.data, dx.data);
+    if (!dx.is_zero()) add_to(ctx, dy.size(), dy.data, dx.data);
     if (!dropping_) {
       inner_->backward(ctx, dy, dx, reg);
       return;
@@ -464,7 +480,7 @@ class Residual final : public Node {
     // A dropped layer still runs its backward with dy = 0: its weight decay applies as in
     // the original, where the L2 loss covers every kernel.
     const Act dr = alloc_like(ctx, dy);
-    scale_into(dy.size(), scale_, dy.data, dr.data);
+    scale_into(ctx, dy.size(), scale_, dy.data, dr.data);
     inner_->backward(ctx, dr, dx, reg);
   }
 
@@ -505,7 +521,7 @@ class Switch final : public Node {
       if (out.is_zero() || m[std::size_t(i)] == 1.f) y = out;
       else {
         y = alloc_like(ctx, out);
-        scale_into(out.size(), m[std::size_t(i)], out.data, y.data);
+        scale_into(ctx, out.size(), m[std::size_t(i)], out.data, y.data);
       }
     } else if (count_ > 1) {
       y = zeros_like(ctx, y);
@@ -514,7 +530,7 @@ class Switch final : public Node {
         const std::size_t mark = ctx.ws->mark();
         const Act out = run_branch(ctx, i, x, reg * m[std::size_t(i)]);
         zero_out_[std::size_t(i)] = out.is_zero();
-        if (!out.is_zero()) axpy(out.size(), m[std::size_t(i)], out.data, y.data);
+        if (!out.is_zero()) axpy(ctx, out.size(), m[std::size_t(i)], out.data, y.data);
         if (remat_) ctx.ws->rewind(mark);
       }
     }
@@ -536,7 +552,7 @@ class Switch final : public Node {
       Act dyi = dy;
       if (m[idx] != 1.f) {
         dyi = alloc_like(ctx, dy);
-        scale_into(dy.size(), m[idx], dy.data, dyi.data);
+        scale_into(ctx, dy.size(), m[idx], dy.data, dyi.data);
       }
       branches_[idx]->backward(ctx, dyi, dx, reg * m[idx]);
       ctx.ws->rewind(mark);
@@ -579,8 +595,9 @@ class SepConv final : public Node {
     const int cin = a_.c;
     z_ = alloc_like(ctx, out_shape(ctx, x));
     const int cout = z_.c;
-    k::f32_conv1x1_forward(a_.pixels(), cin, cout, z_.data, cout, a_.data, cin, ctx.w + wp_,
-                           max_out_);
+    if (!ctx.sizing)
+      k::f32_conv1x1_forward(a_.pixels(), cin, cout, z_.data, cout, a_.data, cin, ctx.w + wp_,
+                             max_out_);
     Act y = alloc_like(ctx, z_);
     bn_forward(ctx, bn_, z_, y, mean_, inv_std_, k::Activation::none);
     l2_matrix(ctx, false, wp_, cin, cout, max_out_, reg);
@@ -589,12 +606,14 @@ class SepConv final : public Node {
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
     const int cin = a_.c, cout = z_.c;
     Act dz = zeros_like(ctx, z_);
-    bn_backward(ctx, bn_, dz, dy, z_, mean_, inv_std_, k::Activation::none);
-    k::f32_conv1x1_backward_weights(a_.pixels(), cin, cout, ctx.g + wp_, max_out_, dz.data, cout,
-                                    a_.data, cin);
     Act da = zeros_like(ctx, a_);
-    k::f32_conv1x1_backward_data(a_.pixels(), cin, cout, da.data, cin, dz.data, cout, ctx.w + wp_,
-                                 max_out_);
+    if (!ctx.sizing) {
+      bn_backward(ctx, bn_, dz, dy, z_, mean_, inv_std_, k::Activation::none);
+      k::f32_conv1x1_backward_weights(a_.pixels(), cin, cout, ctx.g + wp_, max_out_, dz.data,
+                                      cout, a_.data, cin);
+      k::f32_conv1x1_backward_data(a_.pixels(), cin, cout, da.data, cin, dz.data, cout,
+                                   ctx.w + wp_, max_out_);
+    }
     dw_->backward(ctx, da, dx, reg);
     l2_matrix(ctx, true, wp_, cin, cout, max_out_, reg);
   }
@@ -649,15 +668,17 @@ class Bottleneck final : public Node {
     const int cin = x.c, e = expansion_width(ctx, cin);
     TUNAS_CHECK(e <= max_e_, "bottleneck: expansion ", e, " exceeds the planned ", max_e_);
     z1_ = alloc(ctx, x.n, x.h, x.w, e);
-    k::f32_conv1x1_forward(x.pixels(), cin, e, z1_.data, e, x.data, cin, ctx.w + we_, max_e_);
+    if (!ctx.sizing)
+      k::f32_conv1x1_forward(x.pixels(), cin, e, z1_.data, e, x.data, cin, ctx.w + we_, max_e_);
     y1_ = alloc_like(ctx, z1_);
     bn_forward(ctx, bn_e_, z1_, y1_, mean1_, inv1_, act_);
     a_ = dw_->forward(ctx, y1_, reg);
     b_ = se_ ? se_->forward(ctx, a_, reg) : a_;
     const int cout = ctx.active_width(out_decision_);
     z3_ = alloc(ctx, b_.n, b_.h, b_.w, cout);
-    k::f32_conv1x1_forward(b_.pixels(), e, cout, z3_.data, cout, b_.data, e, ctx.w + wp_,
-                           max_out_);
+    if (!ctx.sizing)
+      k::f32_conv1x1_forward(b_.pixels(), e, cout, z3_.data, cout, b_.data, e, ctx.w + wp_,
+                             max_out_);
     Act y = alloc_like(ctx, z3_);
     bn_forward(ctx, bn_p_, z3_, y, mean3_, inv3_, k::Activation::none);
     l2_matrix(ctx, false, we_, cin, e, max_e_, reg);
@@ -667,12 +688,14 @@ class Bottleneck final : public Node {
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
     const int cin = x_.c, e = z1_.c, cout = z3_.c;
     Act dz3 = zeros_like(ctx, z3_);
-    bn_backward(ctx, bn_p_, dz3, dy, z3_, mean3_, inv3_, k::Activation::none);
-    k::f32_conv1x1_backward_weights(b_.pixels(), e, cout, ctx.g + wp_, max_out_, dz3.data, cout,
-                                    b_.data, e);
     Act db = zeros_like(ctx, b_);
-    k::f32_conv1x1_backward_data(b_.pixels(), e, cout, db.data, e, dz3.data, cout, ctx.w + wp_,
-                                 max_out_);
+    if (!ctx.sizing) {
+      bn_backward(ctx, bn_p_, dz3, dy, z3_, mean3_, inv3_, k::Activation::none);
+      k::f32_conv1x1_backward_weights(b_.pixels(), e, cout, ctx.g + wp_, max_out_, dz3.data,
+                                      cout, b_.data, e);
+      k::f32_conv1x1_backward_data(b_.pixels(), e, cout, db.data, e, dz3.data, cout,
+                                   ctx.w + wp_, max_out_);
+    }
     Act da = db;
     if (se_) {
       da = zeros_like(ctx, a_);
@@ -681,6 +704,7 @@ class Bottleneck final : public Node {
     Act dy1 = zeros_like(ctx, y1_);
     dw_->backward(ctx, da, dy1, reg);
     Act dz1 = zeros_like(ctx, z1_);
+    if (ctx.sizing) return;  // planning: every allocation of this pass is made
     bn_backward(ctx, bn_e_, dz1, dy1, z1_, mean1_, inv1_, act_);
     k::f32_conv1x1_backward_weights(x_.pixels(), cin, e, ctx.g + we_, max_e_, dz1.data, e,
                                     x_.data, cin);

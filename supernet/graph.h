@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "core/memory.h"
@@ -24,27 +23,30 @@
 
 namespace tunas::supernet::detail {
 
-// The arena of one Supernet with a heap-backed planning mode: while planning, every
-// allocation gets its own heap block but the offsets (and so high_water) are exactly those the
-// arena would hand out, so one worst-case pass sizes the arena. Stack discipline: mark/rewind.
+// The arena of one Supernet with a sizing mode for planning it: while sizing, offsets advance
+// exactly as the arena's would (same alignment, same stack discipline) but the addresses handed
+// out point at no memory, so the nodes must not touch them (Ctx::sizing makes them skip every
+// kernel). A sizing pass therefore costs neither memory nor arithmetic. Stack: mark/rewind.
 class Workspace {
  public:
-  void begin_planning();
-  // Ends planning; returns the peak bytes seen.
-  std::size_t end_planning();
+  void begin_sizing();
+  void end_sizing();
+  bool sizing() const { return sizing_; }
   void reserve(std::size_t bytes) { arena_.reserve(bytes); }
   float* floats(std::int64_t count);
-  float* zeros(std::int64_t count);
-  std::size_t mark() const { return planning_ ? used_ : arena_.mark(); }
+  float* zeros(std::int64_t count);  // no fill while sizing
+  std::size_t mark() const { return sizing_ ? used_ : arena_.mark(); }
   void rewind(std::size_t mark);
   void reset() { rewind(0); }
+  // Sizing mode: the highest offset since the last reset_peak().
+  std::size_t peak() const { return peak_; }
+  void reset_peak() { peak_ = used_; }
   const Arena& arena() const { return arena_; }
 
  private:
   Arena arena_;
-  bool planning_ = false;
-  std::size_t used_ = 0, high_ = 0;
-  std::vector<std::pair<std::size_t, AlignedPtr<float>>> blocks_;
+  bool sizing_ = false;
+  std::size_t used_ = 0, peak_ = 0;
 };
 
 // A dense NHWC activation; data == nullptr means "all zeros" (a zero op's output).
@@ -64,6 +66,7 @@ struct Ctx {
   float* w = nullptr;             // parameter values
   float* g = nullptr;             // parameter gradients
   float* bn_stats = nullptr;      // moving statistics
+  bool sizing = false;            // arena planning: allocate as a real pass, compute nothing
   int input_channels = 0;
   bool training = false;          // keep state for a backward pass
   int recompute = 0;              // > 0 inside a rematerialised re-run
@@ -152,6 +155,16 @@ class Graph {
   std::vector<std::size_t> marks;  // per top-level layer: workspace mark before its forward
   std::vector<Act> acts;           // top-level boundary activations
   std::vector<std::vector<int>> block_widths;  // scaled widths of each block's choices
+
+  // Buffers at the bottom of the stack that outlive every layer's state: the two boundary
+  // ping-pong buffers, the logits and, in training, their gradient (and the dropout buffers).
+  struct Head {
+    float* boundary[2] = {nullptr, nullptr};
+    float *logits = nullptr, *d_logits = nullptr, *drop = nullptr, *dropped = nullptr;
+  };
+  Head allocate_head(int batch, bool training, bool dropout);
+  // Top-level layer l's forward; a zero output is materialised (the next layer reads it).
+  Act forward_layer(Ctx& ctx, std::size_t l, const Act& x);
 };
 
 }  // namespace tunas::supernet::detail

@@ -136,6 +136,32 @@ std::vector<BnStatisticsEntry> bn_statistics_layout(const ParameterStore& params
   return layout;
 }
 
+// ---- the graph's pass helpers (shared by run and the arena plan) ----------------------------------
+
+namespace detail {
+
+Graph::Head Graph::allocate_head(int batch, bool training, bool dropout) {
+  Head h;
+  const std::int64_t boundary = std::int64_t(batch) * max_boundary;
+  h.boundary[0] = ws.floats(boundary);
+  h.boundary[1] = ws.floats(boundary);
+  h.logits = ws.floats(std::int64_t(batch) * classes);
+  if (training) h.d_logits = ws.floats(std::int64_t(batch) * classes);
+  if (dropout) {
+    h.drop = ws.floats(std::int64_t(batch) * feature_max);
+    h.dropped = ws.floats(std::int64_t(batch) * feature_max);
+  }
+  return h;
+}
+
+Act Graph::forward_layer(Ctx& ctx, std::size_t l, const Act& x) {
+  Act y = layers[l]->forward(ctx, x, 1.f);
+  if (y.is_zero()) y.data = ws.zeros(y.size());
+  return y;
+}
+
+}  // namespace detail
+
 // ---- Supernet -------------------------------------------------------------------------------------
 
 namespace {
@@ -214,31 +240,8 @@ Supernet::Supernet(const spaces::Space& space, const SupernetConfig& config)
   g.acts.assign(g.layers.size() + 1, Act{});
   g.width_of.assign(space_.decisions.size(), 0);
 
-  // Plan the arena: run the worst cases once with heap-backed allocations (STYLE G9).
-  const int eval_batch = std::max(config_.max_batch, config_.max_eval_batch);
-  const int res = net.resolution;
-  std::vector<float> images(std::size_t(eval_batch) * res * res * net.input_channels, 0.5f);
-  for (std::size_t i = 0; i < images.size(); ++i) images[i] = float((i * 7919) % 255) / 255.f;
-  std::vector<std::int32_t> labels(std::size_t(eval_batch), 0);
-  std::vector<int> largest;
-  for (const spaces::Decision& d : space_.decisions) largest.push_back(d.largest_choice);
-  const Masks all_branches = warmup_masks(space_, largest, true, true);
-  const Masks heaviest = masks_from_indices(space_, largest);
-  std::vector<float> saved_stats(bn_statistics_.get(), bn_statistics_.get() + bn_statistics_size_);
-  const std::uint64_t saved_calls = dropout_calls_;
-  g.ws.begin_planning();
-  const Tensor train_images(images.data(), Shape4{config_.max_batch, res, res, net.input_channels});
-  const Tensor eval_images(images.data(), Shape4{eval_batch, res, res, net.input_channels});
-  for (const Masks* m : {&all_branches, &heaviest}) {
-    (void)run(train_images, labels.data(), *m, 1.f, true);
-    (void)run(eval_images, labels.data(), *m, 1.f, false);
-  }
-  const std::size_t peak = g.ws.end_planning();
-  // Margin for mask mixtures the two plans do not cover exactly (spec-sampled masks mix
-  // single-path and warm-up nodes).
-  g.ws.reserve(peak + peak / 8 + (1 << 20));
-  std::copy(saved_stats.begin(), saved_stats.end(), bn_statistics_.get());
-  dropout_calls_ = saved_calls;
+  // Plan the arena from the space and the batch sizes alone (arena_plan.cc): no step runs.
+  g.ws.reserve(plan_arena());
   params_.zero_grads();
   last_logits_ = nullptr;
 }
@@ -255,6 +258,44 @@ ReplicaResult Supernet::train_replica(const Tensor& images, const std::int32_t* 
 ReplicaResult Supernet::evaluate(const Tensor& images, const std::int32_t* labels,
                                  const Masks& masks) {
   return run(images, labels, masks, 0.f, false);
+}
+
+detail::Ctx Supernet::pass_context(const Masks& masks, bool training, float grad_scale) {
+  detail::Graph& g = *graph_;
+  for (std::size_t d = 0; d < masks.size(); ++d) {
+    int best = 0;
+    for (std::size_t i = 1; i < masks[d].size(); ++i)
+      if (masks[d][i] > masks[d][std::size_t(best)]) best = int(i);
+    g.index_of[d] = best;
+  }
+  for (std::size_t b = 0; b < space_.blocks.size(); ++b) {
+    const int d = space_.blocks[b].filters_decision;
+    g.width_of[std::size_t(d)] = g.block_widths[b][std::size_t(g.index_of[std::size_t(d)])];
+  }
+  Ctx ctx;
+  ctx.ws = &g.ws;
+  ctx.masks = &masks;
+  ctx.index_of = g.index_of.data();
+  ctx.width_of = g.width_of.data();
+  ctx.w = params_.values();
+  ctx.g = params_.grads();
+  ctx.bn_stats = bn_statistics_.get();
+  ctx.input_channels = space_.network.input_channels;
+  ctx.training = training;
+  const bool stateful = config_.bn_mode == BnMode::stateful;
+  ctx.bn_use_moving = stateful && !training;
+  ctx.bn_update_moving = stateful && training;
+  ctx.remat = config_.remat;
+  ctx.weight_decay = config_.weight_decay;
+  ctx.grad_scale = grad_scale;
+  return ctx;
+}
+
+bool Supernet::uses_dropout(bool training) const {
+  return training && config_.bn_mode == BnMode::stateful && config_.dropout > 0.f;
+}
+bool Supernet::uses_path_dropout(bool training) const {
+  return training && config_.bn_mode == BnMode::stateful && config_.path_dropout > 0.f;
 }
 
 ReplicaResult Supernet::run(const Tensor& images, const std::int32_t* labels, const Masks& masks,
@@ -276,43 +317,13 @@ ReplicaResult Supernet::run(const Tensor& images, const std::int32_t* labels, co
     TUNAS_REQUIRE(int(masks[d].size()) == space_.decisions[d].size(), "Supernet: mask of ",
                   space_.decisions[d].path, " has ", masks[d].size(), " entries, expected ",
                   space_.decisions[d].size());
-    int best = 0;
-    for (std::size_t i = 1; i < masks[d].size(); ++i)
-      if (masks[d][i] > masks[d][std::size_t(best)]) best = int(i);
-    g.index_of[d] = best;
   }
-  for (std::size_t b = 0; b < space_.blocks.size(); ++b) {
-    const int d = space_.blocks[b].filters_decision;
-    g.width_of[std::size_t(d)] = g.block_widths[b][std::size_t(g.index_of[std::size_t(d)])];
-  }
-
-  Ctx ctx;
-  ctx.ws = &g.ws;
-  ctx.masks = &masks;
-  ctx.index_of = g.index_of.data();
-  ctx.width_of = g.width_of.data();
-  ctx.w = params_.values();
-  ctx.g = params_.grads();
-  ctx.bn_stats = bn_statistics_.get();
-  ctx.input_channels = net.input_channels;
-  ctx.training = training;
-  const bool stateful = config_.bn_mode == BnMode::stateful;
-  ctx.bn_use_moving = stateful && !training;
-  ctx.bn_update_moving = stateful && training;
-  ctx.remat = config_.remat;
-  ctx.weight_decay = config_.weight_decay;
-  ctx.grad_scale = grad_scale;
+  Ctx ctx = pass_context(masks, training, grad_scale);
 
   g.ws.reset();
-  const std::int64_t boundary = std::int64_t(batch) * g.max_boundary;
-  float* pp[2] = {g.ws.floats(boundary), g.ws.floats(boundary)};
-
-  // Head buffers at the bottom of the stack: they outlive the layers' state.
-  const int c_max = g.feature_max, classes = g.classes;
-  float* logits = g.ws.floats(std::int64_t(batch) * classes);
-  float* d_logits = training ? g.ws.floats(std::int64_t(batch) * classes) : nullptr;
-  const bool use_dropout = training && stateful && config_.dropout > 0.f;
-  const bool use_path_dropout = training && stateful && config_.path_dropout > 0.f;
+  const int classes = g.classes;
+  const bool use_dropout = uses_dropout(training);
+  const bool use_path_dropout = uses_path_dropout(training);
   const std::uint64_t dropout_call = dropout_calls_;
   if (use_dropout || use_path_dropout) ++dropout_calls_;
   std::optional<Rng> path_rng;
@@ -321,8 +332,12 @@ ReplicaResult Supernet::run(const Tensor& images, const std::int32_t* labels, co
     ctx.path_dropout_rng = &*path_rng;
     ctx.path_keep = 1.f - config_.path_dropout;
   }
-  float* drop = use_dropout ? g.ws.floats(std::int64_t(batch) * c_max) : nullptr;
-  float* dropped = use_dropout ? g.ws.floats(std::int64_t(batch) * c_max) : nullptr;
+  const detail::Graph::Head head = g.allocate_head(batch, training, use_dropout);
+  float* const* pp = head.boundary;
+  float* logits = head.logits;
+  float* d_logits = head.d_logits;
+  float* drop = head.drop;
+  float* dropped = head.dropped;
 
   Act x{images.data(), batch, images.h(), images.w(), images.c()};
   const std::size_t n_layers = g.layers.size();
@@ -334,10 +349,7 @@ ReplicaResult Supernet::run(const Tensor& images, const std::int32_t* labels, co
   for (std::size_t l = 0; l < n_layers; ++l) {
     const std::size_t mark = g.ws.mark();
     marks_storage[l] = mark;
-    Act y = g.layers[l]->forward(ctx, x, 1.f);
-    if (y.is_zero()) {
-      y.data = g.ws.zeros(y.size());
-    }
+    Act y = g.forward_layer(ctx, l, x);
     if (!training && y.data != x.data) {
       // Evaluation keeps only the current boundary activation (ping-pong).
       float* dst = pp[cur];

@@ -17,10 +17,14 @@
 //  * weight decay (§3.8): (wd/2)*scale*||W_active||^2 on conv kernels only (regular, depthwise,
 //    SE), scale = product of the enclosing switch mask values.
 //
-// Memory (STYLE G9, G11): one Arena per Supernet, reserved at construction for the worst case
-// found by running the worst-case step once in a heap-backed planning mode (every op branch
-// active, every width at its max, and every op at its heaviest single choice, at max_batch, with
-// the configured RematPolicy). train_replica/evaluate then never touch the heap.
+// Memory (STYLE G9, G11): one Arena per Supernet, reserved once at construction and never grown.
+// Its size is planned from the space and the batch sizes without running a step
+// (supernet/arena_plan.cc): every node runs in a sizing mode that allocates exactly as a real
+// pass and computes nothing, top-level layer by layer, and the plan takes per layer the worst
+// over its op decisions each one-hot at any choice or uniform over all choices (filter decisions
+// at their widest), at max_batch for training and the eval batch for evaluate, with the
+// configured RematPolicy. Any mask of that kind (one-hot and warm-up masks, and any mix of them
+// per decision) fits; train_replica/evaluate never touch the heap.
 // Rematerialisation (§6.6): with RematPolicy::switches, a switch with more than one active
 // branch keeps only its input and its summed output; its backward re-runs each active branch
 // from the saved input, back-propagates m_i*dy through it and frees it. Gradients are bitwise
@@ -125,6 +129,7 @@ struct ReplicaResult {
 
 namespace detail {
 class Graph;
+struct Ctx;
 }
 
 class Supernet {
@@ -166,6 +171,12 @@ class Supernet {
  private:
   ReplicaResult run(const Tensor& images, const std::int32_t* labels, const Masks& masks,
                     float grad_scale, bool training);
+  // The context of one pass: the masks' arg-max choices and active widths, the BN mode.
+  detail::Ctx pass_context(const Masks& masks, bool training, float grad_scale);
+  bool uses_dropout(bool training) const;
+  bool uses_path_dropout(bool training) const;
+  // Arena bytes for the worst case described under "Memory" (arena_plan.cc).
+  std::size_t plan_arena();
 
   spaces::Space space_;
   SupernetConfig config_;

@@ -99,6 +99,13 @@ def parse_args(argv=None):
     p.add_argument("--pad-mode", choices=["fpad", "auto"], default="fpad",
                    help="fpad: TF SAME always via F.pad + padding=0; auto: symmetric pads "
                         "through the conv's own padding (same maths, one copy fewer)")
+    p.add_argument("--masking", choices=["multiply", "slice"], default="multiply",
+                   help="channel masks by multiplication on max-width tensors (TuNAS) or by "
+                        "slicing the active prefix (the C++ engine's way; same maths)")
+    p.add_argument("--indices-file", default=None,
+                   help="replay index strings (one 'i:j:k:...' per line, L lines) instead of "
+                        "sampling: warm-up step w runs line w mod L, timed step j line j mod L "
+                        "(as tunas_bench_supernet --indices-file)")
     p.add_argument("--json", default=None, help="write the results to this file")
     a = p.parse_args(argv)
     preset = dict(PRESETS[a.preset]) if a.preset else dict(
@@ -117,6 +124,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     sn.SAME_PAD_MODE = a.pad_mode
+    sn.MASKING = a.masking
     rng = random.Random(a.seed)
     fmt = torch.channels_last if a.channels_last else torch.contiguous_format
 
@@ -133,9 +141,22 @@ def main(argv=None):
     n_targets = 1000 if a.classes == 1001 else a.classes
     y = torch.randint(0, n_targets, (a.batch,))
     fixed_masks = net.warmup_masks(op=True, filters=True) if a.op_warmup else None
+    replay = None
+    if a.indices_file:
+        with open(a.indices_file) as f:
+            lines = [ln.strip() for ln in f if ln.strip() and not ln.strip().startswith("#")]
+        if not lines:
+            raise SystemExit("--indices-file %s: no index strings" % a.indices_file)
+        replay = [net.masks_from_indices(ln) for ln in lines]
 
-    def step():
-        masks = fixed_masks or net.masks_from_indices(net.random_indices(rng))
+    def step(i):
+        """i: the replay line of this step (ignored when sampling)."""
+        if fixed_masks:
+            masks = fixed_masks
+        elif replay:
+            masks = replay[i % len(replay)]
+        else:
+            masks = net.masks_from_indices(net.random_indices(rng))
         opt.zero_grad()
         logits, ctx = net(x, masks)
         loss_ce = F.cross_entropy(logits, y, label_smoothing=a.label_smoothing)
@@ -147,7 +168,7 @@ def main(argv=None):
     losses, times = [], []
     for i in range(a.warmup + a.iters):
         t = time.perf_counter()
-        losses.append(step())
+        losses.append(step(i if i < a.warmup else i - a.warmup))
         dt = time.perf_counter() - t
         if i >= a.warmup:
             times.append(dt)
@@ -178,17 +199,18 @@ def main(argv=None):
                     iters=a.iters, time_budget=a.time_budget, lr=a.lr,
                     weight_decay=a.weight_decay,
                     label_smoothing=a.label_smoothing, seed=a.seed, pad_mode=a.pad_mode,
-                    masking="multiply", optimizer="tf1_rmsprop(rho=0.9,mom=0.9,eps=1.0)"),
+                    masking=a.masking, indices_file=a.indices_file, optimizer="tf1_rmsprop(rho=0.9,mom=0.9,eps=1.0)"),
         torch_version=torch.__version__,
         python_version=platform.python_version(),
         machine=platform.machine(),
         cpu_count=os.cpu_count(),
         loadavg=os.getloadavg(),
     )
-    print("%s %dx%dx%d batch %d classes %d wm %.3g threads %d %s%s: median step %.3f s "
+    print("%s %dx%dx%d batch %d classes %d wm %.3g threads %d %s %s%s: median step %.3f s "
           "(min %.3f, mean %.3f over %d), %.1f images/s, loss %.3f -> %.3f, torch %s"
           % (a.space, a.resolution, a.resolution, a.in_channels, a.batch, a.classes,
              a.width_multiplier, a.threads, "channels_last" if a.channels_last else "nchw",
+             a.masking,
              " op-warmup" if a.op_warmup else "", med, min(times), res["step_seconds_mean"],
              len(times), res["images_per_s"], losses[0], losses[-1], torch.__version__))
     if a.json:

@@ -15,7 +15,10 @@ What it does, in TuNAS terms:
     conv+BN and SE; per kernel size its own depthwise kernel + BN;
   * channel masking BY MULTIPLICATION as TuNAS does (§3.4): W_eff = W * (in_mask x out_mask),
     bias * out_mask, BN on all max channels then * mask; relative expansion
-    E = scale(active_in, r, 8); block widths tied per block;
+    E = scale(active_in, r, 8); block widths tied per block. MASKING = "slice" runs the same
+    maths by channel SLICING instead (as the C++ engine does): every conv, BN and SE runs on
+    the active channel prefix of the max-width weights and activations are dense at the
+    active width; values and gradients equal the multiply form (test_supernet.py checks it);
   * zero / residual (§3.5), BN always in batch-statistics mode with eps 1e-3 (§3.6),
     init per §3.7, masked L2 (§3.8) collected during the forward pass.
 
@@ -41,6 +44,10 @@ DEFAULT_SPACES_JSON = os.path.normpath(os.path.join(
 # "auto": same maths, but a symmetric total pad (stride 1, odd k) goes through the conv's own
 #         padding argument (saves one copy per conv); asymmetric pads still use F.pad.
 SAME_PAD_MODE = "fpad"
+
+# "multiply": channel masks applied by multiplication on max-width tensors (TuNAS);
+# "slice": the active channel prefix only (activations at the active width).
+MASKING = "multiply"
 
 # JSON field name -> the spec's path component (Appendix A/B)
 FIELD_PATH_NAMES = {"expansion": "expansion_filters", "se": "use_squeeze_and_excite"}
@@ -236,6 +243,12 @@ class StepContext:
 # ----------------------------------------------------------------------------- masked primitives
 def masked_conv2d(ctx, x, w, bias, in_desc, out_desc, stride, reg_scale=1.0, regularize=True):
     """Masked conv (§3.4): W_eff = W (.) (in_mask x out_mask), b_eff = b (.) out_mask."""
+    if MASKING == "slice":
+        ci, co = ctx.width(in_desc), ctx.width(out_desc)
+        w_eff = w[:co, :ci]
+        if regularize:
+            ctx.add_l2(w_eff, reg_scale)
+        return conv2d_same(x, w_eff, None if bias is None else bias[:co], stride)
     in_m = ctx.mask(in_desc)
     out_m = ctx.mask(out_desc)
     w_eff = w
@@ -253,6 +266,10 @@ def masked_conv2d(ctx, x, w, bias, in_desc, out_desc, stride, reg_scale=1.0, reg
 
 
 def masked_depthwise_conv2d(ctx, x, w, desc, stride, reg_scale=1.0):
+    if MASKING == "slice":
+        c = ctx.width(desc)
+        ctx.add_l2(w[:c], reg_scale)
+        return conv2d_same(x, w[:c], None, stride, groups=c)
     m = ctx.mask(desc)
     w_eff = w if m is None else w * m[:, None, None, None]
     ctx.add_l2(w_eff, reg_scale)
@@ -261,6 +278,9 @@ def masked_depthwise_conv2d(ctx, x, w, desc, stride, reg_scale=1.0):
 
 def masked_batch_norm(ctx, x, bn, desc):
     """Batch-statistics BN over all max channels, then * mask (mask applied after BN)."""
+    if MASKING == "slice":
+        c = ctx.width(desc)
+        return F.batch_norm(x, None, None, bn.weight[:c], bn.bias[:c], True, 0.0, BN_EPS)
     y = F.batch_norm(x, None, None, bn.weight, bn.bias, True, 0.0, BN_EPS)
     m = ctx.mask(desc)
     if m is not None:
@@ -676,7 +696,8 @@ class Supernet(nn.Module):
                 y = layer(x, ctx)
                 x = torch.zeros_like(x) if y is None else y
         assert x.shape[2] == 1 and x.shape[3] == 1, "the space must end in a 1x1 map"
-        return self.classifier(x.flatten(1)), ctx
+        c = x.shape[1]  # the active width when slicing
+        return F.linear(x.flatten(1), self.classifier.weight[:, :c], self.classifier.bias), ctx
 
     def num_parameters(self):
         return sum(p.numel() for p in self.parameters())

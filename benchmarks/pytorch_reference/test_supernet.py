@@ -244,6 +244,39 @@ class Network(unittest.TestCase):
                   % (space, net_of(space).num_parameters()), end="")
 
 
+class Slicing(unittest.TestCase):
+    def test_slice_equals_multiply(self):
+        """MASKING = "slice" (the C++ engine's way) gives the multiply form's loss and
+        gradients: random architectures, op warm-up with random widths, every space."""
+        rng = random.Random(7)
+        x = torch.randn(2, 3, 32, 32)
+        y = torch.tensor([3, 7])
+        try:
+            for space in SPACES:
+                net = net_of(space)
+                cases = [net.masks_from_indices(net.random_indices(rng)) for _ in range(2)]
+                cases.append(net.warmup_masks(net.masks_from_indices(net.random_indices(rng)),
+                                              op=True, filters=False))
+                for masks in cases:
+                    results = []
+                    for mode in ("multiply", "slice"):
+                        sn.MASKING = mode
+                        net.zero_grad(set_to_none=True)
+                        logits, ctx = net(x, masks)
+                        loss = F.cross_entropy(logits, y, label_smoothing=0.1) + ctx.l2_loss(4e-5)
+                        loss.backward()
+                        results.append((loss.item(), [torch.zeros_like(p) if p.grad is None
+                                                      else p.grad.clone()
+                                                      for p in net.parameters()]))
+                    (l_mul, g_mul), (l_slice, g_slice) = results
+                    self.assertAlmostEqual(l_mul, l_slice, delta=1e-5 * abs(l_mul), msg=space)
+                    for a, b in zip(g_mul, g_slice):
+                        self.assertLess((a - b).abs().max().item(),
+                                        1e-6 + 1e-4 * a.abs().max().item(), space)
+        finally:
+            sn.MASKING = "multiply"
+
+
 if __name__ == "__main__":
     torch.set_num_threads(2)
     unittest.main()

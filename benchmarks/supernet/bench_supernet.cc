@@ -2,6 +2,13 @@
 // sample uniformly random masks -> forward -> backward -> dense TF-1 RMSProp over every weight.
 //
 //   tunas_bench_supernet [--quick] [--threads N] [--iters N] [--case full|proxy|memory] [--json FILE]
+//                        [--indices-file FILE] [--write-indices FILE]
+//
+// --indices-file FILE replays architectures instead of sampling them: one index string
+// ("i:j:k:...", spaces::parse_indices) per line, L lines; warm-up step w runs line w mod L and
+// timed step j line j mod L (0-based), as benchmarks/pytorch_reference/bench_step.py does with
+// the same file, so both time the same architecture sequence. --write-indices FILE
+// writes --iters uniformly sampled index strings of proxylessnas_search (seed 7) and exits.
 //
 // Cases:
 //   step_full   proxylessnas_search, 224x224x3, batch 16, 1001 classes
@@ -16,15 +23,18 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "core/memory.h"
 #include "core/rng.h"
 #include "core/threads.h"
 #include "kernels/optim/optim.h"
 #include "search_spaces/catalog.h"
+#include "search_spaces/indices.h"
 #include "supernet/supernet.h"
 
 namespace tunas {
@@ -42,7 +52,35 @@ struct Options {
   int iters = 0;
   std::string json;
   std::string only;  // --case full|proxy|memory: run one case (profiling)
+  std::string indices_file, write_indices;
 };
+
+// The lines of an --indices-file (empty lines and '#' comments skipped).
+std::vector<std::string> read_index_lines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::istringstream in(read_file(path));
+  for (std::string line; std::getline(in, line);) {
+    const std::size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    lines.push_back(line);
+  }
+  TUNAS_REQUIRE(!lines.empty(), "--indices-file ", path, ": no index strings");
+  return lines;
+}
+
+// The masks of every line, parsed against `space` (errors name the file and line).
+std::vector<Masks> replay_masks(const spaces::Space& space, const std::string& path,
+                                const std::vector<std::string>& lines) {
+  std::vector<Masks> out;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    try {
+      out.push_back(supernet::masks_from_indices(space, spaces::parse_indices(space, lines[i])));
+    } catch (const Error& e) {
+      throw Error(str_cat(path, ":", i + 1, ": ", e.what()));
+    }
+  }
+  return out;
+}
 
 struct Inputs {
   std::vector<float> images;
@@ -81,6 +119,18 @@ struct RmsProp {
   }
 };
 
+struct StepResult {
+  double images_per_s = 0, step_s = 0, build_s = 0;
+  std::int64_t params = 0;
+  std::size_t arena_capacity = 0;
+};
+
+// The "step_s", "images_per_s", "build_s" and "arena_bytes" JSON fields of a step case.
+std::string step_fields(const StepResult& r) {
+  return str_cat(", \"step_s\": ", r.step_s, ", \"images_per_s\": ", r.images_per_s,
+                 ", \"build_s\": ", r.build_s, ", \"arena_bytes\": ", r.arena_capacity);
+}
+
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
@@ -90,13 +140,10 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-struct StepResult {
-  double images_per_s = 0, step_s = 0, build_s = 0;
-  std::int64_t params = 0;
-  std::size_t arena_capacity = 0;
-};
 
-StepResult bench_step(const char* label, spaces::Space space, int batch, int iters) {
+// replay: the architectures of an --indices-file (empty: sample uniformly).
+StepResult bench_step(const char* label, spaces::Space space, int batch, int iters,
+                      const std::vector<Masks>& replay) {
   SupernetConfig config;
   config.max_batch = batch;
   config.remat = RematPolicy::switches;
@@ -114,14 +161,18 @@ StepResult bench_step(const char* label, spaces::Space space, int batch, int ite
   Rng rng(7, stream_id("bench-masks"));
   // correctness check + warm-up
   net.params().zero_grads();
-  const auto res = net.train_replica(images, in.labels.data(), random_masks(space, rng), 1.f);
+  const auto res = net.train_replica(
+      images, in.labels.data(), replay.empty() ? random_masks(space, rng) : replay[0],
+      1.f);
   double norm = 0;
   for (std::int64_t i = 0; i < net.params().size(); ++i) norm += std::fabs(net.params().grads()[i]);
   TUNAS_CHECK(std::isfinite(res.loss) && norm > 0, "benchmark check failed: loss ", res.loss);
   opt.step(net.params(), 0.01f);
   std::vector<double> times;
   for (int it = 0; it < iters; ++it) {
-    const Masks masks = random_masks(space, rng);  // sampling is part of the step
+    // sampling is part of the step
+    const Masks masks =
+        replay.empty() ? random_masks(space, rng) : replay[std::size_t(it) % replay.size()];
     const auto t0 = Clock::now();
     net.params().zero_grads();
     (void)net.train_replica(images, in.labels.data(), masks, 1.f);
@@ -186,12 +237,30 @@ int body(int argc, char** argv) {
     else if (a == "--iters") opt.iters = std::stoi(value());
     else if (a == "--json") opt.json = value();
     else if (a == "--case") opt.only = value();
-    else throw Error(str_cat("unknown option ", a, " (valid: --quick --threads N --iters N --case full|proxy|memory --json FILE)"));
+    else if (a == "--indices-file") opt.indices_file = value();
+    else if (a == "--write-indices") opt.write_indices = value();
+    else
+      throw Error(str_cat("unknown option ", a,
+                          " (valid: --quick --threads N --iters N --case full|proxy|memory "
+                          "--json FILE --indices-file FILE --write-indices FILE)"));
   }
   set_num_threads(opt.threads);
   const int iters = opt.iters > 0 ? opt.iters : (opt.quick ? 2 : 5);
   std::printf("tunas_bench_supernet: %d threads, %d timed steps per case\n", num_threads(), iters);
 
+  if (!opt.write_indices.empty()) {
+    const spaces::Space space = spaces::load_space("proxylessnas_search");
+    Rng rng(7, stream_id("bench-masks"));
+    std::string text;
+    for (int i = 0; i < iters; ++i)
+      text += spaces::format_indices(spaces::uniform_indices(space, rng)) + "\n";
+    write_file_atomic(opt.write_indices, text);
+    std::printf("wrote %d index strings of proxylessnas_search to %s\n", iters,
+                opt.write_indices.c_str());
+    return 0;
+  }
+  const std::vector<std::string> index_lines =
+      opt.indices_file.empty() ? std::vector<std::string>{} : read_index_lines(opt.indices_file);
   spaces::Space full = spaces::load_space("proxylessnas_search");
   {
     spaces::NetworkConfig c;
@@ -202,7 +271,8 @@ int body(int argc, char** argv) {
   const bool all = opt.only.empty();
   StepResult step_full;
   if (all || opt.only == "full")
-    step_full = bench_step("step_full proxylessnas_search", full, full_batch, iters);
+    step_full = bench_step("step_full proxylessnas_search", full, full_batch, iters,
+                           replay_masks(full, opt.indices_file, index_lines));
 
   spaces::Space proxy = spaces::load_space("proxylessnas_search");
   {
@@ -217,8 +287,19 @@ int body(int argc, char** argv) {
   const int proxy_batch = opt.quick ? 32 : 128;
   StepResult step_proxy;
   if (all || opt.only == "proxy")
-    step_proxy = bench_step("step_proxy (32x32x1, 10 classes)", proxy, proxy_batch, iters);
-  if (!all && opt.only != "memory") return 0;
+    step_proxy = bench_step("step_proxy (32x32x1, 10 classes)", proxy, proxy_batch, iters,
+                            replay_masks(proxy, opt.indices_file, index_lines));
+  if (!all && opt.only != "memory") {
+    if (!opt.json.empty()) {  // the one step case that ran
+      const bool is_full = opt.only == "full";
+      write_file_atomic(opt.json,
+                        str_cat("{\n  \"threads\": ", num_threads(), ",\n  \"case\": \"", opt.only,
+                                "\",\n  \"batch\": ", is_full ? full_batch : proxy_batch,
+                                step_fields(is_full ? step_full : step_proxy),
+                                ",\n  \"indices_file\": \"", opt.indices_file, "\"\n}\n"));
+    }
+    return 0;
+  }
 
   spaces::Space enlarged = spaces::load_space("proxylessnas_enlarged_search");
   {
@@ -249,11 +330,11 @@ int body(int argc, char** argv) {
       << "  \"quick\": " << (opt.quick ? "true" : "false") << ",\n"
       << "  \"images_per_s\": " << step_full.images_per_s << ",\n"
       << "  \"step_full\": {\"space\": \"proxylessnas_search\", \"resolution\": "
-      << full.network.resolution << ", \"batch\": " << full_batch << ", \"step_s\": "
-      << step_full.step_s << ", \"images_per_s\": " << step_full.images_per_s << "},\n"
+      << full.network.resolution << ", \"batch\": " << full_batch << step_fields(step_full)
+      << "},\n"
       << "  \"step_proxy\": {\"resolution\": 32, \"channels\": 1, \"classes\": 10, \"batch\": "
-      << proxy_batch << ", \"step_s\": " << step_proxy.step_s << ", \"images_per_s\": "
-      << step_proxy.images_per_s << "},\n"
+      << proxy_batch << step_fields(step_proxy) << "},\n"
+      << "  \"indices_file\": \"" << opt.indices_file << "\",\n"
       << "  \"memory\": {\"space\": \"proxylessnas_enlarged_search\", \"resolution\": "
       << enlarged.network.resolution << ", \"batch\": " << mem_batch
       << ", \"single_path_arena_bytes\": " << single.high_water

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/threads.h"
+#include "kernels/config.h"
 
 namespace tunas::kernels {
 
@@ -45,11 +46,6 @@ void backward_rows(std::int64_t rows, int channels, float* d_src, std::int64_t d
   }
 }
 
-bool use_avx2(Isa isa) { return isa != Isa::scalar && cpu_has(Isa::avx2); }
-Isa default_isa() {
-  static const Isa isa = cpu_has(Isa::avx2) ? Isa::avx2 : Isa::scalar;
-  return isa;
-}
 }  // namespace
 
 void f32_activation_forward_rows_scalar(Activation act, std::int64_t rows, int channels,
@@ -70,11 +66,46 @@ void f32_activation_backward_rows_scalar(Activation act, std::int64_t rows, int 
 #undef TUNAS_CALL
 }
 
+namespace {
+
+using ForwardRowsFn = decltype(f32_activation_forward_rows_scalar);
+using BackwardRowsFn = decltype(f32_activation_backward_rows_scalar);
+
+// The dispatch table (kernels/config.h), one slot per pass.
+struct ActivationTable {
+  ForwardRowsFn* forward = nullptr;
+  BackwardRowsFn* backward = nullptr;
+  const char* forward_name = "";
+  const char* backward_name = "";
+  Isa forward_isa = Isa::scalar, backward_isa = Isa::scalar;
+};
+
+ActivationTable build_table(Isa cap) {
+  ActivationTable t;
+#define TUNAS_ACTIVATION_UKERNEL(isa, pass, fn) \
+  if (isa_usable(Isa::isa, cap)) {              \
+    t.pass = fn;                                \
+    t.pass##_name = #fn;                        \
+    t.pass##_isa = Isa::isa;                    \
+  }
+#include "kernels/f32-activation/f32-activation.inc"
+#undef TUNAS_ACTIVATION_UKERNEL
+  return t;
+}
+
+void log_table(const ActivationTable& t) {
+  log_ukernel_choice("f32-activation", "forward", t.forward_name, t.forward_isa);
+  log_ukernel_choice("f32-activation", "backward", t.backward_name, t.backward_isa);
+}
+
+const ActivationTable& table(Isa cap) { return ukernel_table(cap, build_table, log_table); }
+
+}  // namespace
+
 void f32_activation_forward(Isa isa, Activation act, std::int64_t rows, int channels,
                             float* dst, std::int64_t dst_stride, const float* src,
                             std::int64_t src_stride) {
-  const auto rows_fn = use_avx2(isa) ? f32_activation_forward_rows_avx2
-                                     : f32_activation_forward_rows_scalar;
+  ForwardRowsFn* const rows_fn = table(isa).forward;
   parallel_for(rows, row_grain(channels), [&](std::int64_t begin, std::int64_t end) {
     rows_fn(act, end - begin, channels, dst + begin * dst_stride, dst_stride,
             src + begin * src_stride, src_stride);
@@ -85,8 +116,7 @@ void f32_activation_backward(Isa isa, Activation act, std::int64_t rows, int cha
                              float* d_src, std::int64_t d_src_stride, const float* d_dst,
                              std::int64_t d_dst_stride, const float* src,
                              std::int64_t src_stride) {
-  const auto rows_fn = use_avx2(isa) ? f32_activation_backward_rows_avx2
-                                     : f32_activation_backward_rows_scalar;
+  BackwardRowsFn* const rows_fn = table(isa).backward;
   parallel_for(rows, row_grain(channels), [&](std::int64_t begin, std::int64_t end) {
     rows_fn(act, end - begin, channels, d_src + begin * d_src_stride, d_src_stride,
             d_dst + begin * d_dst_stride, d_dst_stride, src + begin * src_stride, src_stride);
@@ -95,14 +125,14 @@ void f32_activation_backward(Isa isa, Activation act, std::int64_t rows, int cha
 
 void f32_activation_forward(Activation act, std::int64_t rows, int channels, float* dst,
                             std::int64_t dst_stride, const float* src, std::int64_t src_stride) {
-  f32_activation_forward(default_isa(), act, rows, channels, dst, dst_stride, src, src_stride);
+  f32_activation_forward(kernel_isa(), act, rows, channels, dst, dst_stride, src, src_stride);
 }
 
 void f32_activation_backward(Activation act, std::int64_t rows, int channels, float* d_src,
                              std::int64_t d_src_stride, const float* d_dst,
                              std::int64_t d_dst_stride, const float* src,
                              std::int64_t src_stride) {
-  f32_activation_backward(default_isa(), act, rows, channels, d_src, d_src_stride, d_dst,
+  f32_activation_backward(kernel_isa(), act, rows, channels, d_src, d_src_stride, d_dst,
                           d_dst_stride, src, src_stride);
 }
 

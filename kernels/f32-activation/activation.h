@@ -17,8 +17,8 @@
 // d_src += d_dst * f'(src), where src is the forward INPUT (saved state: the input).
 // Parallel over rows (tasks of whole rows, unit-stride channel loops); every element is
 // independent, so results never depend on the thread count. No allocation.
-// ISA: AVX2+FMA row kernels when tunas::cpu_has(Isa::avx2) (TUNAS_MAX_ISA=scalar forces the
-// scalar ones). relu/relu6/hswish/none are bitwise equal across ISAs; sigmoid/swish use a
+// ISA: the row kernels listed in f32-activation.inc, chosen once from the CPU features and
+// TUNAS_MAX_ISA (kernels/config.h; AVX2+FMA ones when allowed, else scalar). relu/relu6/hswish/none are bitwise equal across ISAs; sigmoid/swish use a
 // polynomial exp on AVX2 and agree with the scalar std::exp path to a few ulp.
 #pragma once
 
@@ -79,8 +79,8 @@ void f32_activation_backward(Activation act, std::int64_t rows, int channels, fl
                              std::int64_t d_dst_stride, const float* src,
                              std::int64_t src_stride);
 
-// The same with the ISA pinned (tests, benchmarks). An ISA that cpu_has() refuses falls back
-// to the best one allowed below it.
+// The same with the table of an ISA cap (tests, benchmarks; kernels/config.h): an ISA that
+// is not allowed here falls back to the best one allowed below it.
 void f32_activation_forward(Isa isa, Activation act, std::int64_t rows, int channels,
                             float* dst, std::int64_t dst_stride, const float* src,
                             std::int64_t src_stride);

@@ -7,6 +7,7 @@
 #include "core/cpu.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "kernels/config.h"
 #include "kernels/f32-bn/bn-chunk.h"
 
 namespace tunas::kernels {
@@ -94,8 +95,8 @@ void backward_sums(std::int64_t rows, int channels, const float* d_dst,
                    const Coefficients& k, float* sum_dz, float* sum_dz_xhat) {
   for (int c0 = 0; c0 < channels; c0 += kTile) {
     const int n = std::min(kTile, channels - c0);
-#define TUNAS_TILE(W)                                                                          \
-  backward_sums_tile<A, W>(rows, n, d_dst + c0, d_dst_stride, src + c0, src_stride,           \
+#define TUNAS_TILE(W)                                                                            \
+  backward_sums_tile<A, W>(rows, n, d_dst + c0, d_dst_stride, src + c0, src_stride,              \
                            k.scale + c0, k.shift + c0, k.mean + c0, k.inv_std + c0, sum_dz + c0, \
                            sum_dz_xhat + c0)
     if (n == kTile) {
@@ -125,7 +126,7 @@ void backward_rows(std::int64_t rows, int channels, float* d_src, std::int64_t d
 }  // namespace
 
 const ChunkKernels& chunk_kernels_scalar() {
-#define TUNAS_BN_ROW(fn)                                                                  \
+#define TUNAS_BN_ROW(fn)                                                                      \
   {fn<Activation::none>, fn<Activation::relu>, fn<Activation::relu6>, fn<Activation::hswish>, \
    fn<Activation::sigmoid>, fn<Activation::swish>}
   static const ChunkKernels kernels = {"scalar", moments, TUNAS_BN_ROW(normalize),
@@ -162,13 +163,32 @@ std::int64_t row_grain(int channels) {
   return std::max<std::int64_t>(16, kTaskElements / std::max(channels, 1));
 }
 
-const ChunkKernels& kernels_for(Isa isa) {
-  if (isa != Isa::scalar && cpu_has(Isa::avx2)) return bn_detail::chunk_kernels_avx2();
-  return bn_detail::chunk_kernels_scalar();
+// The dispatch table (kernels/config.h): one slot, the chunk kernel set.
+struct BnTable {
+  const ChunkKernels* kernels = nullptr;
+  const char* name = "";
+  Isa ukernel_isa = Isa::scalar;
+};
+
+BnTable build_table(Isa cap) {
+  BnTable t;
+#define TUNAS_BN_UKERNEL(isa, fn)  \
+  if (isa_usable(Isa::isa, cap)) { \
+    t.kernels = &bn_detail::fn();  \
+    t.name = "bn_detail::" #fn;    \
+    t.ukernel_isa = Isa::isa;      \
+  }
+#include "kernels/f32-bn/f32-bn.inc"
+#undef TUNAS_BN_UKERNEL
+  return t;
 }
-Isa default_isa() {
-  static const Isa isa = cpu_has(Isa::avx2) ? Isa::avx2 : Isa::scalar;
-  return isa;
+
+void log_table(const BnTable& t) {
+  log_ukernel_choice("f32-bn", "chunk", t.name, t.ukernel_isa);
+}
+
+const ChunkKernels& kernels_for(Isa cap) {
+  return *ukernel_table(cap, build_table, log_table).kernels;
 }
 
 // Per-thread scratch, grown on first use to the largest size seen and never shrunk, so a
@@ -373,14 +393,14 @@ void f32_bn_backward_training(Isa isa, std::int64_t pixels, int channels, float*
 
 void f32_bn_batch_statistics(std::int64_t pixels, int channels, float* mean, float* variance,
                              const float* src, std::int64_t src_stride) {
-  f32_bn_batch_statistics(default_isa(), pixels, channels, mean, variance, src, src_stride);
+  f32_bn_batch_statistics(kernel_isa(), pixels, channels, mean, variance, src, src_stride);
 }
 
 void f32_bn_forward_training(std::int64_t pixels, int channels, float* dst,
                              std::int64_t dst_stride, float* save_mean, float* save_inv_std,
                              float* batch_variance, const float* src, std::int64_t src_stride,
                              const float* gamma, const float* beta, Activation act, float eps) {
-  f32_bn_forward_training(default_isa(), pixels, channels, dst, dst_stride, save_mean,
+  f32_bn_forward_training(kernel_isa(), pixels, channels, dst, dst_stride, save_mean,
                           save_inv_std, batch_variance, src, src_stride, gamma, beta, act, eps);
 }
 
@@ -388,7 +408,7 @@ void f32_bn_forward_inference(std::int64_t pixels, int channels, float* dst,
                               std::int64_t dst_stride, const float* src, std::int64_t src_stride,
                               const float* gamma, const float* beta, const float* moving_mean,
                               const float* moving_variance, Activation act, float eps) {
-  f32_bn_forward_inference(default_isa(), pixels, channels, dst, dst_stride, src, src_stride,
+  f32_bn_forward_inference(kernel_isa(), pixels, channels, dst, dst_stride, src, src_stride,
                            gamma, beta, moving_mean, moving_variance, act, eps);
 }
 
@@ -398,7 +418,7 @@ void f32_bn_backward_training(std::int64_t pixels, int channels, float* d_src,
                               const float* save_mean, const float* save_inv_std,
                               const float* src, std::int64_t src_stride, const float* gamma,
                               const float* beta, Activation act) {
-  f32_bn_backward_training(default_isa(), pixels, channels, d_src, d_src_stride, d_gamma, d_beta,
+  f32_bn_backward_training(kernel_isa(), pixels, channels, d_src, d_src_stride, d_gamma, d_beta,
                            d_dst, d_dst_stride, save_mean, save_inv_std, src, src_stride, gamma,
                            beta, act);
 }

@@ -23,9 +23,9 @@
 // its two sums in one sweep. Reductions run in parallel over chunks, the element-wise passes
 // over rows (all channels of a row at unit stride), so every result is bitwise independent
 // of the thread count and of TBB's scheduling.
-// ISA: AVX2+FMA chunk kernels when tunas::cpu_has(Isa::avx2), else scalar ones (always built;
-// TUNAS_MAX_ISA=scalar forces them); the ISA overloads below pin one for tests. The two ISAs
-// agree to float rounding, not bitwise.
+// ISA: the chunk kernel sets listed in f32-bn.inc, chosen once from the CPU features and
+// TUNAS_MAX_ISA (kernels/config.h; AVX2+FMA when allowed, else scalar); the ISA overloads
+// below take the table of an ISA cap. The ISAs agree to float rounding, not bitwise.
 // Memory: a per-thread scratch buffer (the chunk partial sums, ~3 floats per channel per 128
 // rows, and a few per-channel vectors) grows on the first call with a larger shape and is
 // never shrunk or freed before the thread exits; otherwise a call allocates nothing.
@@ -82,8 +82,8 @@ void f32_bn_update_moving_statistics(int channels, float* moving_mean, float* mo
                                      const float* batch_mean, const float* batch_variance,
                                      std::int64_t pixels, float momentum);
 
-// The same with the ISA pinned (tests, benchmarks): Isa::scalar always works; an ISA that
-// cpu_has() refuses falls back to scalar.
+// The same with the table of an ISA cap (tests, benchmarks; kernels/config.h): an ISA that
+// is not allowed here falls back to the best one allowed below it.
 void f32_bn_batch_statistics(Isa isa, std::int64_t pixels, int channels, float* mean,
                              float* variance, const float* src, std::int64_t src_stride);
 void f32_bn_forward_training(Isa isa, std::int64_t pixels, int channels, float* dst,

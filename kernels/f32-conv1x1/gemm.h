@@ -22,28 +22,27 @@
 
 #include <cstdint>
 
+#include "core/cpu.h"
+
 namespace tunas::kernels {
 
-// Dispatches to the AVX2+FMA kernel when tunas::cpu_has(Isa::avx2), else to the scalar one.
+// Runs the block kernel listed in f32-gemm.inc that the CPU and TUNAS_MAX_ISA allow
+// (kernels/config.h: AVX2+FMA when allowed, else scalar).
 void f32_gemm(std::int64_t m, std::int64_t n, std::int64_t k, float* c, std::int64_t c_row_stride,
               const float* a, std::int64_t a_row_stride, std::int64_t a_col_stride, const float* b,
               std::int64_t b_row_stride, std::int64_t b_col_stride, const float* bias,
               bool accumulate);
 
-// The two implementations, exposed so that tests can pin one. Same contract as f32_gemm.
-// f32_gemm_avx2 must only be called when tunas::cpu_has(Isa::avx2).
-void f32_gemm_scalar(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
-                     std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
-                     std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
-                     std::int64_t b_col_stride, const float* bias, bool accumulate);
-void f32_gemm_avx2(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
-                   std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
-                   std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
-                   std::int64_t b_col_stride, const float* bias, bool accumulate);
+// The same with the table of an ISA cap (tests, benchmarks): an ISA that is not allowed here
+// falls back to the best one allowed below it.
+void f32_gemm(Isa cap, std::int64_t m, std::int64_t n, std::int64_t k, float* c,
+              std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
+              std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
+              std::int64_t b_col_stride, const float* bias, bool accumulate);
 
 // Block of C [m_begin, m_end) x [n_begin, n_end) computed single-threaded (internal: the
-// parallel drivers above split C into such blocks). Declared here so both ISA files share
-// the partitioning code in gemm.cc.
+// parallel drivers above split C into such blocks; the block kernels of f32-gemm.inc).
+// The _avx2 one must only be called when tunas::cpu_has(Isa::avx2).
 struct GemmArgs {
   std::int64_t m, n, k;
   float* c;
@@ -55,6 +54,8 @@ struct GemmArgs {
   const float* bias;
   bool accumulate;
 };
+void f32_gemm_block_scalar(const GemmArgs& args, std::int64_t m_begin, std::int64_t m_end,
+                           std::int64_t n_begin, std::int64_t n_end);
 void f32_gemm_block_avx2(const GemmArgs& args, std::int64_t m_begin, std::int64_t m_end,
                          std::int64_t n_begin, std::int64_t n_end);
 

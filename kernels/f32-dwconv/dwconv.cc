@@ -2,7 +2,7 @@
 #include "kernels/f32-dwconv/dwconv.h"
 
 #include <algorithm>
-#include <mutex>
+#include <string>
 
 #include "core/error.h"
 #include "core/threads.h"
@@ -52,13 +52,11 @@ void set_backward_weights(DwconvUkernels& u, f32_dwconv_backward_weights_ukernel
   u.isa = std::max(u.isa, isa);
 }
 
-const DwconvTable& table() {
-  static DwconvTable t;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    // Expand the enumerator: every allowed entry fills the slots it covers (0 = any).
+DwconvTable build_table(Isa cap) {
+  DwconvTable t;
+  // Expand the list: every usable entry fills the slots it covers (0 = any).
 #define TUNAS_DWCONV_UKERNEL(isa, pass, kernel_size, stride, channel_tile, fn)       \
-  if (isa_allowed(Isa::isa)) {                                                      \
+  if (isa_usable(Isa::isa, cap)) {                                                  \
     for (int k = 1; k <= kMaxKernel; ++k) {                                         \
       for (int s = 1; s <= kMaxStride; ++s) {                                       \
         if ((kernel_size == 0 || kernel_size == k) && (stride == 0 || stride == s)) \
@@ -68,21 +66,20 @@ const DwconvTable& table() {
   }
 #include "kernels/f32-dwconv/f32-dwconv.inc"
 #undef TUNAS_DWCONV_UKERNEL
-    if (verbosity() >= 1) {
-      for (int k = 3; k <= kMaxKernel; k += 2) {
-        for (int s = 1; s <= kMaxStride; ++s) {
-          const DwconvUkernels& u = t.slots[k][s];
-          const std::string slot = str_cat(k, "x", k, "s", s);
-          log_ukernel_choice("f32-dwconv forward", slot.c_str(), u.forward_name, u.isa);
-          log_ukernel_choice("f32-dwconv backward_data", slot.c_str(), u.backward_data_name,
-                             u.isa);
-          log_ukernel_choice("f32-dwconv backward_weights", slot.c_str(),
-                             u.backward_weights_name, u.isa);
-        }
-      }
-    }
-  });
   return t;
+}
+
+void log_table(const DwconvTable& t) {
+  for (int k = 3; k <= kMaxKernel; k += 2) {
+    for (int s = 1; s <= kMaxStride; ++s) {
+      const DwconvUkernels& u = t.slots[k][s];
+      const std::string slot = str_cat(k, "x", k, "s", s);
+      log_ukernel_choice("f32-dwconv forward", slot.c_str(), u.forward_name, u.isa);
+      log_ukernel_choice("f32-dwconv backward_data", slot.c_str(), u.backward_data_name, u.isa);
+      log_ukernel_choice("f32-dwconv backward_weights", slot.c_str(), u.backward_weights_name,
+                         u.isa);
+    }
+  }
 }
 
 // Rows per task for the row-partitioned passes: enough tasks to balance the threads
@@ -121,11 +118,15 @@ const DwconvUkernels& f32_dwconv_scalar_ukernels() {
   return u;
 }
 
-const DwconvUkernels& f32_dwconv_select(int kernel, int stride) {
+const DwconvUkernels& f32_dwconv_select(int kernel, int stride, Isa cap) {
   if (kernel < 1 || kernel > kMaxKernel || stride < 1 || stride > kMaxStride) {
     return f32_dwconv_scalar_ukernels();
   }
-  return table().slots[kernel][stride];
+  return ukernel_table(cap, build_table, log_table).slots[kernel][stride];
+}
+
+const DwconvUkernels& f32_dwconv_select(int kernel, int stride) {
+  return f32_dwconv_select(kernel, stride, kernel_isa());
 }
 
 void f32_dwconv_forward_with(const DwconvUkernels& ukernels, const ConvGeometry& g,

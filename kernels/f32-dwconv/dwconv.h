@@ -87,8 +87,9 @@ struct DwconvUkernels {
 
 // The best allowed micro-kernels for (k, stride) from a table filled once (std::call_once)
 // from the CPU features and TUNAS_MAX_ISA; the choices are logged at TUNAS_VERBOSE >= 1.
-// Thread-safe.
+// Thread-safe. The second form takes the table of an ISA cap (kernels/config.h).
 const DwconvUkernels& f32_dwconv_select(int kernel, int stride);
+const DwconvUkernels& f32_dwconv_select(int kernel, int stride, Isa cap);
 
 // The scalar reference micro-kernels (any k and stride).
 const DwconvUkernels& f32_dwconv_scalar_ukernels();

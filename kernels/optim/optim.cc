@@ -4,38 +4,96 @@
 
 #include "core/error.h"
 #include "core/threads.h"
+#include "kernels/config.h"
 
 namespace tunas::kernels {
 
+void f32_rmsprop_ukernel_scalar(std::int64_t count, float* weight, float* mean_square,
+                                float* momentum_slot, const float* grad, float lr, float decay,
+                                float momentum, float epsilon) {
+  const float one_minus_decay = 1.f - decay;
+  for (std::int64_t i = 0; i < count; ++i) {
+    const float g = grad[i];
+    const float ms = mean_square[i] + (g * g - mean_square[i]) * one_minus_decay;
+    const float mom = momentum * momentum_slot[i] + lr * g / std::sqrt(ms + epsilon);
+    mean_square[i] = ms;
+    momentum_slot[i] = mom;
+    weight[i] -= mom;
+  }
+}
+
+void f32_sgd_momentum_ukernel_scalar(std::int64_t count, float* weight, float* momentum_slot,
+                                     const float* grad, float lr, float momentum) {
+  for (std::int64_t i = 0; i < count; ++i) {
+    const float mom = momentum * momentum_slot[i] + grad[i];
+    momentum_slot[i] = mom;
+    weight[i] -= lr * mom;
+  }
+}
+
 namespace {
+
 constexpr std::int64_t kGrain = 1 << 14;
+
+// The dispatch table (kernels/config.h), one slot per update.
+struct OptimTable {
+  f32_rmsprop_ukernel_fn* rmsprop = nullptr;
+  f32_sgd_momentum_ukernel_fn* sgd_momentum = nullptr;
+  const char* rmsprop_name = "";
+  const char* sgd_momentum_name = "";
+  Isa rmsprop_isa = Isa::scalar, sgd_momentum_isa = Isa::scalar;
+};
+
+OptimTable build_table(Isa cap) {
+  OptimTable t;
+#define TUNAS_OPTIM_UKERNEL(isa, update, fn) \
+  if (isa_usable(Isa::isa, cap)) {           \
+    t.update = fn;                           \
+    t.update##_name = #fn;                   \
+    t.update##_isa = Isa::isa;               \
+  }
+#include "kernels/optim/optim.inc"
+#undef TUNAS_OPTIM_UKERNEL
+  return t;
+}
+
+void log_table(const OptimTable& t) {
+  log_ukernel_choice("optim", "rmsprop", t.rmsprop_name, t.rmsprop_isa);
+  log_ukernel_choice("optim", "sgd_momentum", t.sgd_momentum_name, t.sgd_momentum_isa);
+}
+
+const OptimTable& table(Isa cap) { return ukernel_table(cap, build_table, log_table); }
+
+}  // namespace
+
+void f32_rmsprop_update(Isa cap, std::int64_t count, float* weight, float* mean_square,
+                        float* momentum_slot, const float* grad, float lr, float decay,
+                        float momentum, float epsilon) {
+  f32_rmsprop_ukernel_fn* const ukernel = table(cap).rmsprop;
+  parallel_for(count, kGrain, [&](std::int64_t begin, std::int64_t end) {
+    ukernel(end - begin, weight + begin, mean_square + begin, momentum_slot + begin, grad + begin,
+            lr, decay, momentum, epsilon);
+  });
+}
+
+void f32_sgd_momentum_update(Isa cap, std::int64_t count, float* weight, float* momentum_slot,
+                             const float* grad, float lr, float momentum) {
+  f32_sgd_momentum_ukernel_fn* const ukernel = table(cap).sgd_momentum;
+  parallel_for(count, kGrain, [&](std::int64_t begin, std::int64_t end) {
+    ukernel(end - begin, weight + begin, momentum_slot + begin, grad + begin, lr, momentum);
+  });
 }
 
 void f32_rmsprop_update(std::int64_t count, float* weight, float* mean_square,
                         float* momentum_slot, const float* grad, float lr, float decay,
                         float momentum, float epsilon) {
-  const float one_minus_decay = 1.f - decay;
-  parallel_for(count, kGrain, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) {
-      const float g = grad[i];
-      const float ms = mean_square[i] + (g * g - mean_square[i]) * one_minus_decay;
-      const float mom = momentum * momentum_slot[i] + lr * g / std::sqrt(ms + epsilon);
-      mean_square[i] = ms;
-      momentum_slot[i] = mom;
-      weight[i] -= mom;
-    }
-  });
+  f32_rmsprop_update(kernel_isa(), count, weight, mean_square, momentum_slot, grad, lr, decay,
+                     momentum, epsilon);
 }
 
 void f32_sgd_momentum_update(std::int64_t count, float* weight, float* momentum_slot,
                              const float* grad, float lr, float momentum) {
-  parallel_for(count, kGrain, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) {
-      const float mom = momentum * momentum_slot[i] + grad[i];
-      momentum_slot[i] = mom;
-      weight[i] -= lr * mom;
-    }
-  });
+  f32_sgd_momentum_update(kernel_isa(), count, weight, momentum_slot, grad, lr, momentum);
 }
 
 double f32_l2_decay(int rank, const std::int64_t* extents, const std::int64_t* strides,

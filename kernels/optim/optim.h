@@ -4,10 +4,14 @@
 // gradient are parallel arrays (slots owned by the caller, allocated once). Every element is
 // updated, even where the gradient is 0 (TF dense semantics: unsampled weights keep moving
 // by their momentum). Parallel over elements; element-wise, so bitwise independent of the
-// thread count. The gradient is only read.
+// thread count. The gradient is only read. ISA: the update kernels listed in optim.inc,
+// chosen once from the CPU features and TUNAS_MAX_ISA (kernels/config.h); every ISA gives
+// bitwise the same result.
 #pragma once
 
 #include <cstdint>
+
+#include "core/cpu.h"
 
 namespace tunas::kernels {
 
@@ -30,6 +34,26 @@ void f32_rmsprop_update(std::int64_t count, float* weight, float* mean_square,
 //   mom = momentum * mom + g;   w -= lr * mom
 void f32_sgd_momentum_update(std::int64_t count, float* weight, float* momentum_slot,
                              const float* grad, float lr, float momentum);
+
+// The same with the table of an ISA cap (tests, benchmarks; kernels/config.h): an ISA that
+// is not allowed here falls back to the best one allowed below it.
+void f32_rmsprop_update(Isa cap, std::int64_t count, float* weight, float* mean_square,
+                        float* momentum_slot, const float* grad, float lr, float decay,
+                        float momentum, float epsilon);
+void f32_sgd_momentum_update(Isa cap, std::int64_t count, float* weight, float* momentum_slot,
+                             const float* grad, float lr, float momentum);
+
+// Single-threaded update kernels over `count` consecutive elements (optim.inc), same maths.
+// The _avx2 ones must only be called when tunas::cpu_has(Isa::avx2).
+using f32_rmsprop_ukernel_fn = void(std::int64_t count, float* weight, float* mean_square,
+                                    float* momentum_slot, const float* grad, float lr,
+                                    float decay, float momentum, float epsilon);
+using f32_sgd_momentum_ukernel_fn = void(std::int64_t count, float* weight, float* momentum_slot,
+                                         const float* grad, float lr, float momentum);
+f32_rmsprop_ukernel_fn f32_rmsprop_ukernel_scalar;
+f32_rmsprop_ukernel_fn f32_rmsprop_ukernel_avx2;
+f32_sgd_momentum_ukernel_fn f32_sgd_momentum_ukernel_scalar;
+f32_sgd_momentum_ukernel_fn f32_sgd_momentum_ukernel_avx2;
 
 // Masked L2 decay on a slice of a weight tensor (spec §3.8): for every element w of the
 // slice, d_weight += scale * weight_decay * w, and the return value is

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/config.h"
 #include "kernels/f32-activation/activation.h"
 #include "tests/kernels/ops_test_helpers.h"
 
@@ -40,47 +41,53 @@ float away_from_kinks(float x) {
 
 }  // namespace
 
-TEST_CASE("f32_activation_forward and _backward: every activation, prefixes, accumulation") {
+TEST_CASE("f32_activation_forward and _backward: every activation and ISA, prefixes, accumulate") {
   auto rng = make_rng("f32_activation");
-  for (Activation act : kAll) {
-    for (std::int64_t rows : {1, 35, 105}) {
-      for (int channels : {1, 7, 8, 9, 17, 33}) {
-        CAPTURE(activation_name(act));
-        CAPTURE(rows);
-        CAPTURE(channels);
-        const std::int64_t stride = channels + 3;
-        std::vector<float> x = prefix_buffer(rng, rows, channels, stride, -8.f, 8.f);
-        for (std::int64_t r = 0; r < rows; ++r) {
-          for (int c = 0; c < channels; ++c) x[r * stride + c] = away_from_kinks(x[r * stride + c]);
+  for (const tunas::Isa isa : allowed_isas()) {
+    CAPTURE(tunas::isa_name(isa));
+    for (Activation act : kAll) {
+      for (std::int64_t rows : {1, 35, 105}) {
+        for (int channels : {1, 7, 8, 9, 17, 33}) {
+          CAPTURE(activation_name(act));
+          CAPTURE(rows);
+          CAPTURE(channels);
+          const std::int64_t stride = channels + 3;
+          std::vector<float> x = prefix_buffer(rng, rows, channels, stride, -8.f, 8.f);
+          for (std::int64_t r = 0; r < rows; ++r) {
+            for (int c = 0; c < channels; ++c)
+              x[r * stride + c] = away_from_kinks(x[r * stride + c]);
+          }
+          const auto xd = prefix_to_double(x, rows, channels, stride);
+
+          std::vector<double> expected(xd.size());
+          for (std::size_t i = 0; i < xd.size(); ++i) expected[i] = ref_act(act, xd[i]);
+          std::vector<float> y = prefix_buffer(rng, rows, channels, stride);
+          f32_activation_forward(isa, act, rows, channels, y.data(), stride, x.data(), stride);
+          CHECK(prefix_close(y, expected, rows, channels, stride, 1e-6, 1e-6));
+          CHECK(outside_prefix_untouched(y, channels, stride));
+
+          // In place gives the same values.
+          std::vector<float> in_place = x;
+          f32_activation_forward(isa, act, rows, channels, in_place.data(), stride,
+                                 in_place.data(), stride);
+          CHECK(in_place == y);
+
+          // Backward: d_src += d_dst * f'(x), f' from central differences of the double form.
+          const std::vector<float> dy = prefix_buffer(rng, rows, channels, stride);
+          std::vector<float> dx = prefix_buffer(rng, rows, channels, stride);
+          const auto dx0 = prefix_to_double(dx, rows, channels, stride);
+          const auto dyd = prefix_to_double(dy, rows, channels, stride);
+          f32_activation_backward(isa, act, rows, channels, dx.data(), stride, dy.data(), stride,
+                                  x.data(), stride);
+          std::vector<double> expected_dx(xd.size());
+          const double h = 1e-6;
+          for (std::size_t i = 0; i < xd.size(); ++i) {
+            const double d = (ref_act(act, xd[i] + h) - ref_act(act, xd[i] - h)) / (2 * h);
+            expected_dx[i] = dx0[i] + dyd[i] * d;
+          }
+          CHECK(prefix_close(dx, expected_dx, rows, channels, stride, 1e-5, 1e-5));
+          CHECK(outside_prefix_untouched(dx, channels, stride));
         }
-        const auto xd = prefix_to_double(x, rows, channels, stride);
-
-        std::vector<double> expected(xd.size());
-        for (std::size_t i = 0; i < xd.size(); ++i) expected[i] = ref_act(act, xd[i]);
-        std::vector<float> y = prefix_buffer(rng, rows, channels, stride);
-        f32_activation_forward(act, rows, channels, y.data(), stride, x.data(), stride);
-        CHECK(prefix_close(y, expected, rows, channels, stride, 1e-6, 1e-6));
-        CHECK(outside_prefix_untouched(y, channels, stride));
-
-        // In place gives the same values.
-        std::vector<float> in_place = x;
-        f32_activation_forward(act, rows, channels, in_place.data(), stride, in_place.data(), stride);
-        CHECK(in_place == y);
-
-        // Backward: d_src += d_dst * f'(x), f' from central differences of the double form.
-        const std::vector<float> dy = prefix_buffer(rng, rows, channels, stride);
-        std::vector<float> dx = prefix_buffer(rng, rows, channels, stride);
-        const auto dx0 = prefix_to_double(dx, rows, channels, stride);
-        const auto dyd = prefix_to_double(dy, rows, channels, stride);
-        f32_activation_backward(act, rows, channels, dx.data(), stride, dy.data(), stride, x.data(), stride);
-        std::vector<double> expected_dx(xd.size());
-        const double h = 1e-6;
-        for (std::size_t i = 0; i < xd.size(); ++i) {
-          const double d = (ref_act(act, xd[i] + h) - ref_act(act, xd[i] - h)) / (2 * h);
-          expected_dx[i] = dx0[i] + dyd[i] * d;
-        }
-        CHECK(prefix_close(dx, expected_dx, rows, channels, stride, 1e-5, 1e-5));
-        CHECK(outside_prefix_untouched(dx, channels, stride));
       }
     }
   }

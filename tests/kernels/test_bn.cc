@@ -9,6 +9,7 @@
 
 #include "core/cpu.h"
 #include "core/threads.h"
+#include "kernels/config.h"
 #include "kernels/f32-bn/bn.h"
 #include "tests/kernels/ops_test_helpers.h"
 
@@ -256,14 +257,10 @@ TEST_CASE("f32_bn: bitwise equal at 1 and 2 threads") {
 
 namespace {
 
-// Every ISA this machine can run (scalar always).
+// Every ISA table this machine can run (kernels/config.h), scalar first.
 std::vector<tunas::Isa> bn_isas() {
-  std::vector<tunas::Isa> isas = {tunas::Isa::scalar};
-  if (tunas::cpu_has(tunas::Isa::avx2)) {
-    isas.push_back(tunas::Isa::avx2);
-  } else {
-    MESSAGE("skipped: AVX2 BN kernels (no AVX2+FMA or TUNAS_MAX_ISA caps them)");
-  }
+  const std::vector<tunas::Isa> isas = tunas::kernels::allowed_isas();
+  if (isas.size() < 2) MESSAGE("skipped: AVX2 BN kernels (no AVX2+FMA or TUNAS_MAX_ISA caps them)");
   return isas;
 }
 

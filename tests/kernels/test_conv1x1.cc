@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/cpu.h"
+#include "kernels/config.h"
 #include "kernels/f32-conv1x1/conv1x1.h"
 #include "kernels/f32-conv1x1/gemm.h"
 #include "tests/kernels/ops_test_helpers.h"
@@ -14,23 +15,12 @@ using namespace tunas::kernels;
 using namespace tunas::test::ops;
 using tunas::test::make_rng;
 
-using GemmFn = void (*)(std::int64_t, std::int64_t, std::int64_t, float*, std::int64_t,
-                        const float*, std::int64_t, std::int64_t, const float*, std::int64_t,
-                        std::int64_t, const float*, bool);
-
-struct Impl {
-  const char* name;
-  GemmFn fn;
-};
-
-std::vector<Impl> gemm_impls() {
-  std::vector<Impl> impls = {{"scalar", f32_gemm_scalar}};
-  if (tunas::cpu_has(tunas::Isa::avx2)) {
-    impls.push_back({"avx2", f32_gemm_avx2});
-  } else {
-    MESSAGE("skipped: f32_gemm_avx2 (no AVX2+FMA or TUNAS_MAX_ISA caps it)");
-  }
-  return impls;
+// Every ISA table this machine can run (kernels/config.h), scalar first: the same oracles
+// run on each.
+std::vector<tunas::Isa> gemm_isas() {
+  const std::vector<tunas::Isa> isas = tunas::kernels::allowed_isas();
+  if (isas.size() < 2) MESSAGE("skipped: the AVX2 GEMM (no AVX2+FMA or TUNAS_MAX_ISA caps it)");
+  return isas;
 }
 
 // Naive 1x1 conv references in double on dense [rows][channels] operands.
@@ -83,13 +73,13 @@ std::vector<double> add(std::vector<double> a, const std::vector<double>& b) {
 
 TEST_CASE("f32_gemm: scalar and avx2 match a naive GEMM in every layout and mode") {
   auto rng = make_rng("f32_gemm layouts");
-  for (const Impl& impl : gemm_impls()) {
+  for (const tunas::Isa isa : gemm_isas()) {
     for (std::int64_t m : {1, 6, 7, 97}) {
       for (std::int64_t n : {1, 8, 9, 17, 33}) {
         for (std::int64_t k : {0, 1, 9, 300}) {
           for (int layout = 0; layout < 4; ++layout) {
             for (int mode = 0; mode < 3; ++mode) {  // 0 overwrite, 1 bias, 2 accumulate
-              CAPTURE(impl.name);
+              CAPTURE(tunas::isa_name(isa));
               CAPTURE(m);
               CAPTURE(n);
               CAPTURE(k);
@@ -105,7 +95,7 @@ TEST_CASE("f32_gemm: scalar and avx2 match a naive GEMM in every layout and mode
               const std::vector<float> c0 = c;
               const std::int64_t a_rs = a_t ? 1 : a_ld, a_cs = a_t ? a_ld : 1;
               const std::int64_t b_rs = b_t ? 1 : b_ld, b_cs = b_t ? b_ld : 1;
-              impl.fn(m, n, k, c.data(), c_ld, a.data(), a_rs, a_cs, b.data(), b_rs, b_cs,
+              f32_gemm(isa, m, n, k, c.data(), c_ld, a.data(), a_rs, a_cs, b.data(), b_rs, b_cs,
                       mode == 1 ? bias.data() : nullptr, mode == 2);
               std::vector<double> expected(std::size_t(m * n));
               for (std::int64_t i = 0; i < m; ++i) {
@@ -137,12 +127,12 @@ TEST_CASE("f32_gemm: panel widths, row tails, blocks and k blocks") {
                         {9, 25, 6},    {7, 41, 33},   {3, 48, 2},    {14, 7, 700},
                         {390, 24, 17}, {99, 270, 9},  {25, 520, 40}, {17, 144, 577},
                         {2, 16, 1},    {12, 33, 257}};
-  for (const Impl& impl : gemm_impls()) {
+  for (const tunas::Isa isa : gemm_isas()) {
     for (const Case& cs : cases) {
       for (int layout = 0; layout < 4; ++layout) {
         for (int mode = 0; mode < 3; ++mode) {
           const std::int64_t m = cs.m, n = cs.n, k = cs.k;
-          CAPTURE(impl.name);
+          CAPTURE(tunas::isa_name(isa));
           CAPTURE(m);
           CAPTURE(n);
           CAPTURE(k);
@@ -157,7 +147,7 @@ TEST_CASE("f32_gemm: panel widths, row tails, blocks and k blocks") {
           const std::vector<float> c0 = c;
           const std::int64_t a_rs = a_t ? 1 : a_ld, a_cs = a_t ? a_ld : 1;
           const std::int64_t b_rs = b_t ? 1 : b_ld, b_cs = b_t ? b_ld : 1;
-          impl.fn(m, n, k, c.data(), c_ld, a.data(), a_rs, a_cs, b.data(), b_rs, b_cs,
+          f32_gemm(isa, m, n, k, c.data(), c_ld, a.data(), a_rs, a_cs, b.data(), b_rs, b_cs,
                   mode == 1 ? bias.data() : nullptr, mode == 2);
           std::vector<double> expected(std::size_t(m * n));
           for (std::int64_t i = 0; i < m; ++i) {
@@ -304,18 +294,28 @@ TEST_CASE("f32_conv1x1: gradients match double-precision finite differences") {
 
 TEST_CASE("f32_conv1x1: results are bitwise equal at 1 and 2 threads") {
   auto rng = make_rng("f32_conv1x1 threads");
-  const std::int64_t pixels = 517;
-  const int ci = 40, co = 50;
-  const std::vector<float> x = prefix_buffer(rng, pixels, ci, ci + 1);
-  const std::vector<float> w = prefix_buffer(rng, ci, co, co);
-  const std::vector<float> dy = prefix_buffer(rng, pixels, co, co + 1);
-  check_threads_bitwise([&] {
-    std::vector<float> y(std::size_t(pixels * (co + 1)), 0.f), dx(x.size(), 0.f), dw(w.size(), 0.f);
-    f32_conv1x1_forward(pixels, ci, co, y.data(), co + 1, x.data(), ci + 1, w.data(), co);
-    f32_conv1x1_backward_data(pixels, ci, co, dx.data(), ci + 1, dy.data(), co + 1, w.data(), co);
-    f32_conv1x1_backward_weights(pixels, ci, co, dw.data(), co, dy.data(), co + 1, x.data(), ci + 1);
-    y.insert(y.end(), dx.begin(), dx.end());
-    y.insert(y.end(), dw.begin(), dw.end());
-    return y;
-  });
+  // Backward-weights partitions: columns (N > M), rows (N < M, small N), a 7-row M.
+  const struct { std::int64_t pixels; int ci, co; } shapes[] = {
+      {517, 40, 50}, {1000, 150, 20}, {700, 7, 130}};
+  for (const auto& shape : shapes) {
+    const std::int64_t pixels = shape.pixels;
+    const int ci = shape.ci, co = shape.co;
+    CAPTURE(ci);
+    CAPTURE(co);
+    const std::vector<float> x = prefix_buffer(rng, pixels, ci, ci + 1);
+    const std::vector<float> w = prefix_buffer(rng, ci, co, co);
+    const std::vector<float> dy = prefix_buffer(rng, pixels, co, co + 1);
+    check_threads_bitwise([&] {
+      std::vector<float> y(std::size_t(pixels * (co + 1)), 0.f), dx(x.size(), 0.f),
+          dw(w.size(), 0.f);
+      f32_conv1x1_forward(pixels, ci, co, y.data(), co + 1, x.data(), ci + 1, w.data(), co);
+      f32_conv1x1_backward_data(pixels, ci, co, dx.data(), ci + 1, dy.data(), co + 1, w.data(),
+                                co);
+      f32_conv1x1_backward_weights(pixels, ci, co, dw.data(), co, dy.data(), co + 1, x.data(),
+                                   ci + 1);
+      y.insert(y.end(), dx.begin(), dx.end());
+      y.insert(y.end(), dw.begin(), dw.end());
+      return y;
+    });
+  }
 }

@@ -2,13 +2,102 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
+#include <string>
 #include <vector>
 
+#include "core/cpu.h"
+#include "kernels/config.h"
 #include "kernels/optim/optim.h"
 #include "tests/kernels/ops_test_helpers.h"
 
 using namespace tunas::kernels;
 using namespace tunas::test::ops;
+
+namespace {
+
+// One optim.inc entry against a double-precision oracle of its update and bitwise against the
+// scalar kernel (every ISA performs the same float operations), over a length with a tail and
+// an offset start.
+void check_update_ukernel(tunas::Isa isa, const char* update, const char* name,
+                          f32_rmsprop_ukernel_fn* rmsprop, f32_sgd_momentum_ukernel_fn* sgd) {
+  if (!isa_allowed(isa)) {
+    const std::string why = std::string("skipped: ") + name + " needs " +
+                            tunas::isa_name(isa) + " (CPU or TUNAS_MAX_ISA)";
+    MESSAGE(why);
+    return;
+  }
+  auto rng = tunas::test::make_rng(name);
+  const std::int64_t n = 1003;
+  const std::vector<float> g = tunas::test::random_vector(rng, n);
+  const std::vector<float> w0 = tunas::test::random_vector(rng, n);
+  const std::vector<float> ms0 = tunas::test::random_vector(rng, n, 0.5f, 2.f);
+  const std::vector<float> mom0 = tunas::test::random_vector(rng, n);
+  std::vector<float> w = w0, ms = ms0, mom = mom0, w_ref = w0, ms_ref = ms0, mom_ref = mom0;
+  const float lr = 0.05f, decay = 0.9f, momentum = 0.9f, eps = 1.f;
+  const std::int64_t first = 3;  // an unaligned start
+  if (rmsprop) {
+    rmsprop(n - first, w.data() + first, ms.data() + first, mom.data() + first, g.data() + first,
+            lr, decay, momentum, eps);
+    f32_rmsprop_ukernel_scalar(n - first, w_ref.data() + first, ms_ref.data() + first,
+                               mom_ref.data() + first, g.data() + first, lr, decay, momentum, eps);
+  } else {
+    sgd(n - first, w.data() + first, mom.data() + first, g.data() + first, lr, momentum);
+    f32_sgd_momentum_ukernel_scalar(n - first, w_ref.data() + first, mom_ref.data() + first,
+                                    g.data() + first, lr, momentum);
+  }
+  CAPTURE(update);
+  for (std::int64_t i = 0; i < n; ++i) {
+    double e_ms = ms0[i], e_mom = mom0[i], e_w = w0[i];
+    if (i >= first && rmsprop) {
+      e_ms = 0.9 * ms0[i] + 0.1 * double(g[i]) * g[i];
+      e_mom = 0.9 * mom0[i] + 0.05 * g[i] / std::sqrt(e_ms + 1.0);
+      e_w = w0[i] - e_mom;
+    } else if (i >= first) {
+      e_mom = 0.9 * mom0[i] + g[i];
+      e_w = w0[i] - 0.05 * e_mom;
+    }
+    CHECK(ms[i] == doctest::Approx(e_ms).epsilon(1e-5));
+    CHECK(mom[i] == doctest::Approx(e_mom).epsilon(1e-4).scale(1));
+    CHECK(w[i] == doctest::Approx(e_w).epsilon(1e-4).scale(1));
+  }
+  CHECK(std::memcmp(w.data(), w_ref.data(), n * sizeof(float)) == 0);
+  CHECK(std::memcmp(ms.data(), ms_ref.data(), n * sizeof(float)) == 0);
+  CHECK(std::memcmp(mom.data(), mom_ref.data(), n * sizeof(float)) == 0);
+}
+
+f32_rmsprop_ukernel_fn* only_rmsprop(f32_rmsprop_ukernel_fn* fn) { return fn; }
+f32_rmsprop_ukernel_fn* only_rmsprop(f32_sgd_momentum_ukernel_fn*) { return nullptr; }
+f32_sgd_momentum_ukernel_fn* only_sgd(f32_sgd_momentum_ukernel_fn* fn) { return fn; }
+f32_sgd_momentum_ukernel_fn* only_sgd(f32_rmsprop_ukernel_fn*) { return nullptr; }
+
+}  // namespace
+
+// One TEST_CASE per optim.inc entry, named after the kernel (STYLE.md G4).
+#define TUNAS_OPTIM_UKERNEL(isa, update, fn)                                              \
+  TEST_CASE(#fn) {                                                                        \
+    check_update_ukernel(tunas::Isa::isa, #update, #fn, only_rmsprop(fn), only_sgd(fn)); \
+  }
+#include "kernels/optim/optim.inc"
+#undef TUNAS_OPTIM_UKERNEL
+
+TEST_CASE("optim entry points: every ISA table gives the scalar result bitwise") {
+  auto rng = tunas::test::make_rng("optim isa tables");
+  const std::int64_t n = 70001;
+  const std::vector<float> g = tunas::test::random_vector(rng, n);
+  const std::vector<float> w0 = tunas::test::random_vector(rng, n);
+  std::vector<float> ref;
+  for (tunas::Isa isa : allowed_isas()) {
+    CAPTURE(tunas::isa_name(isa));
+    std::vector<float> w = w0, ms(n, 1.f), mom(n, 0.f), w2 = w0, mom2(n, 0.f);
+    f32_rmsprop_update(isa, n, w.data(), ms.data(), mom.data(), g.data(), 0.05f, 0.9f, 0.9f, 1.f);
+    f32_sgd_momentum_update(isa, n, w2.data(), mom2.data(), g.data(), 0.1f, 0.9f);
+    w.insert(w.end(), ms.begin(), ms.end());
+    w.insert(w.end(), w2.begin(), w2.end());
+    if (ref.empty()) ref = w;
+    CHECK(std::memcmp(w.data(), ref.data(), w.size() * sizeof(float)) == 0);
+  }
+}
 
 TEST_CASE("f32_rmsprop_update: first steps computed by hand (ms starts at 1, eps inside sqrt)") {
   // lr 0.1, decay 0.9, momentum 0.9, eps 1; gradients 0.5, 0.5, then 0 (the weight keeps moving).
