@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
+#include <map>
 
 namespace tunas {
 
@@ -22,6 +24,8 @@ std::int64_t parse_integer_option(const std::string& text, const std::string& wh
   const char* b = text.data();
   const char* e = b + text.size();
   auto [p, ec] = std::from_chars(b, e, v);
+  TUNAS_REQUIRE(ec != std::errc::result_out_of_range, where, ": ", text,
+                " is out of range (a 64-bit integer)");
   TUNAS_REQUIRE(ec == std::errc() && p == e, where, ": expected an integer, got '", text, "'");
   return v;
 }
@@ -41,21 +45,35 @@ std::string option_flag_name(const std::string& key) {
 
 std::vector<ConfigEntry> read_config_entries(const std::string& path,
                                              const std::vector<std::string>& skip) {
-  YAML::Node root;
+  std::error_code ec;
+  TUNAS_REQUIRE(!std::filesystem::is_directory(path, ec), "config file ", path,
+                " is a directory, not a YAML file");
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::LoadFile(path);
+    documents = YAML::LoadAllFromFile(path);
   } catch (const YAML::BadFile&) {
     throw Error(str_cat("cannot read config file ", path));
   } catch (const YAML::Exception& e) {
     throw Error(str_cat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": malformed YAML: ", e.msg));
   }
   std::vector<ConfigEntry> entries;
+  if (documents.empty()) return entries;
+  TUNAS_REQUIRE(documents.size() == 1, path, ":", documents[1].Mark().line + 1,
+                ": a second YAML document ('---'); a config file holds one mapping");
+  const YAML::Node& root = documents[0];
   if (root.IsNull()) return entries;
   TUNAS_REQUIRE(root.IsMap(), path, ":", root.Mark().line + 1,
                 ": a config file must be a mapping of option: value");
+  std::map<std::string, int> first_line;
   for (const auto& item : root) {
     ConfigEntry e;
-    e.key = item.first.as<std::string>();
+    TUNAS_REQUIRE(item.first.IsScalar(), path, ":", item.first.Mark().line + 1,
+                  ": a key must be an option name, got a list or mapping");
+    e.key = item.first.Scalar();
+    const int line = item.first.Mark().line + 1;
+    const auto [seen, fresh] = first_line.emplace(e.key, line);
+    TUNAS_REQUIRE(fresh, path, ":", line, ": duplicate key '", e.key, "' (first at line ",
+                  seen->second, ")");
     bool skipped = false;
     for (const auto& k : skip) skipped = skipped || k == e.key;
     if (skipped) continue;
@@ -98,6 +116,8 @@ ScannedFlags scan_flags(int argc, char** argv,
       if (!has_value) {
         TUNAS_REQUIRE(i + 1 < argc, "--config needs a file");
         value = argv[++i];
+        TUNAS_REQUIRE(value.rfind("--", 0) != 0, "--config needs a file, got the option '", value,
+                      "'");
       }
       out.config_file = value;
       continue;
@@ -108,6 +128,9 @@ ScannedFlags scan_flags(int argc, char** argv,
       TUNAS_REQUIRE(i + 1 < argc, "option --", name, " needs a value");
       value = argv[++i];
       has_value = true;
+      // "--out --quiet" is a forgotten value, not a directory named --quiet.
+      TUNAS_REQUIRE(value.rfind("--", 0) != 0, "option --", name, " needs a value, got the option '",
+                    value, "' (write --", name, "=", value, " if that is the value)");
     }
     if (!has_value) value = "true";
     out.flags.push_back({key, value, "option --" + name});

@@ -68,8 +68,10 @@ struct SearchConfig {
   bool quiet = false;
   bool resume = false;
   std::string config;  // the --config file it came from, if any
+  std::vector<std::string> given_keys;  // keys set by --config or a flag (--resume checks them)
 
-  int global_batch() const { return batch * replicas; }
+  // validate() bounds batch and replicas (kMaxBatch, kMaxReplicas), so this never overflows.
+  int global_batch() const { return int(std::int64_t(batch) * replicas); }
   int validation_batch() const { return valid_batch > 0 ? valid_batch : batch; }
 };
 
@@ -93,5 +95,13 @@ Json config_to_json(const SearchConfig& config);
 
 // The settings that must not change when a run is resumed, as one string.
 std::string config_fingerprint(const SearchConfig& config);
+
+// The result-affecting settings given now (now.given_keys) whose values differ from the
+// run's, as "--steps (run: 100, now: 200), ..."; "" when none.
+std::string resume_conflicts(const SearchConfig& run, const SearchConfig& now);
+
+// Space, data and LUT paths made absolute, so the run's params.json works from any
+// directory (space names stay names).
+void make_paths_absolute(SearchConfig& config);
 
 }  // namespace tunas::search

@@ -26,7 +26,9 @@
 #include "policy/reward.h"
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
+#include "search/divergence.h"
 #include "search/run_files.h"
+#include "search/run_limits.h"
 #include "search/weights_file.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/cost_model.h"
@@ -152,6 +154,11 @@ Json architecture_json(const SearchRun::State& s, const std::vector<int>& indice
   Json j = Json::object();
   j["indices"] = spaces::format_indices(indices);
   j["space"] = s.space.name;
+  // A YAML space travels with the architecture: tunas_train --arch needs no other file.
+  if (spaces::is_space_path(s.config.space)) {
+    j["space_path"] = s.config.space;
+    j["space_yaml"] = read_file(spaces::space_path(s.config.space));
+  }
   j["cost_model"] = s.config.cost_model;
   j["cost"] = s.cost_model->cost_of(indices);
   j["target"] = s.resolved.target;
@@ -215,10 +222,10 @@ void restore_checkpoint(SearchRun::State& s, const Checkpoint& c) {
                 ": the checkpoint belongs to a run with other settings.\n  checkpoint: ", found,
                 "\n  now:        ", expected);
   auto& params = s.net->params();
-  c.get_floats("supernet/weights", params.values(), params.size());
-  c.get_floats("supernet/bn_statistics", s.net->bn_statistics(), s.net->bn_statistics_size());
-  c.get_floats("optimizer/mean_square", s.rms_mean_square.get(), params.size());
-  c.get_floats("optimizer/momentum", s.rms_momentum.get(), params.size());
+  c.get_finite_floats("supernet/weights", params.values(), params.size());
+  c.get_finite_floats("supernet/bn_statistics", s.net->bn_statistics(), s.net->bn_statistics_size());
+  c.get_finite_floats("optimizer/mean_square", s.rms_mean_square.get(), params.size());
+  c.get_finite_floats("optimizer/momentum", s.rms_momentum.get(), params.size());
   s.controller->set_state(policy::decode_controller_state(c.get("controller")));
   s.train_iter->restore(datasets::BatchIteratorState::from_bytes(c.get("data/train_iterator")));
   s.valid_iter->restore(datasets::BatchIteratorState::from_bytes(c.get("data/valid_iterator")));
@@ -231,6 +238,7 @@ void restore_checkpoint(SearchRun::State& s, const Checkpoint& c) {
 
 SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
   State& s = *s_;
+  make_paths_absolute(config);
   if (config.resume) {
     const std::string params_path = path_join(config.out, "params.json");
     TUNAS_REQUIRE(file_exists(path_join(config.out, "checkpoint.bin")), "--resume: no checkpoint in ",
@@ -238,6 +246,10 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
     // The run's own settings, then anything given now on top (e.g. --threads).
     SearchConfig saved;
     apply_config_file(saved, params_path);
+    const std::string changed = resume_conflicts(saved, config);
+    TUNAS_REQUIRE(changed.empty(), "--resume would change ", changed, "; the run in ",
+                  params_path, "; a resumed run keeps them (drop these flags, or start a new run "
+                  "with another --out)");
     saved.out = config.out;
     saved.threads = config.threads;
     saved.quiet = config.quiet;
@@ -255,6 +267,10 @@ SearchRun::SearchRun(SearchConfig config) : s_(std::make_unique<State>()) {
   spaces::configure_data_network(s.space, config.resolution, s.data.train.channels,
                                  s.data.train.num_classes, config.width_multiplier,
                                  config.proxy ? config.proxy_layers : 0);
+  check_fits_in_memory(s.space, std::max(config.batch, config.validation_batch()),
+                       double(config.batch + config.validation_batch()) * s.space.network.resolution *
+                           s.space.network.resolution * s.data.train.channels * sizeof(float),
+                       "--batch, --valid-batch, --resolution or --width-multiplier");
 
   // Cost model and reward.
   s.cost_model = spaces::make_cost_model(config.cost_model, s.space, {config.lut});
@@ -398,13 +414,8 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
       s.train_iter->next(train_batch, s.train_labels.data());
       const supernet::ReplicaResult res_r =
           s.net->train_replica(train_batch, s.train_labels.data(), samples[r].masks, 1.0f / float(K));
-      if (!std::isfinite(res_r.loss)) {
-        throw Error(str_cat("non-finite training loss (", res_r.loss, ") at step ", t, ", replica ",
-                            r, "; the last checkpoint (",
-                            s.last_checkpoint_step < 0 ? std::string("none yet")
-                                                       : str_cat("step ", s.last_checkpoint_step),
-                            ") is intact. A lower --model-lr may help."));
-      }
+      check_training_loss(res_r.loss, s.space.network.classes, t, s.last_checkpoint_step,
+                          str_cat("It came from replica ", r, ". A lower --model-lr may help."));
       loss += res_r.loss / K;
       empirical += res_r.empirical_loss / K;
       regularization += res_r.regularization_loss / K;

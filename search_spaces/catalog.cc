@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "search_spaces/parse.h"
 
 #ifndef TUNAS_DEFAULT_DATA_ROOT
@@ -42,11 +43,18 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 }  // namespace
 
+bool is_space_path(const std::string& name_or_path) {
+  return name_or_path.find('/') != std::string::npos || ends_with(name_or_path, ".yaml") ||
+         ends_with(name_or_path, ".yml");
+}
+
+std::string stable_space_reference(const std::string& name_or_path) {
+  return is_space_path(name_or_path) ? absolute_path(name_or_path) : name_or_path;
+}
+
 std::string space_path(const std::string& name_or_path) {
   TUNAS_REQUIRE(!name_or_path.empty(), "empty search space name");
-  const bool is_path = name_or_path.find('/') != std::string::npos ||
-                       ends_with(name_or_path, ".yaml") || ends_with(name_or_path, ".yml");
-  if (is_path) {
+  if (is_space_path(name_or_path)) {
     TUNAS_REQUIRE(fs::is_regular_file(name_or_path), name_or_path,
                   ": no such search space file");
     return name_or_path;

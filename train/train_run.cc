@@ -23,13 +23,16 @@
 #include "kernels/optim/optim.h"
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
+#include "search/divergence.h"
 #include "search/search_run.h"
 #include "search/weights_file.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/cost_model.h"
 #include "search_spaces/indices.h"
 #include "search_spaces/network.h"
+#include "search_spaces/parse.h"
 #include "search/run_files.h"
+#include "search/run_limits.h"
 
 namespace tunas::train {
 
@@ -75,6 +78,8 @@ EvalResult evaluate_set(supernet::Supernet& net, const supernet::Masks& masks,
 struct TrainRun::State {
   TrainConfig config;
   std::string space_name;  // as given (name or path)
+  std::string arch_space_name;  // the "space" of --arch
+  std::string arch_space_yaml;  // the space embedded in --arch (a YAML space's search)
   std::string indices_text;
   spaces::Space space;     // configured (resolution, classes, proxy strides)
   spaces::Indices indices;
@@ -115,12 +120,33 @@ void resolve_architecture(TrainRun::State& s) {
     TUNAS_REQUIRE(root.IsMap() && root["indices"] && root["indices"].IsScalar(), "--arch ", c.arch,
                   ": expected a final_architecture.json object with an \"indices\" string");
     s.indices_text = root["indices"].Scalar();
-    if (s.space_name.empty()) {
-      TUNAS_REQUIRE(root["space"] && root["space"].IsScalar(), "--arch ", c.arch,
-                    ": no \"space\" field; give --space");
-      s.space_name = root["space"].Scalar();
-    }
+    TUNAS_REQUIRE(root["space"] && root["space"].IsScalar(), "--arch ", c.arch,
+                  ": no \"space\" field (not written by tunas_search?)");
+    s.arch_space_name = root["space"].Scalar();
+    if (root["space_yaml"] && root["space_yaml"].IsScalar())
+      s.arch_space_yaml = root["space_yaml"].Scalar();
+    if (s.space_name.empty()) s.space_name = s.arch_space_name;
   }
+}
+
+// The space named by --space, else the one --arch carries (its YAML, or its catalog name).
+// An --arch searched in another space than --space is refused.
+spaces::Space load_training_space(const TrainRun::State& s) {
+  const TrainConfig& c = s.config;
+  if (!c.space.empty() || s.arch_space_yaml.empty()) {
+    spaces::Space space = spaces::load_space(s.space_name);
+    if (!c.space.empty() && !c.arch.empty()) {
+      // Runs record the space's name; a hand-written --arch may give a path instead.
+      const std::string arch_space = spaces::is_space_path(s.arch_space_name)
+                                         ? spaces::load_space(s.arch_space_name).name
+                                         : s.arch_space_name;
+      TUNAS_REQUIRE(space.name == arch_space, "--space ", c.space, " is the space '", space.name,
+                    "', but --arch ", c.arch, " was searched in the space '", arch_space,
+                    "'; drop --space to train in the architecture's own space");
+    }
+    return space;
+  }
+  return spaces::parse_space_yaml(s.arch_space_yaml, c.arch + " (space_yaml)");
 }
 
 void load_data(TrainRun::State& s) {
@@ -188,10 +214,10 @@ void restore_checkpoint(TrainRun::State& s, const search::Checkpoint& c) {
                 " out of range [0, ", s.total_steps, "]");
   s.net->set_dropout_calls(std::uint64_t(c.get_i64("meta/dropout_calls")));
   auto& params = s.net->params();
-  c.get_floats("model/weights", params.values(), params.size());
-  c.get_floats("model/bn_statistics", s.net->bn_statistics(), s.net->bn_statistics_size());
-  c.get_floats("optimizer/mean_square", s.rms_mean_square.get(), params.size());
-  c.get_floats("optimizer/momentum", s.rms_momentum.get(), params.size());
+  c.get_finite_floats("model/weights", params.values(), params.size());
+  c.get_finite_floats("model/bn_statistics", s.net->bn_statistics(), s.net->bn_statistics_size());
+  c.get_finite_floats("optimizer/mean_square", s.rms_mean_square.get(), params.size());
+  c.get_finite_floats("optimizer/momentum", s.rms_momentum.get(), params.size());
   s.train_iter->restore(datasets::BatchIteratorState::from_bytes(c.get("data/train_iterator")));
 }
 
@@ -219,11 +245,17 @@ Json build_params_json(const TrainRun::State& s) {
 
 TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
   State& s = *s_;
+  make_paths_absolute(config);
   if (config.resume) {
     TUNAS_REQUIRE(file_exists(path_join(config.out, "checkpoint.bin")), "--resume: no checkpoint in ",
                   config.out, " (expected ", path_join(config.out, "checkpoint.bin"), ")");
     TrainConfig saved;
-    apply_train_config_file(saved, path_join(config.out, "params.json"));
+    const std::string params_path = path_join(config.out, "params.json");
+    apply_train_config_file(saved, params_path);
+    const std::string changed = train_resume_conflicts(saved, config);
+    TUNAS_REQUIRE(changed.empty(), "--resume would change ", changed, "; the run in ",
+                  params_path, "; a resumed run keeps them (drop these flags, or start a new run "
+                  "with another --out)");
     saved.out = config.out;
     saved.threads = config.threads;
     saved.quiet = config.quiet;
@@ -236,7 +268,7 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
   set_num_threads(config.threads);
 
   resolve_architecture(s);
-  s.space = spaces::load_space(s.space_name);
+  s.space = load_training_space(s);
   load_data(s);
   spaces::configure_data_network(s.space, config.resolution, s.train_set.channels,
                                  s.train_set.num_classes, config.width_multiplier,
@@ -277,6 +309,11 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
   nc.init_seed = config.seed;
   nc.bn_mode = supernet::BnMode::stateful;
   nc.dropout = float(s.dropout);
+  search::check_fits_in_memory(
+      pruned, std::max(config.batch, config.eval_batch),
+      double(config.batch) * pruned.network.resolution * pruned.network.resolution *
+          pruned.network.input_channels * sizeof(float),
+      "--batch, --eval-batch, --resolution or --width-multiplier");
   s.net = std::make_unique<supernet::Supernet>(pruned, nc);
   if (!config.init_weights.empty())  // a resumed run's weights come from its checkpoint below
     search::read_weights_file(config.init_weights, s.net->params(), spaces::format_indices(s.indices));
@@ -331,6 +368,12 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
   TrainOutcome outcome;
   outcome.total_steps = s.total_steps;
   outcome.run_dir = s.run_dir;
+  if (s.step >= s.total_steps && file_exists(s.file("result.json"))) {
+    // Re-evaluating would only rewrite the result with this call's (empty) training figures.
+    outcome.steps_done = s.step;
+    outcome.already_finished = true;
+    return outcome;
+  }
 
   auto save_checkpoint = [&] {
     search::write_checkpoint(s.file("checkpoint.bin"), make_checkpoint(s));
@@ -365,12 +408,8 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
     params.zero_grads();
     s.train_iter->next(batch, s.train_labels.data());
     const supernet::ReplicaResult r = s.net->train_replica(batch, s.train_labels.data(), s.masks, 1.0f);
-    if (!std::isfinite(r.loss)) {
-      throw Error(str_cat("non-finite training loss (", r.loss, ") at step ", t, "; the last checkpoint (",
-                          s.last_checkpoint_step < 0 ? std::string("none yet")
-                                                     : str_cat("step ", s.last_checkpoint_step),
-                          ") is intact. A lower --lr may help."));
-    }
+    search::check_training_loss(r.loss, s.space.network.classes, t, s.last_checkpoint_step,
+                                "A lower --lr may help.");
     kernels::f32_rmsprop_update(params.size(), params.values(), s.rms_mean_square.get(),
                                 s.rms_momentum.get(), params.grads(), float(lr),
                                 kernels::kRmsPropDecay, kernels::kRmsPropMomentum,
