@@ -365,6 +365,8 @@ SearchRun::~SearchRun() = default;
 
 const SearchConfig& SearchRun::config() const { return s_->config; }
 std::int64_t SearchRun::total_steps() const { return s_->resolved.total_steps; }
+std::size_t SearchRun::arena_capacity_bytes() const { return s_->net->arena().capacity(); }
+std::size_t SearchRun::arena_high_water_bytes() const { return s_->net->arena().high_water(); }
 
 SearchOutcome SearchRun::run(std::int64_t max_steps) {
   State& s = *s_;

@@ -88,7 +88,7 @@ spaces::Space prune_space(const spaces::Space& space, const std::vector<int>& in
 
 std::int64_t ParameterStore::add(const std::string& name, std::vector<int> shape, bool l2) {
   TUNAS_REQUIRE(!values_, "ParameterStore::add after allocate()");
-  TUNAS_REQUIRE(find(name) == nullptr, "duplicate parameter name ", name);
+  TUNAS_REQUIRE(index_of_.emplace(name, infos_.size()).second, "duplicate parameter name ", name);
   std::int64_t size = 1;
   for (int d : shape) size *= d;
   ParameterInfo info;
@@ -115,9 +115,8 @@ void ParameterStore::zero_grads() {
 }
 
 const ParameterInfo* ParameterStore::find(const std::string& name) const {
-  for (const ParameterInfo& info : infos_)
-    if (info.name == name) return &info;
-  return nullptr;
+  const auto it = index_of_.find(name);
+  return it == index_of_.end() ? nullptr : &infos_[it->second];
 }
 
 // ---- Supernet -------------------------------------------------------------------------------------
