@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -30,9 +28,9 @@
 #include "search_spaces/cost_model.h"
 #include "search_spaces/indices.h"
 #include "search_spaces/network.h"
-#include "search_spaces/parse.h"
 #include "search/run_files.h"
 #include "search/run_limits.h"
+#include "train/architecture_file.h"
 
 namespace tunas::train {
 
@@ -78,8 +76,6 @@ EvalResult evaluate_set(supernet::Supernet& net, const supernet::Masks& masks,
 struct TrainRun::State {
   TrainConfig config;
   std::string space_name;  // as given (name or path)
-  std::string arch_space_name;  // the "space" of --arch
-  std::string arch_space_yaml;  // the space embedded in --arch (a YAML space's search)
   std::string indices_text;
   spaces::Space space;     // configured (resolution, classes, proxy strides)
   spaces::Indices indices;
@@ -103,50 +99,21 @@ struct TrainRun::State {
 
 namespace {
 
+// The architecture and its space: --space/--indices, or an --arch file (its space, unless
+// --space names the same one).
 void resolve_architecture(TrainRun::State& s) {
   const TrainConfig& c = s.config;
   s.space_name = c.space;
   s.indices_text = c.indices;
-  if (!c.arch.empty()) {
-    TUNAS_REQUIRE(c.indices.empty(), "give either --indices or --arch, not both");
-    YAML::Node root;
-    try {
-      root = YAML::LoadFile(c.arch);
-    } catch (const YAML::BadFile&) {
-      throw Error(str_cat("--arch: cannot read ", c.arch));
-    } catch (const YAML::Exception& e) {
-      throw Error(str_cat("--arch ", c.arch, ":", e.mark.line + 1, ": malformed JSON: ", e.msg));
-    }
-    TUNAS_REQUIRE(root.IsMap() && root["indices"] && root["indices"].IsScalar(), "--arch ", c.arch,
-                  ": expected a final_architecture.json object with an \"indices\" string");
-    s.indices_text = root["indices"].Scalar();
-    TUNAS_REQUIRE(root["space"] && root["space"].IsScalar(), "--arch ", c.arch,
-                  ": no \"space\" field (not written by tunas_search?)");
-    s.arch_space_name = root["space"].Scalar();
-    if (root["space_yaml"] && root["space_yaml"].IsScalar())
-      s.arch_space_yaml = root["space_yaml"].Scalar();
-    if (s.space_name.empty()) s.space_name = s.arch_space_name;
+  if (c.arch.empty()) {
+    s.space = spaces::load_space(s.space_name);
+    return;
   }
-}
-
-// The space named by --space, else the one --arch carries (its YAML, or its catalog name).
-// An --arch searched in another space than --space is refused.
-spaces::Space load_training_space(const TrainRun::State& s) {
-  const TrainConfig& c = s.config;
-  if (!c.space.empty() || s.arch_space_yaml.empty()) {
-    spaces::Space space = spaces::load_space(s.space_name);
-    if (!c.space.empty() && !c.arch.empty()) {
-      // Runs record the space's name; a hand-written --arch may give a path instead.
-      const std::string arch_space = spaces::is_space_path(s.arch_space_name)
-                                         ? spaces::load_space(s.arch_space_name).name
-                                         : s.arch_space_name;
-      TUNAS_REQUIRE(space.name == arch_space, "--space ", c.space, " is the space '", space.name,
-                    "', but --arch ", c.arch, " was searched in the space '", arch_space,
-                    "'; drop --space to train in the architecture's own space");
-    }
-    return space;
-  }
-  return spaces::parse_space_yaml(s.arch_space_yaml, c.arch + " (space_yaml)");
+  TUNAS_REQUIRE(c.indices.empty(), "give either --indices or --arch, not both");
+  const ArchitectureFile arch = read_architecture_file(c.arch);
+  s.indices_text = arch.indices;
+  if (s.space_name.empty()) s.space_name = arch.space;
+  s.space = architecture_space(arch, c.space);
 }
 
 void load_data(TrainRun::State& s) {
@@ -268,7 +235,6 @@ TrainRun::TrainRun(TrainConfig config) : s_(std::make_unique<State>()) {
   set_num_threads(config.threads);
 
   resolve_architecture(s);
-  s.space = load_training_space(s);
   load_data(s);
   spaces::configure_data_network(s.space, config.resolution, s.train_set.channels,
                                  s.train_set.num_classes, config.width_multiplier,

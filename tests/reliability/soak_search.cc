@@ -4,14 +4,15 @@
 //
 //   soak_search MINUTES RUN_DIR CSV SVG [tunas_search flags...]
 //
-// The search runs in chunks of steps (each chunk ends with a checkpoint, so checkpointing is
-// soaked too); after each chunk, once a minute has passed, one CSV row is written:
-// minute, step, rss_kib, peak_rss_kib, arena_high_water_bytes, arena_capacity_bytes.
+// One CSV row a minute: minute, step, rss_kib, peak_rss_kib, arena_high_water_bytes,
+// arena_capacity_bytes (the arena figures as of the last finished chunk of 20 steps).
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -83,36 +84,43 @@ int soak_main(int argc, char** argv) {
                 "--help is not a soak");
   tunas::search::SearchRun run(config);
 
+  // The search runs in a worker thread in chunks of steps (each ends with a checkpoint, so
+  // checkpointing is soaked too); this thread samples once a minute, on the clock.
+  std::atomic<std::int64_t> step{0};
+  std::atomic<std::size_t> arena_high_water{run.arena_high_water_bytes()};
+  std::atomic<bool> finished{false};
+  std::thread worker([&] {
+    while (!tunas::search::stop_requested().load()) {
+      const tunas::search::SearchOutcome o = run.run(20);
+      step.store(o.steps_done);
+      arena_high_water.store(run.arena_high_water_bytes());
+      if (o.steps_done >= o.total_steps) break;
+    }
+    finished.store(true);
+  });
+
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
-  auto elapsed_minutes = [&] {
-    return std::chrono::duration<double>(Clock::now() - start).count() / 60.0;
-  };
   std::string csv = "minute,step,rss_kib,peak_rss_kib,arena_high_water_bytes,arena_capacity_bytes\n";
   std::vector<double> sampled_at;
   Series rss{"resident set (MiB)", "#1f77b4", {}};
   Series arena{"arena high-water (MiB)", "#d62728", {}};
-  double next_sample = 0;
-  std::int64_t step = 0;
-  while (true) {
-    const double now = elapsed_minutes();
-    if (now >= next_sample) {
-      const auto [kib, peak] = resident_kib();
-      char row[256];
-      std::snprintf(row, sizeof row, "%.2f,%lld,%ld,%ld,%zu,%zu\n", now, (long long)step, kib,
-                    peak, run.arena_high_water_bytes(), run.arena_capacity_bytes());
-      csv += row;
-      std::fputs(row, stderr);
-      sampled_at.push_back(now);
-      rss.y.push_back(double(kib) / 1024.0);
-      arena.y.push_back(double(run.arena_high_water_bytes()) / (1024.0 * 1024.0));
-      tunas::write_file_atomic(csv_path, csv);  // partial figures survive a stopped soak
-      tunas::write_file_atomic(svg_path, line_chart_svg(sampled_at, {rss, arena}));
-      next_sample += 1.0;
-    }
-    if (now >= minutes) break;
-    step = run.run(10).steps_done;
+  for (int minute = 0; minute <= int(minutes) && !finished.load(); ++minute) {
+    std::this_thread::sleep_until(start + std::chrono::seconds(60 * minute));
+    const auto [kib, peak] = resident_kib();
+    char row[256];
+    std::snprintf(row, sizeof row, "%d,%lld,%ld,%ld,%zu,%zu\n", minute, (long long)step.load(), kib,
+                  peak, arena_high_water.load(), run.arena_capacity_bytes());
+    csv += row;
+    std::fputs(row, stderr);
+    sampled_at.push_back(minute);
+    rss.y.push_back(double(kib) / 1024.0);
+    arena.y.push_back(double(arena_high_water.load()) / (1024.0 * 1024.0));
+    tunas::write_file_atomic(csv_path, csv);  // partial figures survive a stopped soak
+    tunas::write_file_atomic(svg_path, line_chart_svg(sampled_at, {rss, arena}));
   }
+  tunas::search::stop_requested().store(true);
+  worker.join();
   return 0;
 }
 
