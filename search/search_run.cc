@@ -527,7 +527,8 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
   return outcome;
 }
 
-Json export_final_architecture(const std::string& run_dir, const std::string& weights_path) {
+namespace {
+Json export_from_params(const std::string& run_dir, const std::string& weights_path) {
   const std::string params_path = path_join(run_dir, "params.json");
   TUNAS_REQUIRE(file_exists(params_path), run_dir, " is not a search run directory (no params.json)");
   SearchRun::State s;
@@ -575,6 +576,16 @@ Json export_final_architecture(const std::string& run_dir, const std::string& we
   }
   write_file_atomic(path_join(run_dir, "final_architecture.json"), j.dump(2) + "\n");
   return j;
+}
+}  // namespace
+
+Json export_final_architecture(const std::string& run_dir, const std::string& weights_path) {
+  try {
+    return export_from_params(run_dir, weights_path);
+  } catch (const YAML::Exception& e) {  // a hand-edited 'resolved' section of params.json
+    throw Error(str_cat(path_join(run_dir, "params.json"), ":", e.mark.line + 1,
+                        ": unreadable 'resolved' section: ", e.msg));
+  }
 }
 
 }  // namespace tunas::search

@@ -65,6 +65,8 @@ S is a space name (a file <data root>/search_spaces/S.yaml; the data root is
 $TUNAS_DATA_DIR or the source checkout) or a path to a YAML file. I is a colon-separated
 index list "i:j:k:..." with one entry per decision (empty for fixed architectures).
 Cost models: tunas_pixel1 (ms), macs, params, lut (ms, needs --lut).
+
+Exit status: 0 done, 1 bad input (message on stderr), 2 internal error (a bug).
 )";
 
 struct Args {

@@ -187,6 +187,7 @@ const std::vector<BadInput>& table() {
       {"checkpoint: flipped byte", "tunas_search", {"--resume", "--out", "{RUN}", "--quiet"}, 1, {"checkpoint.bin", "checksum"}},
       {"checkpoint: a directory", "tunas_arch", {"export", "--run", "{RUN}"}, 1, {"checkpoint.bin", "directory"}},
       {"checkpoint: params.json torn", "tunas_search", {"--resume", "--out", "{RUN}", "--quiet"}, 1, {"params.json"}},
+      {"checkpoint: params.json resolved edited", "tunas_arch", {"export", "--run", "{RUN}"}, 1, {"params.json:", "unreadable 'resolved' section"}},
       {"checkpoint: new run over an old one", "tunas_search", search({"--space", kTiny, "--out", "{RUN}"}), 1, {"already holds a run", "--resume"}},
       // Weights.
       {"weights: garbage", "tunas_train", train({"--space", kTiny, "--indices", "0:0:0:0:0:0:0:0:0", "--init-weights", "{F}/weights_garbage.bin"}), 1, {"weights_garbage.bin", "not a tunas checkpoint"}},
@@ -229,6 +230,12 @@ void damage(const std::string& name, const std::string& run) {
   if (name == "checkpoint: a directory") {
     fs::remove(ckpt);
     fs::create_directories(ckpt);
+  }
+  if (name == "checkpoint: params.json resolved edited") {
+    std::string params = tunas::read_file(run + "/params.json");
+    const auto pos = params.find("\"classes\": ");
+    params.replace(pos, 13, "\"classes\": \"ten\"");
+    tunas::write_file_atomic(run + "/params.json", params);
   }
   if (name == "checkpoint: params.json torn") {
     const std::string params = tunas::read_file(run + "/params.json");
