@@ -18,7 +18,7 @@ if ! command -v clang++-14 >/dev/null; then
   exit 1
 fi
 if [ ! -f build-fuzz/CMakeCache.txt ]; then
-  CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release \
     -DTUNAS_BUILD_FUZZERS=ON -DTUNAS_BUILD_TESTS=OFF -DTUNAS_BUILD_BENCHMARKS=OFF >/dev/null
 fi
 cmake --build build-fuzz -j"$(nproc)" --target fuzzers >/dev/null
