@@ -93,7 +93,7 @@ void make_directories(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
   if (ec) throw Error(str_cat("cannot create directory ", path, ": ", ec.message()));
-  if (!std::filesystem::is_directory(path))
+  if (!std::filesystem::is_directory(path, ec))
     throw Error(str_cat("cannot create directory ", path, ": a file of that name exists"));
 }
 

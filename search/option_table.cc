@@ -1,11 +1,15 @@
 #include "search/option_table.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <sstream>
+
+#include "core/files.h"
 
 namespace tunas {
 
@@ -43,24 +47,60 @@ std::string option_flag_name(const std::string& key) {
   return "--" + f;
 }
 
+namespace {
+
+// Records where documents start; builds nothing.
+struct DocumentStarts : YAML::EventHandler {
+  std::vector<int> lines;
+  void OnDocumentStart(const YAML::Mark& mark) override { lines.push_back(mark.line + 1); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// The line where a second YAML document starts, 0 when there is none. At most two documents
+// are parsed: yaml-cpp's LoadAll loops forever on some malformed input (",\ns"; found by
+// fuzz/fuzz_config, yaml-cpp PR #1319).
+int second_document_start(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  for (int d = 0; d < 2 && parser.HandleNextDocument(starts); ++d) {
+  }
+  return starts.lines.size() > 1 ? starts.lines[1] : 0;
+}
+
+}  // namespace
+
 std::vector<ConfigEntry> read_config_entries(const std::string& path,
                                              const std::vector<std::string>& skip) {
   std::error_code ec;
   TUNAS_REQUIRE(!std::filesystem::is_directory(path, ec), "config file ", path,
                 " is a directory, not a YAML file");
-  std::vector<YAML::Node> documents;
+  std::string text;
   try {
-    documents = YAML::LoadAllFromFile(path);
-  } catch (const YAML::BadFile&) {
-    throw Error(str_cat("cannot read config file ", path));
+    text = read_file(path);
+  } catch (const Error& e) {
+    throw Error(str_cat("cannot read config file ", path, " (", e.what(), ")"));
+  }
+  YAML::Node root;
+  int second_document_line = 0;
+  try {
+    root = YAML::Load(text);
+    second_document_line = second_document_start(text);
   } catch (const YAML::Exception& e) {
     throw Error(str_cat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": malformed YAML: ", e.msg));
   }
   std::vector<ConfigEntry> entries;
-  if (documents.empty()) return entries;
-  TUNAS_REQUIRE(documents.size() == 1, path, ":", documents[1].Mark().line + 1,
+  TUNAS_REQUIRE(second_document_line == 0, path, ":", second_document_line,
                 ": a second YAML document ('---'); a config file holds one mapping");
-  const YAML::Node& root = documents[0];
   if (root.IsNull()) return entries;
   TUNAS_REQUIRE(root.IsMap(), path, ":", root.Mark().line + 1,
                 ": a config file must be a mapping of option: value");

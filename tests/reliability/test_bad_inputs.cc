@@ -64,6 +64,11 @@ void make_fixtures(const std::string& f) {
   write(f + "/config_syntax.yaml", "steps: 4\n  batch: : 8\n");
   write(f + "/config_not_map.yaml", "- steps\n");
   fs::create_directories(f + "/config_dir");
+  // Found by fuzz/fuzz_config: yaml-cpp's LoadAll looped forever on a top-level ','.
+  write(f + "/config_comma.yaml", "{},\ns");
+  // Found by fuzz/fuzz_architecture: a space path too long for the file system threw
+  // std::filesystem_error (an internal error).
+  write(f + "/arch_long_space.json", "{\"indices\": \"0\", \"space\": \"" + std::string(5000, 'a') + ".yaml\"}\n");
   // Fashion-MNIST directories: a wrong IDX magic, a truncated image file, a non-gzip .gz.
   const std::string labels = be32(0x801) + be32(10) + std::string(10, '\1');
   for (const char* d : {"idx_magic", "idx_truncated", "idx_gz"}) {
@@ -138,13 +143,14 @@ const std::vector<BadInput>& table() {
       {"space: unknown name", "tunas_search", search({"--space", "mobilenet_v9"}), 1, {"unknown search space 'mobilenet_v9'", "known spaces"}},
       // Config files and flags.
       {"config: duplicate key", "tunas_search", search({"--config", "{F}/config_dup.yaml"}), 1, {"config_dup.yaml:3", "duplicate key 'steps'"}},
-      {"config: second document", "tunas_search", search({"--config", "{F}/config_two_docs.yaml"}), 1, {"config_two_docs.yaml:3", "second YAML document"}},
+      {"config: second document", "tunas_search", search({"--config", "{F}/config_two_docs.yaml"}), 1, {"config_two_docs.yaml:2", "second YAML document"}},
       {"config: unknown key", "tunas_search", search({"--config", "{F}/config_unknown.yaml"}), 1, {"config_unknown.yaml:2", "unknown option 'batsh'", "valid options"}},
       {"config: a list value", "tunas_search", search({"--config", "{F}/config_list.yaml"}), 1, {"config_list.yaml:2", "batch", "single value"}},
       {"config: not a number", "tunas_train", train({"--space", kTiny, "--indices", "0:0:0:0:0:0:0:0:0", "--config", "{F}/config_bad_value.yaml"}), 1, {"config_bad_value.yaml:1", "steps", "'four'"}},
       {"config: includes another", "tunas_search", search({"--config", "{F}/config_nested.yaml"}), 1, {"config_nested.yaml:1", "cannot include"}},
       {"config: YAML syntax", "tunas_search", search({"--config", "{F}/config_syntax.yaml"}), 1, {"config_syntax.yaml:", "malformed YAML"}},
       {"config: not a mapping", "tunas_search", search({"--config", "{F}/config_not_map.yaml"}), 1, {"config_not_map.yaml:1", "mapping"}},
+      {"config: a top-level comma (yaml-cpp loop)", "tunas_search", search({"--config", "{F}/config_comma.yaml"}), 1, {"config_comma.yaml:"}},
       {"config: a directory", "tunas_train", train({"--config", "{F}/config_dir"}), 1, {"config_dir", "is a directory"}},
       {"config: missing file", "tunas_search", search({"--config", "{F}/none.yaml"}), 1, {"none.yaml", "cannot read"}},
       {"flag: --batch wraps 2^32", "tunas_search", search({"--batch", "4294967300"}), 1, {"--batch", "4294967300", "out of range"}},
@@ -204,6 +210,7 @@ const std::vector<BadInput>& table() {
       {"arch: torn JSON", "tunas_train", train({"--arch", "{F}/arch_not_json.json"}), 1, {"arch_not_json.json"}},
       {"arch: no indices", "tunas_train", train({"--arch", "{F}/arch_no_indices.json"}), 1, {"arch_no_indices.json", "indices"}},
       {"arch: wrong indices", "tunas_train", train({"--arch", "{F}/arch_bad_indices.json"}), 1, {"arch_bad_indices.json", "not an architecture of the space 'tiny_search'"}},
+      {"arch: space path too long", "tunas_train", train({"--arch", "{F}/arch_long_space.json"}), 1, {"aaaa.yaml: no such search space file"}},
       {"arch: missing", "tunas_train", train({"--arch", "{F}/none.json"}), 1, {"none.json", "cannot read"}},
   };
   return rows;

@@ -192,7 +192,7 @@ TEST_CASE("defect 8: config files refuse duplicate keys, a second document and d
   tunas::write_file_atomic(dir + "/two.yaml", "steps: 4\n---\nbatch: 8\n");
   CHECK(contains(search_flag_error({"--config", dir + "/dup.yaml"}),
                  "dup.yaml:3: duplicate key 'steps' (first at line 1)"));
-  CHECK(contains(search_flag_error({"--config", dir + "/two.yaml"}), "two.yaml:3: a second YAML document"));
+  CHECK(contains(search_flag_error({"--config", dir + "/two.yaml"}), "two.yaml:2: a second YAML document"));
   CHECK(contains(search_flag_error({"--config", dir}), "is a directory"));
 }
 
