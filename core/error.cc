@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <new>
 
 namespace tunas {
 
@@ -18,6 +19,11 @@ int run_main(const char* program, int (*body)(int, char**), int argc, char** arg
     return body(argc, argv);
   } catch (const Error& e) {
     std::fprintf(stderr, "%s: error: %s\n", program, e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // Sizes are checked against the machine's memory up front; this is what slips past.
+    std::fprintf(stderr, "%s: error: out of memory (lower the batch, resolution or widths)\n",
+                 program);
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: internal error: %s\n", program, e.what());

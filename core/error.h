@@ -33,8 +33,8 @@ std::string str_cat(Args&&... args) {
 [[noreturn]] void check_failed(const char* file, int line, const char* condition,
                                const std::string& message);
 
-// Runs body() and converts exceptions into exit codes: tunas::Error -> 1 (printed as
-// "<program>: error: <message>"), any other exception -> 2.
+// Runs body() and converts exceptions into exit codes: tunas::Error and std::bad_alloc -> 1
+// (printed as "<program>: error: <message>"), any other exception -> 2 (a bug).
 int run_main(const char* program, int (*body)(int, char**), int argc, char** argv);
 
 }  // namespace tunas

@@ -78,6 +78,9 @@ void append_line(const std::string& path, std::string_view line) {
 }
 
 std::string read_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(str_cat("cannot read ", path, ": it is a directory, not a file"));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(str_cat("cannot read ", path, ": ", errno_text()));
   std::ostringstream os;
@@ -90,8 +93,15 @@ void make_directories(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
   if (ec) throw Error(str_cat("cannot create directory ", path, ": ", ec.message()));
-  if (!std::filesystem::is_directory(path))
+  if (!std::filesystem::is_directory(path, ec))
     throw Error(str_cat("cannot create directory ", path, ": a file of that name exists"));
+}
+
+std::string absolute_path(const std::string& path) {
+  if (path.empty()) return path;
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  return ec ? path : absolute.lexically_normal().string();
 }
 
 bool file_exists(const std::string& path) {

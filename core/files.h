@@ -19,5 +19,8 @@ std::string read_file(const std::string& path);
 // mkdir -p; throws tunas::Error naming the path on failure.
 void make_directories(const std::string& path);
 bool file_exists(const std::string& path);
+// The path made absolute against the working directory ("" stays ""), so a run directory
+// that records it works from anywhere.
+std::string absolute_path(const std::string& path);
 
 }  // namespace tunas

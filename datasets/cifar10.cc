@@ -53,8 +53,9 @@ ImageSet read_cifar10_files(const std::vector<std::string>& paths, const std::st
 Dataset load_cifar10(const std::string& dir) {
   require_directory(dir, "CIFAR-10");
   std::filesystem::path root(dir);
-  if (!std::filesystem::exists(root / "test_batch.bin") &&
-      std::filesystem::is_directory(root / "cifar-10-batches-bin")) {
+  std::error_code ec;
+  if (!std::filesystem::exists(root / "test_batch.bin", ec) &&
+      std::filesystem::is_directory(root / "cifar-10-batches-bin", ec)) {
     root /= "cifar-10-batches-bin";
   }
   std::vector<std::string> train_paths;

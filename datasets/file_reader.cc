@@ -17,7 +17,8 @@ gzFile as_gz(void* file) { return static_cast<gzFile>(file); }
 }  // namespace
 
 GzFile::GzFile(std::string path) : path_(std::move(path)) {
-  TUNAS_REQUIRE(std::filesystem::is_regular_file(path_), path_,
+  std::error_code ec;  // an unusable path is "no such file", never a filesystem_error
+  TUNAS_REQUIRE(std::filesystem::is_regular_file(path_, ec), path_,
                 ": cannot open (no such regular file)");
   errno = 0;
   file_ = gzopen(path_.c_str(), "rb");
@@ -79,7 +80,8 @@ bool GzFile::at_end() {
 }
 
 void require_directory(const std::string& dir, std::string_view what) {
-  TUNAS_REQUIRE(std::filesystem::is_directory(dir), what, " directory '", dir,
+  std::error_code ec;
+  TUNAS_REQUIRE(std::filesystem::is_directory(dir, ec), what, " directory '", dir,
                 "' does not exist (or is not a directory)");
 }
 
@@ -87,7 +89,8 @@ std::string find_file(const std::string& dir, std::initializer_list<std::string_
   std::string tried;
   for (std::string_view name : names) {
     const std::string path = (std::filesystem::path(dir) / name).string();
-    if (std::filesystem::is_regular_file(path)) return path;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path, ec)) return path;
     tried += str_cat(tried.empty() ? "" : ", ", path);
   }
   throw Error(str_cat("missing dataset file: none of ", tried, " exists"));

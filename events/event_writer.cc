@@ -47,17 +47,13 @@ EventWriter::EventWriter(const std::string& run_dir, std::int64_t resume_step)
     : pending_(std::make_unique<pb::Summary>()) {
   if (resume_step >= 0) drop_events_from(run_dir, resume_step);
   path_ = new_file_path(run_dir);
-  file_ = std::fopen(path_.c_str(), "ab");
-  TUNAS_REQUIRE(file_ != nullptr, "cannot create the TensorBoard event file ", path_);
   pb::Event version;
   version.set_wall_time(wall_time_now());
   version.set_file_version("brain.Event:2");
   append_event(version.SerializeAsString());
 }
 
-EventWriter::~EventWriter() {
-  if (file_ != nullptr) std::fclose(file_);
-}
+EventWriter::~EventWriter() = default;
 
 void EventWriter::add_scalar(std::string_view tag, double value) {
   pb::Summary::Value* v = pending_->add_value();
@@ -122,11 +118,15 @@ void EventWriter::write(std::int64_t step) {
   append_event(e.SerializeAsString());
 }
 
+// Opened for each record, like log.jsonl: no descriptor stays open between log steps, so the
+// run directory can be moved, remounted or checked while a search runs.
 void EventWriter::append_event(const std::string& serialized_event) {
   const std::string record = frame_record(serialized_event);
-  TUNAS_REQUIRE(std::fwrite(record.data(), 1, record.size(), file_) == record.size() &&
-                    std::fflush(file_) == 0,
-                "cannot write the TensorBoard event file ", path_);
+  std::FILE* file = std::fopen(path_.c_str(), "ab");
+  TUNAS_REQUIRE(file != nullptr, "cannot open the TensorBoard event file ", path_);
+  const bool written = std::fwrite(record.data(), 1, record.size(), file) == record.size();
+  const bool closed = std::fclose(file) == 0;
+  TUNAS_REQUIRE(written && closed, "cannot write the TensorBoard event file ", path_);
 }
 
 std::vector<std::string> event_files(const std::string& run_dir) {

@@ -50,7 +50,6 @@ class EventWriter {
   void append_event(const std::string& serialized_event);
 
   std::string path_;
-  std::FILE* file_ = nullptr;
   std::unique_ptr<pb::Summary> pending_;
 };
 

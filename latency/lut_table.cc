@@ -2,7 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <fstream>
+#include <utility>
 #include <thread>
 
 #include "core/cpu.h"
@@ -174,6 +176,16 @@ LutTable LutTable::from_json_text(const std::string& text, const std::string& or
       e.timing.repeats = r["repeats"].as<int>();
       const std::string key = r["key"].as<std::string>();
       TUNAS_REQUIRE(key == c.key(), "entry key '", key, "' does not match its fields ('", c.key(), "')");
+      // A latency is a finite, non-negative time; a negative one would reward bigger layers.
+      const std::string where = str_cat("line ", r.Mark().line + 1, ", entry ", t.entries.size(),
+                                        " (", key, ")");
+      for (const auto& [name, v] : {std::pair<const char*, double>{"median_ms", e.timing.median_ms},
+                                    {"p10_ms", e.timing.p10_ms},
+                                    {"p90_ms", e.timing.p90_ms}}) {
+        TUNAS_REQUIRE(std::isfinite(v) && v >= 0, where, ": ", name, " must be a finite time >= 0 ms, got ",
+                      v);
+      }
+      TUNAS_REQUIRE(e.timing.repeats >= 1, where, ": repeats must be >= 1, got ", e.timing.repeats);
       t.entries.push_back(std::move(e));
     }
     if (const YAML::Node c = root["correction"]) {
@@ -181,6 +193,9 @@ LutTable LutTable::from_json_text(const std::string& text, const std::string& or
       corr.scale = c["scale"].as<double>();
       corr.offset_ms = c["offset_ms"].as<double>();
       corr.source = c["source"] ? c["source"].as<std::string>() : "";
+      TUNAS_REQUIRE(std::isfinite(corr.scale) && corr.scale > 0 && std::isfinite(corr.offset_ms),
+                    "line ", c.Mark().line + 1, ": correction needs a finite scale > 0 and a finite "
+                    "offset_ms, got scale ", corr.scale, ", offset_ms ", corr.offset_ms);
       t.correction = corr;
     }
   } catch (const YAML::Exception& e) {

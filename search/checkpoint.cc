@@ -1,5 +1,6 @@
 #include "search/checkpoint.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "core/error.h"
@@ -29,8 +30,10 @@ struct Reader {
   std::span<const std::uint8_t> bytes;
   std::size_t pos = 0;
   const std::string& origin;
-  void need(std::size_t n) const {
-    TUNAS_REQUIRE(pos + n <= bytes.size(), origin, ": checkpoint is truncated at byte ", pos,
+  // pos <= bytes.size() always holds, so this form cannot overflow (pos + n can, for a
+  // crafted 64-bit section length).
+  void need(std::uint64_t n) const {
+    TUNAS_REQUIRE(n <= bytes.size() - pos, origin, ": checkpoint is truncated at byte ", pos,
                   " (needs ", n, " more of ", bytes.size(), ")");
   }
   std::uint64_t u(int width) {
@@ -77,6 +80,14 @@ void Checkpoint::get_floats(const std::string& name, float* data, std::int64_t c
   if (count > 0) std::memcpy(data, b.data(), b.size());
 }
 
+void Checkpoint::get_finite_floats(const std::string& name, float* data, std::int64_t count) const {
+  get_floats(name, data, count);
+  for (std::int64_t i = 0; i < count; ++i) {
+    TUNAS_REQUIRE(std::isfinite(data[i]), origin_, ": checkpoint section '", name, "' holds ",
+                  data[i], " at index ", i, " (a corrupt file or a diverged run; not restored)");
+  }
+}
+
 std::string Checkpoint::get_string(const std::string& name) const {
   const auto& b = get(name);
   return std::string(b.begin(), b.end());
@@ -121,6 +132,8 @@ Checkpoint Checkpoint::parse(std::span<const std::uint8_t> bytes, const std::str
     r.need(name_len);
     std::string name(reinterpret_cast<const char*>(bytes.data() + r.pos), name_len);
     r.pos += name_len;
+    TUNAS_REQUIRE(c.sections_.count(name) == 0, origin, ": checkpoint has the section '", name,
+                  "' twice");
     const auto len = r.u(8);
     r.need(len);
     c.sections_[name].assign(bytes.begin() + std::ptrdiff_t(r.pos),

@@ -29,6 +29,8 @@ class Checkpoint {
   // Throws tunas::Error naming the section (and origin file) when missing or mis-sized.
   const std::vector<std::uint8_t>& get(const std::string& name) const;
   void get_floats(const std::string& name, float* data, std::int64_t count) const;
+  // As get_floats, then throws naming the section and index of a NaN or infinite value.
+  void get_finite_floats(const std::string& name, float* data, std::int64_t count) const;
   std::string get_string(const std::string& name) const;
   std::int64_t get_i64(const std::string& name) const;
 

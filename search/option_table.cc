@@ -1,9 +1,15 @@
 #include "search/option_table.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "core/files.h"
 
 namespace tunas {
 
@@ -33,6 +39,8 @@ std::int64_t parse_integer_option(const std::string& text, const std::string& wh
   const char* b = text.data();
   const char* e = b + text.size();
   auto [p, ec] = std::from_chars(b, e, v);
+  TUNAS_REQUIRE(ec != std::errc::result_out_of_range, where, ": ", text,
+                " is out of range (a 64-bit integer)");
   TUNAS_REQUIRE(ec == std::errc() && p == e, where, ": expected an integer, got '", text, "'");
   return v;
 }
@@ -50,23 +58,73 @@ std::string option_flag_name(const std::string& key) {
   return "--" + f;
 }
 
+namespace {
+
+// Records where documents start; builds nothing.
+struct DocumentStarts : YAML::EventHandler {
+  std::vector<int> lines;
+  void OnDocumentStart(const YAML::Mark& mark) override { lines.push_back(mark.line + 1); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// The line where a second YAML document starts, 0 when there is none. At most two documents
+// are parsed: yaml-cpp's LoadAll loops forever on some malformed input (",\ns"; found by
+// fuzz/fuzz_config, yaml-cpp PR #1319).
+int second_document_start(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  for (int d = 0; d < 2 && parser.HandleNextDocument(starts); ++d) {
+  }
+  return starts.lines.size() > 1 ? starts.lines[1] : 0;
+}
+
+}  // namespace
+
 std::vector<ConfigEntry> read_config_entries(const std::string& path,
                                              const std::vector<std::string>& skip) {
-  YAML::Node root;
+  std::error_code ec;
+  TUNAS_REQUIRE(!std::filesystem::is_directory(path, ec), "config file ", path,
+                " is a directory, not a YAML file");
+  std::string text;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw Error(str_cat("cannot read config file ", path));
+    text = read_file(path);
+  } catch (const Error& e) {
+    throw Error(str_cat("cannot read config file ", path, " (", e.what(), ")"));
+  }
+  YAML::Node root;
+  int second_document_line = 0;
+  try {
+    root = YAML::Load(text);
+    second_document_line = second_document_start(text);
   } catch (const YAML::Exception& e) {
     throw Error(str_cat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": malformed YAML: ", e.msg));
   }
   std::vector<ConfigEntry> entries;
+  TUNAS_REQUIRE(second_document_line == 0, path, ":", second_document_line,
+                ": a second YAML document ('---'); a config file holds one mapping");
   if (root.IsNull()) return entries;
   TUNAS_REQUIRE(root.IsMap(), path, ":", root.Mark().line + 1,
                 ": a config file must be a mapping of option: value");
+  std::map<std::string, int> first_line;
   for (const auto& item : root) {
     ConfigEntry e;
-    e.key = item.first.as<std::string>();
+    TUNAS_REQUIRE(item.first.IsScalar(), path, ":", item.first.Mark().line + 1,
+                  ": a key must be an option name, got a list or mapping");
+    e.key = item.first.Scalar();
+    const int line = item.first.Mark().line + 1;
+    const auto [seen, fresh] = first_line.emplace(e.key, line);
+    TUNAS_REQUIRE(fresh, path, ":", line, ": duplicate key '", e.key, "' (first at line ",
+                  seen->second, ")");
     bool skipped = false;
     for (const auto& k : skip) skipped = skipped || k == e.key;
     if (skipped) continue;
@@ -109,6 +167,8 @@ ScannedFlags scan_flags(int argc, char** argv,
       if (!has_value) {
         TUNAS_REQUIRE(i + 1 < argc, "--config needs a file");
         value = argv[++i];
+        TUNAS_REQUIRE(value.rfind("--", 0) != 0, "--config needs a file, got the option '", value,
+                      "'");
       }
       out.config_file = value;
       continue;
@@ -119,6 +179,9 @@ ScannedFlags scan_flags(int argc, char** argv,
       TUNAS_REQUIRE(i + 1 < argc, "option --", name, " needs a value");
       value = argv[++i];
       has_value = true;
+      // "--out --quiet" is a forgotten value, not a directory named --quiet.
+      TUNAS_REQUIRE(value.rfind("--", 0) != 0, "option --", name, " needs a value, got the option '",
+                    value, "' (write --", name, "=", value, " if that is the value)");
     }
     if (!has_value) value = "true";
     out.flags.push_back({key, value, "option --" + name});

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -80,7 +81,15 @@ Option<Config> option(const char* key, T Config::*field, const char* help) {
   } else if constexpr (std::is_integral_v<T>) {
     o.kind = OptionKind::integer;
     o.set = [field](Config& c, const std::string& v, const std::string& w) {
-      c.*field = static_cast<T>(parse_integer_option(v, w));
+      // Range of the field's type, checked before the cast: no modulo-2^32 wrap.
+      const std::int64_t parsed = parse_integer_option(v, w);
+      const std::int64_t lo = std::is_signed_v<T> ? std::int64_t(std::numeric_limits<T>::min()) : 0;
+      const std::int64_t hi = sizeof(T) < sizeof(std::int64_t)
+                                  ? std::int64_t(std::numeric_limits<T>::max())
+                                  : std::numeric_limits<std::int64_t>::max();
+      TUNAS_REQUIRE(parsed >= lo && parsed <= hi, w, ": ", v, " is out of range [", lo, ", ", hi,
+                    "]");
+      c.*field = static_cast<T>(parsed);
     };
     o.get = [field](const Config& c) { return Json(static_cast<std::int64_t>(c.*field)); };
   } else {
@@ -115,23 +124,27 @@ class OptionTable {
 
   // Applies a YAML file of options. Unknown keys throw, naming file:line and the valid keys.
   void apply_file(Config& config, const std::string& path,
-                  const std::vector<std::string>& skip = {}) const {
+                  const std::vector<std::string>& skip = {},
+                  std::vector<std::string>* given_keys = nullptr) const {
     Config updated = config;
     for (const ConfigEntry& e : read_config_entries(path, skip)) {
       const Option<Config>* o = find(e.key);
       TUNAS_REQUIRE(o != nullptr, path, ":", e.line, ": unknown option '", e.key,
                     "'; valid options: ", valid_keys());
       o->set(updated, e.value, e.where);
+      if (given_keys) given_keys->push_back(e.key);
     }
     config = updated;
   }
 
   // Parses argv: --key V, --key=V, bare --flag for booleans. --config FILE is applied first,
   // then every other flag, whatever their order. Returns false on --help/-h (prints `usage`).
-  // `aliases` maps extra flag keys onto table keys. The file name goes to *config_file.
+  // `aliases` maps extra flag keys onto table keys. The file name goes to *config_file; the
+  // keys set by the file or a flag go to *given_keys (--resume refuses changed ones).
   bool parse_flags(Config& config, int argc, char** argv, const std::string& usage,
                    std::string* config_file,
-                   const std::vector<std::pair<std::string, std::string>>& aliases = {}) const;
+                   const std::vector<std::pair<std::string, std::string>>& aliases = {},
+                   std::vector<std::string>* given_keys = nullptr) const;
 
   // "  --flag N                   help" lines, one per option.
   std::string help_lines() const {
@@ -142,6 +155,21 @@ class OptionTable {
       out += "  " + flag;
       for (std::size_t pad = flag.size(); pad < 27; ++pad) out += ' ';
       out += std::string(o.help) + "\n";
+    }
+    return out;
+  }
+
+  // "--steps (run: 100, now: 200), ..." for each of `keys` whose value differs between the
+  // two configs; "" when none does. --resume refuses such changes.
+  std::string differences(const Config& run, const Config& now,
+                          const std::vector<std::string>& keys) const {
+    std::string out;
+    for (const std::string& key : keys) {
+      const Option<Config>* o = find(key);
+      if (o == nullptr || out.find(option_flag_name(key) + " ") != std::string::npos) continue;
+      const std::string was = o->get(run).dump(), is = o->get(now).dump();
+      if (was != is)
+        out += (out.empty() ? "" : ", ") + option_flag_name(key) + " (run: " + was + ", now: " + is + ")";
     }
     return out;
   }
@@ -179,7 +207,8 @@ ScannedFlags scan_flags(int argc, char** argv,
 template <class Config>
 bool OptionTable<Config>::parse_flags(
     Config& config, int argc, char** argv, const std::string& usage, std::string* config_file,
-    const std::vector<std::pair<std::string, std::string>>& aliases) const {
+    const std::vector<std::pair<std::string, std::string>>& aliases,
+    std::vector<std::string>* given_keys) const {
   const ScannedFlags scanned = scan_flags(
       argc, argv,
       [this](const std::string& key) {
@@ -192,9 +221,14 @@ bool OptionTable<Config>::parse_flags(
     return false;
   }
   Config updated = config;
-  if (!scanned.config_file.empty()) apply_file(updated, scanned.config_file);
-  for (const auto& f : scanned.flags) find(f.key)->set(updated, f.value, f.where);
+  std::vector<std::string> given;
+  if (!scanned.config_file.empty()) apply_file(updated, scanned.config_file, {}, &given);
+  for (const auto& f : scanned.flags) {
+    find(f.key)->set(updated, f.value, f.where);
+    given.push_back(f.key);
+  }
   config = updated;
+  if (given_keys) *given_keys = std::move(given);
   if (config_file) *config_file = scanned.config_file;
   return true;
 }

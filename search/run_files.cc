@@ -1,5 +1,6 @@
 #include "search/run_files.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -26,10 +27,21 @@ void truncate_log(const std::string& path, std::int64_t step) {
   if (!file_exists(path)) return;
   std::istringstream in(read_file(path));
   std::string line, kept;
+  int line_number = 0;
   while (std::getline(in, line)) {
+    ++line_number;
     const auto pos = line.find("\"step\": ");
     if (pos == std::string::npos) continue;
-    if (std::stoll(line.substr(pos + 8)) >= step) continue;
+    // A record without a numeric step is a line torn by a kill, or edited: it is dropped.
+    std::int64_t record_step = 0;
+    const char* first = line.data() + pos + 8;
+    const auto [end, ec] = std::from_chars(first, line.data() + line.size(), record_step);
+    if (ec != std::errc() || end == first) {
+      std::fprintf(stderr, "warning: %s:%d: no numeric \"step\"; the record is dropped\n",
+                   path.c_str(), line_number);
+      continue;
+    }
+    if (record_step >= step) continue;
     kept += line;
     kept += '\n';
   }

@@ -7,8 +7,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "datasets/load.h"
 #include "search/option_table.h"
+#include "search/run_limits.h"
+#include "search_spaces/catalog.h"
 
 namespace tunas::search {
 
@@ -113,7 +116,8 @@ void apply_config_file(SearchConfig& config, const std::string& path) {
 
 bool parse_search_flags(SearchConfig& config, int argc, char** argv) {
   std::string file;
-  if (!table().parse_flags(config, argc, argv, search_usage(), &file, {{"target", "target_ms"}}))
+  if (!table().parse_flags(config, argc, argv, search_usage(), &file, {{"target", "target_ms"}},
+                           &config.given_keys))
     return false;
   if (!file.empty()) config.config = file;
   return true;
@@ -132,7 +136,7 @@ std::string search_usage() {
   os << table().help_lines();
   os << "  --help                     this text\n\n"
         "Exit status: 0 done, 1 bad input or a failed run (message on stderr), 130 interrupted\n"
-        "(a checkpoint was saved; continue with --resume --out DIR).\n";
+        "(a checkpoint was saved; continue with --resume --out DIR), 2 internal error (a bug).\n";
   return os.str();
 }
 
@@ -150,11 +154,14 @@ void validate(const SearchConfig& c) {
   TUNAS_REQUIRE(c.steps >= 0, "--steps must be >= 0, got ", c.steps);
   TUNAS_REQUIRE(c.steps > 0 || c.epochs > 0, "give --steps N or --epochs E (> 0)");
   TUNAS_REQUIRE(c.epochs >= 0, "--epochs must be >= 0, got ", c.epochs);
-  require_positive(c.batch, "batch");
-  TUNAS_REQUIRE(c.valid_batch >= 0, "--valid-batch must be >= 0, got ", c.valid_batch);
-  require_positive(c.replicas, "replicas");
+  require_in_range(c.batch, 1, kMaxBatch, "--batch");
+  require_in_range(c.valid_batch, 0, kMaxBatch, "--valid-batch");
+  require_in_range(c.replicas, 1, kMaxReplicas, "--replicas");
   require_positive(double(c.validation_size), "validation_size");
-  require_positive(double(c.synthetic_size), "synthetic_size");
+  require_in_range(c.synthetic_size, std::int64_t(1), kMaxSyntheticImages, "--synthetic-size");
+  require_in_range(c.width_multiplier, 1e-3, kMaxWidthMultiplier, "--width-multiplier");
+  require_in_range(c.threads, 0, kMaxThreads, "--threads");
+  require_in_range(c.epochs, 0.0, kMaxEpochs, "--epochs");
   TUNAS_REQUIRE(c.proxy_layers >= 0 && c.proxy_layers <= 8, "--proxy-layers must be in [0, 8], got ",
                 c.proxy_layers);
   TUNAS_REQUIRE(c.resolution >= 8 && c.resolution <= 1024, "--resolution must be in [8, 1024], got ",
@@ -198,32 +205,67 @@ Json config_to_json(const SearchConfig& config) {
   return table().to_json(config, {"resume", "quiet"});
 }
 
+namespace {
+// Settings that change the computation; threads, remat (bitwise-equal gradients), output
+// and logging/checkpoint cadence do not.
+// The settings that change a run's result, as the first release fingerprinted them.
+const std::vector<std::string>& original_result_keys() {
+  static const std::vector<std::string> keys = {
+      "space", "data", "data_dir", "cost_model", "lut", "target_ms", "reward",
+      "beta", "steps", "epochs", "batch", "valid_batch", "replicas",
+      "validation_size", "synthetic_size", "proxy", "proxy_layers", "resolution",
+      "width_multiplier", "model_lr", "model_warmup_fraction", "weight_decay",
+      "label_smoothing", "policy_lr", "policy_lr_scale", "policy_lr_schedule",
+      "policy_delay_fraction", "warmup_fraction", "entropy_weight", "seed"};
+  return keys;
+}
+// Result-changing settings added later: fingerprinted only away from their defaults, so runs
+// of earlier releases still resume.
+const std::vector<std::string>& later_result_keys() {
+  static const std::vector<std::string> keys = {
+      "op_warmup_fraction", "filter_warmup_fraction", "baseline_momentum", "policy_adam_beta1",
+      "policy_adam_beta2", "policy_adam_epsilon", "policy_temperature", "num_classes"};
+  return keys;
+}
+// Every setting that changes the result: --resume refuses a new value for any of them.
+const std::vector<std::string>& fingerprint_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> all = original_result_keys();
+    all.insert(all.end(), later_result_keys().begin(), later_result_keys().end());
+    return all;
+  }();
+  return keys;
+}
+}  // namespace
+
 std::string config_fingerprint(const SearchConfig& config) {
-  // Settings that change the computation; threads, remat (bitwise-equal gradients), output
-  // and logging/checkpoint cadence do not.
   Json j = config_to_json(config);
   Json::Object kept;
-  for (const char* key : {"space", "data", "data_dir", "cost_model", "lut", "target_ms", "reward",
-                          "beta", "steps", "epochs", "batch", "valid_batch", "replicas",
-                          "validation_size", "synthetic_size", "num_classes", "proxy", "proxy_layers", "resolution",
-                          "width_multiplier", "model_lr", "model_warmup_fraction", "weight_decay",
-                          "label_smoothing", "policy_lr", "policy_lr_scale", "policy_lr_schedule",
-                          "policy_delay_fraction", "warmup_fraction", "entropy_weight", "seed"}) {
-    kept[key] = j[key];
-  }
+  for (const std::string& key : original_result_keys()) kept[key] = j[key];
   // The learning rates as the first release wrote them: auto was 0. An explicit 0 is "0".
   for (const auto& [key, value] : {std::pair{"model_lr", config.model_lr},
                                    std::pair{"policy_lr", config.policy_lr}}) {
     kept[key] = !value ? Json(0.0) : *value == 0.0 ? Json("0") : Json(*value);
   }
-  // Added later: counted only away from their defaults.
   Json defaults = config_to_json(SearchConfig{});
-  for (const char* key : {"op_warmup_fraction", "filter_warmup_fraction", "baseline_momentum",
-                          "policy_adam_beta1", "policy_adam_beta2", "policy_adam_epsilon",
-                          "policy_temperature"}) {
+  for (const std::string& key : later_result_keys())
     if (j[key].dump() != defaults[key].dump()) kept[key] = j[key];
-  }
   return Json(kept).dump();
+}
+
+std::string resume_conflicts(const SearchConfig& run, const SearchConfig& now) {
+  std::vector<std::string> keys;
+  for (const std::string& key : now.given_keys) {
+    for (const std::string& f : fingerprint_keys())
+      if (key == f) keys.push_back(key);
+  }
+  return table().differences(run, now, keys);
+}
+
+void make_paths_absolute(SearchConfig& config) {
+  config.space = spaces::stable_space_reference(config.space);
+  config.data_dir = absolute_path(config.data_dir);
+  config.lut = absolute_path(config.lut);
 }
 
 }  // namespace tunas::search

@@ -79,8 +79,10 @@ struct SearchConfig {
   bool quiet = false;
   bool resume = false;
   std::string config;  // the --config file it came from, if any
+  std::vector<std::string> given_keys;  // keys set by --config or a flag (--resume checks them)
 
-  int global_batch() const { return batch * replicas; }
+  // validate() bounds batch and replicas (kMaxBatch, kMaxReplicas), so this never overflows.
+  int global_batch() const { return int(std::int64_t(batch) * replicas); }
   double op_warmup() const { return op_warmup_fraction.value_or(warmup_fraction); }
   double filter_warmup() const { return filter_warmup_fraction.value_or(warmup_fraction); }
   int validation_batch() const { return valid_batch > 0 ? valid_batch : batch; }
@@ -115,5 +117,13 @@ Json config_to_json(const SearchConfig& config);
 // after the first release count only when set away from their default, so the checkpoints
 // of older runs still match.
 std::string config_fingerprint(const SearchConfig& config);
+
+// The result-affecting settings given now (now.given_keys) whose values differ from the
+// run's, as "--steps (run: 100, now: 200), ..."; "" when none.
+std::string resume_conflicts(const SearchConfig& run, const SearchConfig& now);
+
+// Space, data and LUT paths made absolute, so the run's params.json works from any
+// directory (space names stay names).
+void make_paths_absolute(SearchConfig& config);
 
 }  // namespace tunas::search

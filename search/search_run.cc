@@ -29,8 +29,10 @@
 #include "policy/reward.h"
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
+#include "search/divergence.h"
 #include "search/replica_step.h"
 #include "search/run_files.h"
+#include "search/run_limits.h"
 #include "search/search_events.h"
 #include "search/weights_file.h"
 #include "search_spaces/catalog.h"
@@ -173,6 +175,11 @@ Json architecture_json(const SearchRun::State& s, const std::vector<int>& indice
   Json j = Json::object();
   j["indices"] = spaces::format_indices(indices);
   j["space"] = s.space.name;
+  // A YAML space travels with the architecture: tunas_train --arch needs no other file.
+  if (spaces::is_space_path(s.config.space)) {
+    j["space_path"] = s.config.space;
+    j["space_yaml"] = read_file(spaces::space_path(s.config.space));
+  }
   j["cost_model"] = s.config.cost_model;
   j["cost"] = s.cost_model->cost_of(indices);
   j["target"] = s.resolved.target;
@@ -236,10 +243,10 @@ void restore_checkpoint(SearchRun::State& s, const Checkpoint& c) {
                 ": the checkpoint belongs to a run with other settings.\n  checkpoint: ", found,
                 "\n  now:        ", expected);
   auto& params = s.net->params();
-  c.get_floats("supernet/weights", params.values(), params.size());
-  c.get_floats("supernet/bn_statistics", s.net->bn_statistics(), s.net->bn_statistics_size());
-  c.get_floats("optimizer/mean_square", s.rms_mean_square.get(), params.size());
-  c.get_floats("optimizer/momentum", s.rms_momentum.get(), params.size());
+  c.get_finite_floats("supernet/weights", params.values(), params.size());
+  c.get_finite_floats("supernet/bn_statistics", s.net->bn_statistics(), s.net->bn_statistics_size());
+  c.get_finite_floats("optimizer/mean_square", s.rms_mean_square.get(), params.size());
+  c.get_finite_floats("optimizer/momentum", s.rms_momentum.get(), params.size());
   s.controller->set_state(policy::decode_controller_state(c.get("controller")));
   s.train_iter->restore(datasets::BatchIteratorState::from_bytes(c.get("data/train_iterator")));
   s.valid_iter->restore(datasets::BatchIteratorState::from_bytes(c.get("data/valid_iterator")));
@@ -254,6 +261,7 @@ namespace {
 
 // Everything a rank needs before the first step; reads files, writes none.
 void load_run(SearchRun::State& s, SearchConfig config) {
+  make_paths_absolute(config);
   if (config.resume) {
     const std::string params_path = path_join(config.out, "params.json");
     TUNAS_REQUIRE(file_exists(path_join(config.out, "checkpoint.bin")), "--resume: no checkpoint in ",
@@ -261,6 +269,10 @@ void load_run(SearchRun::State& s, SearchConfig config) {
     // The run's own settings, then anything given now on top (e.g. --threads).
     SearchConfig saved;
     apply_config_file(saved, params_path);
+    const std::string changed = resume_conflicts(saved, config);
+    TUNAS_REQUIRE(changed.empty(), "--resume would change ", changed, "; the run in ",
+                  params_path, "; a resumed run keeps them (drop these flags, or start a new run "
+                  "with another --out)");
     saved.out = config.out;
     saved.threads = config.threads;
     saved.quiet = config.quiet;
@@ -278,6 +290,10 @@ void load_run(SearchRun::State& s, SearchConfig config) {
   spaces::configure_data_network(s.space, config.resolution, s.data.train.channels,
                                  s.data.train.num_classes, config.width_multiplier,
                                  config.proxy ? config.proxy_layers : 0);
+  check_fits_in_memory(s.space, std::max(config.batch, config.validation_batch()),
+                       double(config.batch + config.validation_batch()) * s.space.network.resolution *
+                           s.space.network.resolution * s.data.train.channels * sizeof(float),
+                       "--batch, --valid-batch, --resolution or --width-multiplier");
 
   // Cost model and reward.
   s.cost_model = spaces::make_cost_model(config.cost_model, s.space, {config.lut});
@@ -402,6 +418,8 @@ SearchRun::~SearchRun() = default;
 
 const SearchConfig& SearchRun::config() const { return s_->config; }
 std::int64_t SearchRun::total_steps() const { return s_->resolved.total_steps; }
+std::size_t SearchRun::arena_capacity_bytes() const { return s_->net->arena().capacity(); }
+std::size_t SearchRun::arena_high_water_bytes() const { return s_->net->arena().high_water(); }
 
 SearchOutcome SearchRun::run(std::int64_t max_steps) {
   State& s = *s_;
@@ -453,14 +471,12 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
     supernet::ReplicaResult logged_train;  // replica 0's: spec §7.2 logs one replica
     for (int r = 0; r < K; ++r) {
       const supernet::ReplicaResult& res_r = trained[std::size_t(r)];
-      if (!std::isfinite(res_r.loss)) {
+      try {
+        check_training_loss(res_r.loss, s.space.network.classes, t, s.last_checkpoint_step,
+                            str_cat("It came from replica ", r, ". A lower --model-lr may help."));
+      } catch (const Error& e) {
         // Every rank sees every replica's loss (gathered), so every rank throws this.
-        throw distributed::AgreedError(str_cat(
-            "non-finite training loss (", res_r.loss, ") at step ", t, ", replica ", r,
-            "; the last checkpoint (",
-            s.last_checkpoint_step < 0 ? std::string("none yet")
-                                       : str_cat("step ", s.last_checkpoint_step),
-            ") is intact. A lower --model-lr may help."));
+        throw distributed::AgreedError(e.what());
       }
       if (r == 0) logged_train = res_r;
       loss += res_r.loss / K;
@@ -593,7 +609,8 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
   return outcome;
 }
 
-Json export_final_architecture(const std::string& run_dir, const std::string& weights_path) {
+namespace {
+Json export_from_params(const std::string& run_dir, const std::string& weights_path) {
   const std::string params_path = path_join(run_dir, "params.json");
   TUNAS_REQUIRE(file_exists(params_path), run_dir, " is not a search run directory (no params.json)");
   SearchRun::State s;
@@ -644,6 +661,16 @@ Json export_final_architecture(const std::string& run_dir, const std::string& we
   }
   write_file_atomic(path_join(run_dir, "final_architecture.json"), j.dump(2) + "\n");
   return j;
+}
+}  // namespace
+
+Json export_final_architecture(const std::string& run_dir, const std::string& weights_path) {
+  try {
+    return export_from_params(run_dir, weights_path);
+  } catch (const YAML::Exception& e) {  // a hand-edited 'resolved' section of params.json
+    throw Error(str_cat(path_join(run_dir, "params.json"), ":", e.mark.line + 1,
+                        ": unreadable 'resolved' section: ", e.msg));
+  }
 }
 
 }  // namespace tunas::search

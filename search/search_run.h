@@ -62,6 +62,9 @@ class SearchRun {
 
   const SearchConfig& config() const;
   std::int64_t total_steps() const;
+  // The supernet workspace arena's capacity and high-water mark (the soak test samples them).
+  std::size_t arena_capacity_bytes() const;
+  std::size_t arena_high_water_bytes() const;
 
   struct State;  // the loaded run; defined in search_run.cc
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "search_spaces/parse.h"
 
 #ifndef TUNAS_DEFAULT_DATA_ROOT
@@ -42,17 +43,26 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 }  // namespace
 
+bool is_space_path(const std::string& name_or_path) {
+  return name_or_path.find('/') != std::string::npos || ends_with(name_or_path, ".yaml") ||
+         ends_with(name_or_path, ".yml");
+}
+
+std::string stable_space_reference(const std::string& name_or_path) {
+  return is_space_path(name_or_path) ? absolute_path(name_or_path) : name_or_path;
+}
+
 std::string space_path(const std::string& name_or_path) {
   TUNAS_REQUIRE(!name_or_path.empty(), "empty search space name");
-  const bool is_path = name_or_path.find('/') != std::string::npos ||
-                       ends_with(name_or_path, ".yaml") || ends_with(name_or_path, ".yml");
-  if (is_path) {
-    TUNAS_REQUIRE(fs::is_regular_file(name_or_path), name_or_path,
+  if (is_space_path(name_or_path)) {
+    std::error_code ec;  // a path too long or unreadable is "no such file", not an exception
+    TUNAS_REQUIRE(fs::is_regular_file(name_or_path, ec), name_or_path,
                   ": no such search space file");
     return name_or_path;
   }
   const fs::path file = fs::path(spaces_dir()) / (name_or_path + ".yaml");
-  if (!fs::is_regular_file(file)) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
     std::string names;
     for (const std::string& n : known_spaces()) names += (names.empty() ? "" : ", ") + n;
     throw Error(str_cat("unknown search space '", name_or_path, "': no file ", file.string(),

@@ -25,6 +25,11 @@ std::vector<std::string> known_spaces();
 // A name (no '/', no .yaml/.yml suffix) resolves to spaces_dir()/<name>.yaml; anything
 // else is read as a file path. Unknown names throw an Error listing the known spaces.
 std::string space_path(const std::string& name_or_path);
+// True for a path (a '/' or a .yaml/.yml suffix), false for a space name.
+bool is_space_path(const std::string& name_or_path);
+// Names unchanged, paths made absolute: what a run directory records, so --resume and
+// export work from any working directory.
+std::string stable_space_reference(const std::string& name_or_path);
 Space load_space(const std::string& name_or_path);
 
 }  // namespace tunas::spaces

@@ -89,7 +89,7 @@ spaces::Space prune_space(const spaces::Space& space, const std::vector<int>& in
 
 std::int64_t ParameterStore::add(const std::string& name, std::vector<int> shape, bool l2) {
   TUNAS_REQUIRE(!values_, "ParameterStore::add after allocate()");
-  TUNAS_REQUIRE(find(name) == nullptr, "duplicate parameter name ", name);
+  TUNAS_REQUIRE(index_of_.emplace(name, infos_.size()).second, "duplicate parameter name ", name);
   std::int64_t size = 1;
   for (int d : shape) size *= d;
   ParameterInfo info;
@@ -116,9 +116,8 @@ void ParameterStore::zero_grads() {
 }
 
 const ParameterInfo* ParameterStore::find(const std::string& name) const {
-  for (const ParameterInfo& info : infos_)
-    if (info.name == name) return &info;
-  return nullptr;
+  const auto it = index_of_.find(name);
+  return it == index_of_.end() ? nullptr : &infos_[it->second];
 }
 
 // The builder hands out 2*C statistics per BN in registration order; walk the BN gammas.

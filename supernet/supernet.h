@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/memory.h"
@@ -107,6 +108,7 @@ class ParameterStore {
 
  private:
   std::vector<ParameterInfo> infos_;
+  std::unordered_map<std::string, std::size_t> index_of_;  // name -> infos_ index: add() is O(1)
   std::int64_t size_ = 0;
   AlignedPtr<float> values_, grads_;
 };

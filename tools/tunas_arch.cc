@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -76,6 +77,8 @@ S is a space name (a file <data root>/search_spaces/S.yaml; the data root is
 $TUNAS_DATA_DIR or the source checkout) or a path to a YAML file. I is a colon-separated
 index list "i:j:k:..." with one entry per decision (empty for fixed architectures).
 Cost models: tunas_pixel1 (ms), macs, params, lut (ms, needs --lut).
+
+Exit status: 0 done, 1 bad input (message on stderr), 2 internal error (a bug).
 )";
 
 struct Args {
@@ -91,14 +94,17 @@ struct Args {
     TUNAS_REQUIRE(has(key), "command '", command, "' needs --", key, " (see --help)");
     return options.at(key);
   }
-  long long integer(const std::string& key, long long fallback, long long min_value) const {
+  long long integer(const std::string& key, long long fallback, long long min_value,
+                    long long max_value) const {
     if (!has(key)) return fallback;
     const std::string& text = options.at(key);
     long long v = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    TUNAS_REQUIRE(ec == std::errc() && end == text.data() + text.size(), "--", key,
+    const bool whole = end == text.data() + text.size();
+    TUNAS_REQUIRE((ec == std::errc() || ec == std::errc::result_out_of_range) && whole, "--", key,
                   " must be an integer, got '", text, "'");
-    TUNAS_REQUIRE(v >= min_value, "--", key, " must be >= ", min_value, ", got ", v);
+    TUNAS_REQUIRE(ec == std::errc() && v >= min_value && v <= max_value, "--", key,
+                  " must be in [", min_value, ", ", max_value, "], got ", text);
     return v;
   }
   double number(const std::string& key, double fallback) const {
@@ -166,11 +172,11 @@ Args parse_args(int argc, char** argv) {
 Space load(const Args& args) {
   Space space = load_space(args.required("space"));
   const NetworkConfig& net = space.network;
-  configure_data_network(space, static_cast<int>(args.integer("resolution", net.resolution, 1)),
-                         static_cast<int>(args.integer("input-channels", net.input_channels, 1)),
-                         static_cast<int>(args.integer("classes", net.classes, 1)),
+  configure_data_network(space, static_cast<int>(args.integer("resolution", net.resolution, 1, 4096)),
+                         static_cast<int>(args.integer("input-channels", net.input_channels, 1, 64)),
+                         static_cast<int>(args.integer("classes", net.classes, 1, 1000000)),
                          args.number("width-multiplier", net.width_multiplier),
-                         static_cast<int>(args.integer("proxy", 0, 0)));
+                         static_cast<int>(args.integer("proxy", 0, 0, 8)));
   return space;
 }
 
@@ -280,13 +286,13 @@ int cmd_show(const Args& args) {
 
 int cmd_sample(const Args& args) {
   const Space space = load(args);
-  const long long num = args.integer("num", 1, 0);
+  const long long num = args.integer("num", 1, 0, 100000000);
   const double min_cost = args.number("min-cost", 83);
   const double max_cost = args.number("max-cost", 85);
   TUNAS_REQUIRE(min_cost <= max_cost, "--min-cost (", min_cost, ") must be <= --max-cost (",
                 max_cost, ")");
-  const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0, 0));
-  const long long max_attempts = args.integer("max-attempts", 10000000, 1);
+  const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0, 0, std::numeric_limits<long long>::max()));
+  const long long max_attempts = args.integer("max-attempts", 10000000, 1, 1000000000000LL);
   const auto model = make_cost_model(args.get("cost-model", "tunas_pixel1"), space, {args.get("lut", "")});
 
   Rng rng(seed, stream_id("tunas_arch/sample"));
@@ -350,11 +356,11 @@ int cmd_onnx(const Args& args) {
   c.out = args.required("out");
   c.data = args.get("data", c.data);
   c.data_dir = args.get("data-dir", "");
-  c.synthetic_size = args.integer("synthetic-size", 0, 0);
-  c.resolution = static_cast<int>(args.integer("resolution", c.resolution, 1));
+  c.synthetic_size = args.integer("synthetic-size", 0, 0, 10000000);
+  c.resolution = static_cast<int>(args.integer("resolution", c.resolution, 1, 4096));
   c.width_multiplier = args.number("width-multiplier", c.width_multiplier);
-  c.proxy_layers = static_cast<int>(args.integer("proxy", c.proxy_layers, 0));
-  c.calibration_batches = static_cast<int>(args.integer("calibration-batches", c.calibration_batches, 1));
+  c.proxy_layers = static_cast<int>(args.integer("proxy", c.proxy_layers, 0, 8));
+  c.calibration_batches = static_cast<int>(args.integer("calibration-batches", c.calibration_batches, 1, 100000));
   std::fputs((onnx_export::export_weights_onnx(c).dump(2) + "\n").c_str(), stdout);
   return 0;
 #else

@@ -24,6 +24,7 @@
 #include <cmath>
 #include <memory>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -72,7 +73,9 @@ struct Args {
     TUNAS_REQUIRE(opts.count(k), "--", k, " is required for '", command, "'");
     return opts.at(k);
   }
-  long long integer(const std::string& k, long long d, long long min) const {
+  // Every caller narrows to int: the range check comes before that (no wrap).
+  long long integer(const std::string& k, long long d, long long min,
+                    long long max = std::numeric_limits<int>::max()) const {
     if (!opts.count(k)) return d;
     std::size_t end = 0;
     long long v = 0;
@@ -82,7 +85,7 @@ struct Args {
       end = 0;
     }
     TUNAS_REQUIRE(end == opts.at(k).size() && end > 0, "--", k, " must be an integer, got '", opts.at(k), "'");
-    TUNAS_REQUIRE(v >= min, "--", k, " must be >= ", min, ", got ", v);
+    TUNAS_REQUIRE(v >= min && v <= max, "--", k, " must be in [", min, ", ", max, "], got ", v);
     return v;
   }
   double number(const std::string& k, double d) const {
@@ -148,7 +151,7 @@ spaces::Space space_for_table(const Args& a, const LutTable& table) {
 int cmd_profile(const Args& a) {
   spaces::Space space = spaces::load_space(a.required("space"));
   const spaces::NetworkConfig& net = space.network;
-  spaces::configure_data_network(space, static_cast<int>(a.integer("resolution", net.resolution, 1)),
+  spaces::configure_data_network(space, static_cast<int>(a.integer("resolution", net.resolution, 1, 4096)),
                                  static_cast<int>(a.integer("input-channels", net.input_channels, 1)),
                                  static_cast<int>(a.integer("classes", net.classes, 1)),
                                  a.number("width-multiplier", net.width_multiplier),

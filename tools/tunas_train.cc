@@ -4,7 +4,9 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "distributed/tool_main.h"
+#include "search/run_files.h"
 #include "search/search_run.h"
 #include "train/train_config.h"
 #include "train/train_run.h"
@@ -38,7 +40,15 @@ int train_main(tunas::distributed::Communicator& comm, int argc, char** argv) {
                  static_cast<long long>(outcome.total_steps), outcome.run_dir.c_str());
     return 130;
   }
-  if (comm.rank() == 0) std::printf("%s\n", outcome.result.dump(2).c_str());
+  if (comm.rank() != 0) return 0;
+  if (outcome.already_finished) {
+    std::fprintf(stderr, "tunas_train: the run in %s had finished; its result.json is unchanged\n",
+                 outcome.run_dir.c_str());
+    std::fputs(tunas::read_file(tunas::search::path_join(outcome.run_dir, "result.json")).c_str(),
+               stdout);
+    return 0;
+  }
+  std::printf("%s\n", outcome.result.dump(2).c_str());
   return 0;
 }
 

@@ -3,8 +3,11 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "datasets/load.h"
 #include "search/option_table.h"
+#include "search/run_limits.h"
+#include "search_spaces/catalog.h"
 
 namespace tunas::train {
 
@@ -71,7 +74,8 @@ void apply_train_config_file(TrainConfig& config, const std::string& path) {
 
 bool parse_train_flags(TrainConfig& config, int argc, char** argv) {
   std::string file;
-  if (!table().parse_flags(config, argc, argv, train_usage(), &file)) return false;
+  if (!table().parse_flags(config, argc, argv, train_usage(), &file, {}, &config.given_keys))
+    return false;
   if (!file.empty()) config.config = file;
   return true;
 }
@@ -92,7 +96,7 @@ std::string train_usage() {
   os << table().help_lines();
   os << "  --help                     this text\n\n"
         "Exit status: 0 done, 1 bad input or a failed run (message on stderr), 130 interrupted\n"
-        "(a checkpoint was saved; continue with --resume --out DIR).\n";
+        "(a checkpoint was saved; continue with --resume --out DIR), 2 internal error (a bug).\n";
   return os.str();
 }
 
@@ -112,13 +116,18 @@ void validate(const TrainConfig& c) {
   TUNAS_REQUIRE(c.steps >= 0, "--steps must be >= 0, got ", c.steps);
   TUNAS_REQUIRE(c.epochs >= 0, "--epochs must be >= 0, got ", c.epochs);
   TUNAS_REQUIRE(c.steps > 0 || c.epochs > 0, "give --steps N or --epochs E (> 0)");
-  positive(c.batch, "batch");
-  positive(c.replicas, "replicas");
+  search::require_in_range(c.batch, 1, search::kMaxBatch, "--batch");
+  search::require_in_range(c.replicas, 1, search::kMaxReplicas, "--replicas");
   TUNAS_REQUIRE(c.batch % c.replicas == 0, "--batch ", c.batch, " must be a multiple of --replicas ",
                 c.replicas, " (each replica trains batch/replicas images)");
-  positive(c.eval_batch, "eval_batch");
+  search::require_in_range(c.eval_batch, 1, search::kMaxBatch, "--eval-batch");
   positive(double(c.validation_size), "validation_size");
-  positive(double(c.synthetic_size), "synthetic_size");
+  search::require_in_range(c.synthetic_size, std::int64_t(1), search::kMaxSyntheticImages,
+                           "--synthetic-size");
+  search::require_in_range(c.width_multiplier, 1e-3, search::kMaxWidthMultiplier,
+                           "--width-multiplier");
+  search::require_in_range(c.threads, 0, search::kMaxThreads, "--threads");
+  search::require_in_range(c.epochs, 0.0, search::kMaxEpochs, "--epochs");
   TUNAS_REQUIRE(c.resolution >= 8 && c.resolution <= 1024, "--resolution must be in [8, 1024], got ",
                 c.resolution);
   positive(c.width_multiplier, "width_multiplier");
@@ -145,12 +154,38 @@ Json train_config_to_json(const TrainConfig& config) {
   return table().to_json(config, {"resume", "quiet"});
 }
 
+namespace {
+// Settings that do not change the trained network.
+const std::vector<std::string>& unfingerprinted_keys() {
+  static const std::vector<std::string> keys = {"resume",    "quiet",     "threads",
+                                                "out",       "eval_every", "log_every",
+                                                "checkpoint_every", "config"};
+  return keys;
+}
+}  // namespace
+
 std::string train_fingerprint(const TrainConfig& config) {
-  std::vector<std::string> skip = {"resume",    "quiet",     "threads",          "out",
-                                   "eval_every", "log_every", "checkpoint_every", "config"};
+  std::vector<std::string> skip = unfingerprinted_keys();
   // Added later: counted only when set, so the checkpoints of older runs still match.
   if (config.path_dropout_rate == 0) skip.push_back("path_dropout_rate");
   return table().to_json(config, skip).dump();
+}
+
+std::string train_resume_conflicts(const TrainConfig& run, const TrainConfig& now) {
+  std::vector<std::string> keys;
+  for (const std::string& key : now.given_keys) {
+    bool skipped = false;
+    for (const std::string& k : unfingerprinted_keys()) skipped = skipped || k == key;
+    if (!skipped) keys.push_back(key);
+  }
+  return table().differences(run, now, keys);
+}
+
+void make_paths_absolute(TrainConfig& config) {
+  config.space = spaces::stable_space_reference(config.space);
+  config.arch = absolute_path(config.arch);
+  config.init_weights = absolute_path(config.init_weights);
+  config.data_dir = absolute_path(config.data_dir);
 }
 
 }  // namespace tunas::train

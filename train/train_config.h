@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/json.h"
 
@@ -58,6 +59,7 @@ struct TrainConfig {
   bool quiet = false;
   bool resume = false;
   std::string config;
+  std::vector<std::string> given_keys;  // keys set by --config or a flag (--resume checks them)
 };
 
 void apply_train_config_file(TrainConfig& config, const std::string& path);
@@ -70,5 +72,10 @@ void validate(const TrainConfig& config);
 Json train_config_to_json(const TrainConfig& config);
 // The settings that must not change on --resume (threads, out, cadences excluded).
 std::string train_fingerprint(const TrainConfig& config);
+// The fingerprinted settings given now (now.given_keys) that differ from the run's, as
+// "--steps (run: 100, now: 200), ..."; "" when none.
+std::string train_resume_conflicts(const TrainConfig& run, const TrainConfig& now);
+// Space, architecture, weights and data paths made absolute (names stay names).
+void make_paths_absolute(TrainConfig& config);
 
 }  // namespace tunas::train

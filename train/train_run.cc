@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -27,6 +25,7 @@
 #include "onnx_export/export.h"
 #include "policy/schedules.h"
 #include "search/checkpoint.h"
+#include "search/divergence.h"
 #include "search/replica_step.h"
 #include "search/search_run.h"
 #include "search/weights_file.h"
@@ -35,6 +34,8 @@
 #include "search_spaces/indices.h"
 #include "search_spaces/network.h"
 #include "search/run_files.h"
+#include "search/run_limits.h"
+#include "train/architecture_file.h"
 
 namespace tunas::train {
 
@@ -80,6 +81,7 @@ EvalResult evaluate_set(supernet::Supernet& net, const supernet::Masks& masks,
 struct TrainRun::State {
   TrainConfig config;
   std::string space_name;  // as given (name or path)
+  std::string space_yaml;  // the space's YAML text (space.yaml of the run, for tunas_report)
   std::string indices_text;
   spaces::Space space;     // configured (resolution, classes, proxy strides)
   spaces::Indices indices;
@@ -118,29 +120,25 @@ struct TrainRun::State {
 
 namespace {
 
+// The architecture and its space: --space/--indices, or an --arch file (its space, unless
+// --space names the same one).
 void resolve_architecture(TrainRun::State& s) {
   const TrainConfig& c = s.config;
   s.space_name = c.space;
   s.indices_text = c.indices;
-  if (!c.arch.empty()) {
-    TUNAS_REQUIRE(c.indices.empty(), "give either --indices or --arch, not both");
-    YAML::Node root;
-    try {
-      root = YAML::LoadFile(c.arch);
-    } catch (const YAML::BadFile&) {
-      throw Error(str_cat("--arch: cannot read ", c.arch));
-    } catch (const YAML::Exception& e) {
-      throw Error(str_cat("--arch ", c.arch, ":", e.mark.line + 1, ": malformed JSON: ", e.msg));
-    }
-    TUNAS_REQUIRE(root.IsMap() && root["indices"] && root["indices"].IsScalar(), "--arch ", c.arch,
-                  ": expected a final_architecture.json object with an \"indices\" string");
-    s.indices_text = root["indices"].Scalar();
-    if (s.space_name.empty()) {
-      TUNAS_REQUIRE(root["space"] && root["space"].IsScalar(), "--arch ", c.arch,
-                    ": no \"space\" field; give --space");
-      s.space_name = root["space"].Scalar();
-    }
+  if (c.arch.empty()) {
+    s.space = spaces::load_space(s.space_name);
+    s.space_yaml = read_file(spaces::space_path(s.space_name));
+    return;
   }
+  TUNAS_REQUIRE(c.indices.empty(), "give either --indices or --arch, not both");
+  const ArchitectureFile arch = read_architecture_file(c.arch);
+  s.indices_text = arch.indices;
+  if (s.space_name.empty()) s.space_name = arch.space;
+  s.space = architecture_space(arch, c.space);
+  s.space_yaml = !c.space.empty() || arch.space_yaml.empty()
+                     ? read_file(spaces::space_path(s.space_name))
+                     : arch.space_yaml;
 }
 
 void load_data(TrainRun::State& s) {
@@ -212,10 +210,10 @@ void restore_checkpoint(TrainRun::State& s, const search::Checkpoint& c) {
                 " out of range [0, ", s.total_steps, "]");
   s.net->set_dropout_calls(std::uint64_t(c.get_i64("meta/dropout_calls")));
   auto& params = s.net->params();
-  c.get_floats("model/weights", params.values(), params.size());
-  c.get_floats("model/bn_statistics", s.net->bn_statistics(), s.net->bn_statistics_size());
-  c.get_floats("optimizer/mean_square", s.rms_mean_square.get(), params.size());
-  c.get_floats("optimizer/momentum", s.rms_momentum.get(), params.size());
+  c.get_finite_floats("model/weights", params.values(), params.size());
+  c.get_finite_floats("model/bn_statistics", s.net->bn_statistics(), s.net->bn_statistics_size());
+  c.get_finite_floats("optimizer/mean_square", s.rms_mean_square.get(), params.size());
+  c.get_finite_floats("optimizer/momentum", s.rms_momentum.get(), params.size());
   s.train_iter->restore(datasets::BatchIteratorState::from_bytes(c.get("data/train_iterator")));
 }
 
@@ -265,11 +263,17 @@ namespace {
 
 // Everything a rank needs before the first step; reads files, writes none.
 void load_run(TrainRun::State& s, TrainConfig config) {
+  make_paths_absolute(config);
   if (config.resume) {
     TUNAS_REQUIRE(file_exists(path_join(config.out, "checkpoint.bin")), "--resume: no checkpoint in ",
                   config.out, " (expected ", path_join(config.out, "checkpoint.bin"), ")");
     TrainConfig saved;
-    apply_train_config_file(saved, path_join(config.out, "params.json"));
+    const std::string params_path = path_join(config.out, "params.json");
+    apply_train_config_file(saved, params_path);
+    const std::string changed = train_resume_conflicts(saved, config);
+    TUNAS_REQUIRE(changed.empty(), "--resume would change ", changed, "; the run in ",
+                  params_path, "; a resumed run keeps them (drop these flags, or start a new run "
+                  "with another --out)");
     saved.out = config.out;
     saved.threads = config.threads;
     saved.quiet = config.quiet;
@@ -282,7 +286,6 @@ void load_run(TrainRun::State& s, TrainConfig config) {
   set_num_threads(config.threads);
 
   resolve_architecture(s);
-  s.space = spaces::load_space(s.space_name);
   load_data(s);
   spaces::configure_data_network(s.space, config.resolution, s.train_set.channels,
                                  s.train_set.num_classes, config.width_multiplier,
@@ -324,6 +327,11 @@ void load_run(TrainRun::State& s, TrainConfig config) {
   nc.bn_mode = supernet::BnMode::stateful;
   nc.dropout = float(s.dropout);
   nc.path_dropout = float(config.path_dropout_rate);
+  search::check_fits_in_memory(
+      pruned, std::max(config.batch, config.eval_batch),
+      double(config.batch) * pruned.network.resolution * pruned.network.resolution *
+          pruned.network.input_channels * sizeof(float),
+      "--batch, --eval-batch, --resolution or --width-multiplier");
   s.net = std::make_unique<supernet::Supernet>(pruned, nc);
   if (!config.init_weights.empty())  // a resumed run's weights come from its checkpoint below
     search::read_weights_file(config.init_weights, s.net->params(), spaces::format_indices(s.indices));
@@ -363,7 +371,7 @@ void write_run_start(TrainRun::State& s) {
   if (s.config.resume) truncate_log(s.file("log.jsonl"), s.step);
   else write_file_atomic(s.file("log.jsonl"), "");
   write_file_atomic(s.file("params.json"), build_params_json(s).dump(2) + "\n");
-  write_file_atomic(s.file("space.yaml"), read_file(spaces::space_path(s.space_name)));  // for tunas_report
+  write_file_atomic(s.file("space.yaml"), s.space_yaml);  // for tunas_report
   s.events = std::make_unique<events::EventWriter>(s.run_dir, s.config.resume ? s.step : -1);
 }
 
@@ -405,6 +413,12 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
   TrainOutcome outcome;
   outcome.total_steps = s.total_steps;
   outcome.run_dir = s.run_dir;
+  if (s.step >= s.total_steps && file_exists(s.file("result.json"))) {
+    // Re-evaluating would only rewrite the result with this call's (empty) training figures.
+    outcome.steps_done = s.step;
+    outcome.already_finished = true;
+    return outcome;
+  }
 
   auto save_checkpoint = [&] {
     if (s.writes_files()) search::write_checkpoint(s.file("checkpoint.bin"), make_checkpoint(s));
@@ -440,13 +454,12 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
     const supernet::ReplicaResult r = search::combine_replicas(s.replica_step->train(
         *s.train_iter, batch, s.train_labels.data(),
         [&](int) -> const supernet::Masks& { return s.masks; }, t));
-    if (!std::isfinite(r.loss)) {
+    try {
+      search::check_training_loss(r.loss, s.space.network.classes, t, s.last_checkpoint_step,
+                                  "A lower --lr may help.");
+    } catch (const Error& e) {
       // The loss is gathered from every replica: every rank throws this.
-      throw distributed::AgreedError(str_cat(
-          "non-finite training loss (", r.loss, ") at step ", t, "; the last checkpoint (",
-          s.last_checkpoint_step < 0 ? std::string("none yet")
-                                     : str_cat("step ", s.last_checkpoint_step),
-          ") is intact. A lower --lr may help."));
+      throw distributed::AgreedError(e.what());
     }
     kernels::f32_rmsprop_update(params.size(), params.values(), s.rms_mean_square.get(),
                                 s.rms_momentum.get(), params.grads(), float(lr),

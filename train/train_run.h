@@ -63,7 +63,9 @@ struct TrainOutcome {
   std::int64_t total_steps = 0;
   std::int64_t steps_this_call = 0;
   bool interrupted = false;
-  Json result;  // result.json's content (null when interrupted)
+  Json result;  // result.json's content (null when interrupted or already finished)
+  // --resume of a run that had finished: nothing ran, result.json was left as it was.
+  bool already_finished = false;
   std::string run_dir;
 };
 

@@ -196,6 +196,8 @@ TEST_CASE("report: a lut run's per-layer shares come from its table; measurement
     tunas::latency::LutEntry e;
     e.config = configs[i];
     e.timing.median_ms = double(i + 1);
+    e.timing.repeats = 1;
+    e.timing.p10_ms = e.timing.p90_ms = e.timing.median_ms;
     if (!table.find(configs[i].key())) table.entries.push_back(e);
   }
   table.num_configs = int(table.entries.size());

@@ -83,7 +83,7 @@ TEST_CASE("search config validation names the setting and the valid range") {
     mutate(c);
     CHECK_THROWS_WITH_AS(tunas::search::validate(c), doctest::Contains(expected), tunas::Error);
   };
-  fails([](SearchConfig& c) { c.batch = 0; }, "--batch must be > 0");
+  fails([](SearchConfig& c) { c.batch = 0; }, "--batch must be in [1, 65536]");
   fails([](SearchConfig& c) { c.data = "imagenet"; }, "--data must be one of fashion_mnist, cifar10, synthetic, imagefolder, filelist");
   fails([](SearchConfig& c) { c.warmup_fraction = 1.5; }, "--warmup-fraction must be in [0, 1]");
   fails([](SearchConfig& c) { c.policy_lr_schedule = "linear"; }, "--policy-lr-schedule");

@@ -1,0 +1,30 @@
+// Shared by the libFuzzer harnesses: the input as text or as a file (the readers under test
+// take paths), and the rule every harness enforces: a parser may refuse its input only with
+// tunas::Error; any other exception escapes and libFuzzer reports it as a crash.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace tunas::fuzz {
+
+inline std::string as_text(const std::uint8_t* data, std::size_t size) {
+  return std::string(reinterpret_cast<const char*>(data), size);
+}
+
+// Writes the input to a per-process file (named with `suffix`, e.g. ".gz") and returns its
+// path; the same path is reused for every input of the run.
+inline std::string as_file(const std::uint8_t* data, std::size_t size, const std::string& suffix) {
+  const std::string path = "/tmp/tunas_fuzz_" + std::to_string(::getpid()) + suffix;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) __builtin_trap();
+  if (size > 0 && std::fwrite(data, 1, size, f) != size) __builtin_trap();
+  std::fclose(f);
+  return path;
+}
+
+}  // namespace tunas::fuzz
