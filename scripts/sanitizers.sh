@@ -19,7 +19,14 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTUNAS_BUILD_BENCHMA
   -DCMAKE_CXX_FLAGS=-fno-sanitize-recover=undefined "${launcher[@]}" >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  timeout "${SANITIZER_TIMEOUT:-1800}" ctest --test-dir build-asan -j"$jobs" --output-on-failure
+  timeout "${SANITIZER_TIMEOUT:-1800}" ctest --test-dir build-asan -j"$jobs" --output-on-failure \
+  -E '^test_mpi$'
+# The MPI runs: every address and UB check, but no leak check. Open MPI 4.1 leaves ~120 KB
+# allocated at MPI_Finalize, most of it in plugins it has already dlclose'd, so LeakSanitizer
+# reports them as "<unknown module>" and no suppression by library name can match them.
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  timeout "${SANITIZER_TIMEOUT:-1800}" ctest --test-dir build-asan --output-on-failure \
+  -R '^test_mpi$'
 
 # TSan is opt-in (TUNAS_TSAN=1) until its two findings are resolved (docs/RELIABILITY.md):
 # races reported at tbb::parallel_for (TBB's runtime is not instrumented) and a signal inside
