@@ -1,7 +1,7 @@
 // checkpoint.bin (search/checkpoint.h): parse, then read every section the way a resume does.
 #include "core/error.h"
 #include "fuzz_input.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

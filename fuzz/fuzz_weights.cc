@@ -2,7 +2,7 @@
 // architecture, as tunas_train --init-weights does.
 #include "core/error.h"
 #include "fuzz_input.h"
-#include "search/weights_file.h"
+#include "run/weights_file.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/indices.h"
 #include "supernet/supernet.h"

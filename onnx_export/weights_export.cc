@@ -7,9 +7,9 @@
 #include "datasets/load.h"
 #include "onnx_export/bn_calibration.h"
 #include "onnx_export/export.h"
-#include "search/run_files.h"
+#include "run/run_files.h"
 #include "search/search_config.h"
-#include "search/weights_file.h"
+#include "run/weights_file.h"
 #include "search_spaces/catalog.h"
 
 namespace tunas::onnx_export {

@@ -22,7 +22,7 @@
 #include "search_spaces/pixel1_cost_model.h"
 #ifdef TUNAS_HAVE_SEARCH
 #include "onnx_export/weights_export.h"
-#include "search/run_files.h"
+#include "run/run_files.h"
 #include "search/search_run.h"
 #endif
 #ifdef TUNAS_HAVE_LATENCY

@@ -37,7 +37,7 @@
 #include "onnx_export/bn_calibration.h"
 #include "onnx_export/export.h"
 #include "onnx_export/weights_export.h"
-#include "search/run_files.h"
+#include "run/run_files.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/network.h"
 #include "train/train_run.h"

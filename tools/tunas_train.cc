@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "distributed/tool_main.h"
-#include "search/run_files.h"
+#include "run/run_files.h"
 #include "search/search_run.h"
 #include "train/train_config.h"
 #include "train/train_run.h"

@@ -5,8 +5,8 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "datasets/load.h"
-#include "search/option_table.h"
-#include "search/run_limits.h"
+#include "run/option_table.h"
+#include "run/run_limits.h"
 #include "search_spaces/catalog.h"
 
 namespace tunas::train {

@@ -18,7 +18,7 @@
 
 #include "core/files.h"
 #include "datasets/fashion_mnist.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 #include "train/train_config.h"
 #include "train/train_run.h"
 

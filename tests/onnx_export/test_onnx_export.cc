@@ -17,7 +17,7 @@
 #include "onnx_export/bn_calibration.h"
 #include "onnx_export/onnx_model.h"
 #include "onnx_export/weights_export.h"
-#include "search/weights_file.h"
+#include "run/weights_file.h"
 #include "search_spaces/catalog.h"
 
 namespace fs = std::filesystem;

@@ -20,7 +20,7 @@
 #include "core/files.h"
 #include "core/rng.h"
 #include "process.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 #include "search/search_config.h"
 #include "search/search_run.h"
 #include "tiny_runs.h"

@@ -24,7 +24,7 @@
 #include "policy/controller_state.h"
 #include "policy/reward.h"
 #include "policy/schedules.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 #include "search/search_config.h"
 #include "search/search_run.h"
 #include "search_spaces/catalog.h"

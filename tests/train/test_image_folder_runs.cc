@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 #include "search/search_config.h"
 #include "search/search_run.h"
 #include "tests/datasets/dataset_files.h"

@@ -1,4 +1,4 @@
-#include "search/option_table.h"
+#include "run/option_table.h"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>

@@ -1,4 +1,4 @@
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 
 #include <cmath>
 #include <cstring>

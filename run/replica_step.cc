@@ -1,4 +1,4 @@
-#include "search/replica_step.h"
+#include "run/replica_step.h"
 
 #include <algorithm>
 #include <cstring>

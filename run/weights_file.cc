@@ -1,8 +1,8 @@
-#include "search/weights_file.h"
+#include "run/weights_file.h"
 
 #include "core/error.h"
 #include "core/json.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 
 namespace tunas::search {
 

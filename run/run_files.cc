@@ -1,4 +1,4 @@
-#include "search/run_files.h"
+#include "run/run_files.h"
 
 #include <charconv>
 #include <cmath>

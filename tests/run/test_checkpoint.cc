@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 
 using tunas::search::Checkpoint;
 

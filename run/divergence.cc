@@ -1,4 +1,4 @@
-#include "search/divergence.h"
+#include "run/divergence.h"
 
 #include <algorithm>
 #include <cmath>
