@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }();
   const std::string path = tunas::fuzz::as_file(data, size, ".weights");
   try {
-    tunas::search::read_weights_file(path, net->params(), "");
+    tunas::run::read_weights_file(path, net->params(), "");
   } catch (const tunas::Error&) {
   }
   return 0;

@@ -51,9 +51,4 @@ Json export_weights_network(WeightsNetwork& network, const WeightsExportConfig& 
 // indices, input_shape, bn_statistics.
 Json export_weights_onnx(const WeightsExportConfig& config);
 
-// The space, data and network settings of a search run directory (its params.json) and its
-// final architecture (final_architecture.json, as export_final_architecture rewrites it);
-// weights and out are left for the caller.
-WeightsExportConfig search_run_export_config(const std::string& run_dir);
-
 }  // namespace tunas::onnx_export

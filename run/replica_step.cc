@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace tunas::search {
+namespace tunas::run {
 
 namespace {
 constexpr int kScalarsPerReplica = 5;  // loss, empirical, regularization, correct, batch
@@ -95,4 +95,4 @@ std::vector<supernet::ReplicaResult> ReplicaStep::evaluate(datasets::BatchIterat
   return gather(mine);
 }
 
-}  // namespace tunas::search
+}  // namespace tunas::run

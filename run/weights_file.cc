@@ -4,7 +4,7 @@
 #include "core/json.h"
 #include "run/checkpoint.h"
 
-namespace tunas::search {
+namespace tunas::run {
 
 namespace {
 constexpr const char* kFormat = "tunas-weights-1";
@@ -65,4 +65,4 @@ bool read_weights_bn_statistics(const std::string& path, const supernet::Paramet
   return true;
 }
 
-}  // namespace tunas::search
+}  // namespace tunas::run

@@ -21,8 +21,12 @@
 #include "search_spaces/network.h"
 #include "search_spaces/pixel1_cost_model.h"
 #ifdef TUNAS_HAVE_SEARCH
+#include <yaml-cpp/yaml.h>
+
+#include "core/files.h"
 #include "onnx_export/weights_export.h"
 #include "run/run_files.h"
+#include "search/search_config.h"
 #include "search/search_run.h"
 #endif
 #ifdef TUNAS_HAVE_LATENCY
@@ -327,15 +331,42 @@ int cmd_sample(const Args& args) {
   return 0;
 }
 
+#ifdef TUNAS_HAVE_SEARCH
+// The space, data and network settings of a search run directory (its params.json) and its
+// final architecture (final_architecture.json, as export_final_architecture rewrites it);
+// weights and out are left for the caller.
+onnx_export::WeightsExportConfig search_run_export_config(const std::string& run_dir) {
+  const std::string params = run::path_join(run_dir, "params.json");
+  TUNAS_REQUIRE(file_exists(params), run_dir, " is not a search run directory (no params.json)");
+  search::SearchConfig s;
+  search::apply_config_file(s, params);
+  onnx_export::WeightsExportConfig c;
+  c.space = s.space;
+  c.data = s.data;
+  c.data_dir = s.data_dir;
+  c.synthetic_size = s.synthetic_size;
+  c.resolution = s.resolution;
+  c.width_multiplier = s.width_multiplier;
+  c.proxy_layers = s.proxy ? s.proxy_layers : 0;
+  const std::string arch = run::path_join(run_dir, "final_architecture.json");
+  try {
+    c.indices = YAML::LoadFile(arch)["indices"].as<std::string>();
+  } catch (const YAML::Exception& e) {
+    throw Error(str_cat(arch, ": no final architecture (\"indices\"): ", e.what()));
+  }
+  return c;
+}
+#endif
+
 int cmd_export(const Args& args) {
 #ifdef TUNAS_HAVE_SEARCH
   const std::string run = args.required("run");
   const std::string weights =
-      args.has("onnx") ? args.get("weights", search::path_join(run, "final_weights.bin"))
+      args.has("onnx") ? args.get("weights", run::path_join(run, "final_weights.bin"))
                        : args.get("weights", "");
   Json j = search::export_final_architecture(run, weights);
   if (args.has("onnx")) {
-    onnx_export::WeightsExportConfig c = onnx_export::search_run_export_config(run);
+    onnx_export::WeightsExportConfig c = search_run_export_config(run);
     c.weights = weights;
     c.out = args.options.at("onnx");
     j["onnx"] = onnx_export::export_weights_onnx(c);

@@ -71,9 +71,9 @@ void write_raw(const std::string& path, const T* data, std::size_t count) {
 
 void write_outputs(const std::string& dir, const datasets::ImageSet& set,
                    const std::vector<float>& logits, std::int64_t correct) {
-  write_raw(search::path_join(dir, "images.u8"), set.pixels.data(), set.pixels.size());
-  write_raw(search::path_join(dir, "labels.i32"), set.labels.data(), set.labels.size());
-  write_raw(search::path_join(dir, "logits.f32"), logits.data(), logits.size());
+  write_raw(run::path_join(dir, "images.u8"), set.pixels.data(), set.pixels.size());
+  write_raw(run::path_join(dir, "labels.i32"), set.labels.data(), set.labels.size());
+  write_raw(run::path_join(dir, "logits.f32"), logits.data(), logits.size());
   Json meta = Json::object();
   meta["images"] = set.size();
   meta["height"] = set.height;
@@ -81,7 +81,7 @@ void write_outputs(const std::string& dir, const datasets::ImageSet& set,
   meta["channels"] = set.channels;
   meta["classes"] = set.num_classes;
   meta["correct"] = correct;
-  write_file_atomic(search::path_join(dir, "meta.json"), meta.dump(2) + "\n");
+  write_file_atomic(run::path_join(dir, "meta.json"), meta.dump(2) + "\n");
 }
 
 // Random values where the engine's initialisation leaves constants (BN gamma/beta, biases),
@@ -211,7 +211,7 @@ int random_mode(const std::map<std::string, std::string>& o) {
   randomise(net, seed, set, pc, masks);
 
   make_directories(dir);
-  onnx_export::export_onnx(search::path_join(dir, "model.onnx"), net, set, pc,
+  onnx_export::export_onnx(run::path_join(dir, "model.onnx"), net, set, pc,
                            onnx_export::model_info(space, get(o, "space", ""), indices));
   const supernet::ReplicaResult r = net.evaluate(images, set.labels.data(), masks);
   const float* logits = net.last_logits();
@@ -282,7 +282,7 @@ int weights_mode(const std::map<std::string, std::string>& o) {
   c.width_multiplier = std::stod(get(o, "width-multiplier", "1"));
   c.proxy_layers = std::stoi(get(o, "proxy", std::to_string(c.proxy_layers)));
   make_directories(dir);
-  c.out = search::path_join(dir, "model.onnx");
+  c.out = run::path_join(dir, "model.onnx");
   onnx_export::WeightsNetwork w = onnx_export::load_weights_network(c);
   (void)onnx_export::export_weights_network(w, c);
   std::int64_t correct = 0;

@@ -75,14 +75,14 @@ TEST_CASE("defect 2: a crafted section length is a truncated checkpoint, not an 
     const std::string bytes = magic + little_endian(1, 4) + little_endian(1, 4) +
                               little_endian(1, 4) + "w" + little_endian(length, 8) + "abc";
     CHECK_THROWS_WITH_AS(
-        tunas::search::Checkpoint::parse(
+        tunas::run::Checkpoint::parse(
             {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, "crafted.bin"),
         doctest::Contains("crafted.bin: checkpoint is truncated"), tunas::Error);
   }
   const std::string long_name = magic + little_endian(1, 4) + little_endian(1, 4) +
                                 little_endian(0xffffffffu, 4) + "w";
   CHECK_THROWS_WITH_AS(
-      tunas::search::Checkpoint::parse(
+      tunas::run::Checkpoint::parse(
           {reinterpret_cast<const std::uint8_t*>(long_name.data()), long_name.size()}, "n.bin"),
       doctest::Contains("truncated"), tunas::Error);
 }
@@ -115,17 +115,17 @@ TEST_CASE("defect 4: a relative --space is stored absolute; --resume and export 
 }
 
 TEST_CASE("defect 5: a finite divergence stops the run naming the step and the checkpoint") {
-  using tunas::search::check_training_loss;
-  CHECK_NOTHROW(check_training_loss(2.4, 10, 3, -1, ""));
-  CHECK_NOTHROW(check_training_loss(200.0, 10, 3, -1, ""));  // bad, but below 100 ln 10
-  CHECK_THROWS_WITH_AS(check_training_loss(3.6e12, 10, 17, 10, "lower it"),
-                       doctest::Contains("training loss 3.6e+12 at step 17"), tunas::Error);
-  CHECK_THROWS_WITH_AS(check_training_loss(3.6e12, 10, 17, 10, "lower it"),
-                       doctest::Contains("the last checkpoint (step 10) is intact. lower it"),
-                       tunas::Error);
-  CHECK_THROWS_WITH_AS(check_training_loss(std::nan(""), 10, 4, -1, ""),
-                       doctest::Contains("non-finite training loss"), tunas::Error);
-  CHECK(tunas::search::divergence_threshold(10) == doctest::Approx(100 * std::log(10.0)));
+  using tunas::run::training_loss_problem;
+  CHECK_FALSE(training_loss_problem(2.4, 10, 3, -1, "").has_value());
+  CHECK_FALSE(training_loss_problem(200.0, 10, 3, -1, "").has_value());  // bad, but below 100 ln 10
+  const auto diverged = training_loss_problem(3.6e12, 10, 17, 10, "lower it");
+  REQUIRE(diverged.has_value());
+  CHECK(diverged->find("training loss 3.6e+12 at step 17") != std::string::npos);
+  CHECK(diverged->find("the last checkpoint (step 10) is intact. lower it") != std::string::npos);
+  const auto non_finite = training_loss_problem(std::nan(""), 10, 4, -1, "");
+  REQUIRE(non_finite.has_value());
+  CHECK(non_finite->find("non-finite training loss") != std::string::npos);
+  CHECK(tunas::run::divergence_threshold(10) == doctest::Approx(100 * std::log(10.0)));
 
   // End to end: a learning rate that blows the loss up ends with exit 1, the step named, and
   // the checkpoint written before it still resumable.
@@ -137,7 +137,7 @@ TEST_CASE("defect 5: a finite divergence stops the run naming the step and the c
   CHECK(contains(r.err, "training loss"));
   CHECK(contains(r.err, " at step "));
   if (tunas::file_exists(dir + "/checkpoint.bin"))
-    CHECK_NOTHROW(tunas::search::read_checkpoint(dir + "/checkpoint.bin"));
+    CHECK_NOTHROW(tunas::run::read_checkpoint(dir + "/checkpoint.bin"));
 }
 
 TEST_CASE("defect 6: --resume refuses changed settings; a finished training run keeps result.json") {
@@ -215,21 +215,21 @@ TEST_CASE("defect 9: sizes, epochs, forgotten values, log steps, BN statistics, 
   SUBCASE("a log record without a numeric step is dropped, not an internal error") {
     const std::string log = fresh_dir("log") + "/log.jsonl";
     tunas::write_file_atomic(log, "{\"step\": 0}\n{\"step\": abc}\n{\"step\": 1}\n{\"step\": \n{\"step\": 7}\n");
-    CHECK_NOTHROW(tunas::search::truncate_log(log, 5));
+    CHECK_NOTHROW(tunas::run::truncate_log(log, 5));
     CHECK(tunas::read_file(log) == "{\"step\": 0}\n{\"step\": 1}\n");
   }
   SUBCASE("non-finite BN statistics in a checkpoint are refused on resume") {
     const std::string dir = fresh_dir("bn_inf") + "/run";
     REQUIRE(run_tool("tunas_train", tiny_train_flags(dir, 4)).exit_code == 0);
     // Rewind the run (step 2) and poison one moving variance.
-    tunas::search::Checkpoint c = tunas::search::read_checkpoint(dir + "/checkpoint.bin");
+    tunas::run::Checkpoint c = tunas::run::read_checkpoint(dir + "/checkpoint.bin");
     const auto& stats = c.get("model/bn_statistics");
     std::vector<float> values(stats.size() / sizeof(float));
     c.get_floats("model/bn_statistics", values.data(), std::int64_t(values.size()));
     values.back() = INFINITY;
     c.put_floats("model/bn_statistics", values.data(), std::int64_t(values.size()));
     c.put_i64("meta/step", 2);
-    tunas::search::write_checkpoint(dir + "/checkpoint.bin", c);
+    tunas::run::write_checkpoint(dir + "/checkpoint.bin", c);
     fs::remove(dir + "/result.json");
     const auto r = run_tool("tunas_train", {"--resume", "--out", dir});
     CHECK(r.exit_code == 1);

@@ -21,6 +21,7 @@
 #include "supernet/supernet.h"
 #include "train/train_config.h"
 #include "train/train_run.h"
+#include "tests/common/tiny_runs.h"
 
 using tunas::train::TrainConfig;
 using tunas::train::TrainRun;
@@ -28,25 +29,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kIndices = "1:0:0:1:0:1:0:0:0";
-
-std::string tiny_space() { return std::string(TUNAS_SOURCE_DIR) + "/tests/search/tiny_space.yaml"; }
+using tunas::test::kTinyIndices;
+using tunas::test::tiny_space_path;
 
 std::string fresh_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("tunas_train_test_" + name);
-  fs::remove_all(p);
-  return p.string();
+  return tunas::test::fresh_temp_dir("tunas_train_test_" + name);
 }
 
 TrainConfig tiny_config(const std::string& out) {
-  TrainConfig c;
-  c.space = tiny_space();
-  c.indices = kIndices;
-  c.data = "synthetic";
-  c.synthetic_size = 400;
-  c.validation_size = 80;
-  c.resolution = 16;
-  c.proxy = false;
+  TrainConfig c = tunas::test::tiny_train_config(out);
   c.steps = 300;
   c.batch = 32;
   c.eval_batch = 24;  // 80 validation images: 3 full batches and a short one of 8
@@ -54,9 +45,6 @@ TrainConfig tiny_config(const std::string& out) {
   c.log_every = 10;
   c.checkpoint_every = 7;
   c.seed = 5;
-  c.threads = 1;
-  c.quiet = true;
-  c.out = out;
   return c;
 }
 
@@ -165,7 +153,7 @@ TEST_CASE("train: bad architectures, files and data give clear errors") {
   tunas::write_file_atomic(bad, "{\"space\": \"tiny\"}\n");
   c.arch = bad;
   CHECK(contains(error_of([&] { TrainRun r(c); }), "\"indices\""));
-  c.indices = kIndices;
+  c.indices = kTinyIndices;
   CHECK(contains(error_of([&] { TrainRun r(c); }), "either --indices or --arch"));
 
   c = tiny_config(out);
@@ -187,27 +175,27 @@ TEST_CASE("train: bad architectures, files and data give clear errors") {
 TEST_CASE("train: --arch reads a final_architecture.json") {
   const std::string out = fresh_dir("arch");
   const std::string arch = fresh_dir("arch.json");
-  tunas::write_file_atomic(arch, std::string("{\"indices\": \"") + kIndices +
-                                     "\", \"space\": \"" + tiny_space() + "\", \"cost\": 1}\n");
+  tunas::write_file_atomic(arch, std::string("{\"indices\": \"") + kTinyIndices +
+                                     "\", \"space\": \"" + tiny_space_path() + "\", \"cost\": 1}\n");
   TrainConfig c = tiny_config(out);
   c.indices.clear();
   c.space.clear();
   c.arch = arch;
   c.steps = 5;
   TrainRun run(c);
-  CHECK(run.indices() == kIndices);
+  CHECK(run.indices() == kTinyIndices);
   run.run();
-  CHECK(YAML::LoadFile(out + "/result.json")["indices"].as<std::string>() == kIndices);
+  CHECK(YAML::LoadFile(out + "/result.json")["indices"].as<std::string>() == kTinyIndices);
 }
 
 TEST_CASE("train: evaluation counts every image exactly once, whatever the batch") {
-  tunas::spaces::Space space = tunas::spaces::load_space(tiny_space());
+  tunas::spaces::Space space = tunas::spaces::load_space(tiny_space_path());
   tunas::spaces::NetworkConfig net = space.network;
   net.resolution = 16;
   net.input_channels = 1;
   net.classes = 10;
   tunas::spaces::configure_network(space, net);
-  const auto indices = tunas::spaces::parse_indices(space, kIndices);
+  const auto indices = tunas::spaces::parse_indices(space, kTinyIndices);
   const auto pruned = tunas::supernet::prune_space(space, indices);
   const auto masks = tunas::supernet::masks_from_indices(
       pruned, std::vector<int>(std::size_t(pruned.num_decisions()), 0));
@@ -269,19 +257,19 @@ TEST_CASE("train: flags, --config files and params.json share one option table")
 TEST_CASE("train: --init-weights starts from a weights file, and refuses another architecture's") {
   namespace sn = tunas::supernet;
   // A weights file of the stand-alone network, with weights unlike the run's own init.
-  tunas::spaces::Space space = tunas::spaces::load_space(tiny_space());
+  tunas::spaces::Space space = tunas::spaces::load_space(tiny_space_path());
   tunas::spaces::NetworkConfig net = space.network;
   net.resolution = 16;
   net.input_channels = 1;  // the synthetic set's shape
   net.classes = 10;
   tunas::spaces::configure_network(space, net);
-  const tunas::spaces::Space pruned = sn::prune_space(space, tunas::spaces::parse_indices(space, kIndices));
+  const tunas::spaces::Space pruned = sn::prune_space(space, tunas::spaces::parse_indices(space, kTinyIndices));
   sn::SupernetConfig nc;
   nc.max_batch = 1;
   nc.init_seed = 77;
   sn::Supernet source(pruned, nc);
   const std::string weights = fresh_dir("init.weights");
-  tunas::search::write_weights_file(weights, source.params(), space.name, kIndices);
+  tunas::run::write_weights_file(weights, source.params(), space.name, kTinyIndices);
 
   const std::string out = fresh_dir("init_weights");
   TrainConfig c = tiny_config(out);
@@ -290,7 +278,7 @@ TEST_CASE("train: --init-weights starts from a weights file, and refuses another
     TrainRun run(c);
     run.run(0);  // no step: the checkpoint holds the initial weights
   }
-  const auto ckpt = tunas::search::read_checkpoint(out + "/checkpoint.bin");
+  const auto ckpt = tunas::run::read_checkpoint(out + "/checkpoint.bin");
   std::vector<float> saved(std::size_t(source.params().size()));
   ckpt.get_floats("model/weights", saved.data(), source.params().size());
   CHECK(std::equal(saved.begin(), saved.end(), source.params().values()));
