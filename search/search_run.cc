@@ -15,7 +15,6 @@
 #include "datasets/load.h"
 #include "datasets/synthetic.h"
 #include "distributed/agreement.h"
-#include "distributed/data_parallel.h"
 #include "events/event_writer.h"
 #include "policy/controller.h"
 #include "policy/controller_state.h"

@@ -13,8 +13,6 @@
 #include "datasets/load.h"
 #include "datasets/synthetic.h"
 #include "distributed/agreement.h"
-#include "distributed/data_parallel.h"
-#include "events/event_writer.h"
 #include "onnx_export/export.h"
 #include "policy/schedules.h"
 #include "run/checkpoint.h"
