@@ -1,4 +1,4 @@
-// checkpoint.bin (search/checkpoint.h): parse, then read every section the way a resume does.
+// checkpoint.bin (run/checkpoint.h): parse, then read every section the way a resume does.
 #include "core/error.h"
 #include "fuzz_input.h"
 #include "run/checkpoint.h"

@@ -1,4 +1,4 @@
-// Weights files (search/weights_file.h) read into the stand-alone network of one tiny-space
+// Weights files (run/weights_file.h) read into the stand-alone network of one tiny-space
 // architecture, as tunas_train --init-weights does.
 #include "core/error.h"
 #include "fuzz_input.h"

@@ -20,7 +20,7 @@ namespace tunas::onnx_export {
 struct WeightsExportConfig {
   std::string space;    // name or YAML path
   std::string indices;  // "i:j:..." (must be the file's architecture)
-  std::string weights;  // a weights file (search/weights_file.h)
+  std::string weights;  // a weights file (run/weights_file.h)
   std::string out;      // the .onnx file to write
   std::string data = "fashion_mnist";
   std::string data_dir;

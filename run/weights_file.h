@@ -1,6 +1,6 @@
 // Weights files: the parameters of one stand-alone network (an architecture's path through a
 // supernet, see supernet/path_weights.h), by tensor name, in the checkpoint container of
-// search/checkpoint.h (atomic write, hashed, every error names the file).
+// run/checkpoint.h (atomic write, hashed, every error names the file).
 //
 // Sections: "format" = "tunas-weights-1"; "space" and "indices" (the architecture);
 // "tensors" (JSON list of {"name", "shape"}); "tensor/<name>" (float32, row-major); optionally
