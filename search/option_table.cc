@@ -51,6 +51,54 @@ bool parse_bool_option(const std::string& text, const std::string& where) {
   throw Error(str_cat(where, ": expected true or false, got '", text, "'"));
 }
 
+bool OptionBounds::contains(double v) const {
+  if (special && v == *special) return true;
+  return (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
+}
+
+std::string OptionBounds::text(bool integer) const {
+  auto number = [integer](double v) {
+    return integer ? str_cat(static_cast<std::int64_t>(v)) : str_cat(v);
+  };
+  std::string s;
+  if (hi == HUGE_VAL) {
+    s = str_cat(lo_open ? "> " : ">= ", number(lo));
+  } else if (lo == -HUGE_VAL) {
+    s = str_cat(hi_open ? "< " : "<= ", number(hi));
+  } else {
+    s = str_cat("in ", lo_open ? "(" : "[", number(lo), ", ", number(hi), hi_open ? ")" : "]");
+  }
+  if (special) s += str_cat(" (or ", number(*special), " ", special_meaning, ")");
+  return s;
+}
+
+void require_integer_fits(std::int64_t parsed, std::int64_t type_lo, std::int64_t type_hi,
+                          const OptionBounds& bounds, const std::string& where,
+                          const std::string& text) {
+  if (parsed >= type_lo && parsed <= type_hi) return;
+  // The row's bounds narrowed to the field type's, so the message names what is valid.
+  const std::int64_t lo =
+      bounds.lo > double(type_lo) ? std::int64_t(std::ceil(bounds.lo)) + bounds.lo_open : type_lo;
+  const std::int64_t hi =
+      bounds.hi < double(type_hi) ? std::int64_t(std::floor(bounds.hi)) - bounds.hi_open : type_hi;
+  throw Error(str_cat(where, " must be in [", lo, ", ", hi, "], got ", text, " (out of range)"));
+}
+
+std::string choices_text(const std::vector<std::string>& choices) {
+  std::string s;
+  for (const std::string& c : choices) s += (s.empty() ? "" : ", ") + c;
+  return s;
+}
+
+std::string option_help_block(const std::string& rows) {
+  return "  --config FILE              YAML file of options\n" + rows +
+         "  --help                     this text\n";
+}
+
+const char* const kRunToolExitStatus =
+    "Exit status: 0 done, 1 bad input or a failed run (message on stderr), 130 interrupted\n"
+    "(a checkpoint was saved; continue with --resume --out DIR), 2 internal error (a bug).\n";
+
 std::string option_flag_name(const std::string& key) {
   std::string f = key;
   for (char& c : f)
@@ -141,9 +189,10 @@ std::vector<ConfigEntry> read_config_entries(const std::string& path,
 
 ScannedFlags scan_flags(int argc, char** argv,
                         const std::function<int(const std::string& key)>& needs_value,
-                        const std::vector<std::pair<std::string, std::string>>& aliases) {
+                        const std::vector<std::pair<std::string, std::string>>& aliases,
+                        int first, const std::function<std::string(const std::string&)>& unknown) {
   ScannedFlags out;
-  for (int i = 1; i < argc; ++i) {
+  for (int i = first; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       out.help = true;
@@ -174,6 +223,7 @@ ScannedFlags scan_flags(int argc, char** argv,
       continue;
     }
     const int kind = needs_value(key);
+    if (kind < 0 && unknown) throw Error(unknown(name));
     TUNAS_REQUIRE(kind >= 0, "unknown option '--", name, "' (see --help)");
     if (!has_value && kind == 1) {
       TUNAS_REQUIRE(i + 1 < argc, "option --", name, " needs a value");

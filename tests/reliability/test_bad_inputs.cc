@@ -163,7 +163,7 @@ const std::vector<BadInput>& table() {
       {"flag: --epochs nan", "tunas_train", train({"--epochs", "nan"}), 1, {"--epochs", "expected a number"}},
       {"flag: --out --quiet", "tunas_search", {"--data", "synthetic", "--out", "--quiet"}, 1, {"--out needs a value", "'--quiet'"}},
       {"flag: --resolution 4", "tunas_search", search({"--resolution", "4"}), 1, {"--resolution must be in [8, 1024], got 4"}},
-      {"flag: --resolution wraps (tunas_arch)", "tunas_arch", {"info", "--space", "proxylessnas_search", "--resolution", "4294967328"}, 1, {"--resolution must be in [1, 4096]"}},
+      {"flag: --resolution wraps (tunas_arch)", "tunas_arch", {"info", "--space", "proxylessnas_search", "--resolution", "4294967328"}, 1, {"--resolution must be in [8, 1024], got 4294967328"}},
       {"flag: --batch wraps (tunas_profile)", "tunas_profile", {"profile", "--space", kTiny, "--out", "{OUT}/lut.json", "--batch", "4294967297"}, 1, {"--batch must be in [1, 2147483647], got 4294967297"}},
       {"flag: --width-multiplier 1000", "tunas_search", search({"--width-multiplier", "1000"}), 1, {"--width-multiplier must be in [0.001, 16]"}},
       {"flag: --threads 100000", "tunas_search", search({"--threads", "100000"}), 1, {"--threads must be in [0, 1024]"}},
