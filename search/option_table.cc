@@ -3,6 +3,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -44,6 +45,14 @@ std::int64_t parse_integer_option(const std::string& text, const std::string& wh
   TUNAS_REQUIRE(ec == std::errc() && p == e, where, ": expected an integer, got '", text, "'");
   return v;
 }
+
+namespace {
+bool is_bool_literal(const std::string& text) {
+  for (const char* word : {"true", "false", "1", "0", "yes", "no", "on", "off"})
+    if (text == word) return true;
+  return false;
+}
+}  // namespace
 
 bool parse_bool_option(const std::string& text, const std::string& where) {
   if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
@@ -88,6 +97,30 @@ std::string choices_text(const std::vector<std::string>& choices) {
   std::string s;
   for (const std::string& c : choices) s += (s.empty() ? "" : ", ") + c;
   return s;
+}
+
+std::string help_row(const std::string& flag, const std::string& text) {
+  constexpr std::size_t kTextColumn = 29, kWidth = 100;
+  std::string out = "  " + flag;
+  out.resize(std::max(out.size() + 1, kTextColumn), ' ');
+  std::size_t column = out.size();
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    if (column > kTextColumn && column + 1 + word.size() > kWidth) {
+      out += "\n" + std::string(kTextColumn, ' ');
+      column = kTextColumn;
+    } else if (column > kTextColumn && out.back() != ' ') {
+      out += ' ';
+      ++column;
+    }
+    out += word;
+    column += word.size();
+    start = end + 1;
+  }
+  return out + "\n";
 }
 
 std::string option_help_block(const std::string& rows) {
@@ -232,6 +265,11 @@ ScannedFlags scan_flags(int argc, char** argv,
       // "--out --quiet" is a forgotten value, not a directory named --quiet.
       TUNAS_REQUIRE(value.rfind("--", 0) != 0, "option --", name, " needs a value, got the option '",
                     value, "' (write --", name, "=", value, " if that is the value)");
+    }
+    // "--proxy 0": a boolean takes a following true/false/1/0/yes/no/on/off as its value.
+    if (!has_value && kind == 0 && i + 1 < argc && is_bool_literal(argv[i + 1])) {
+      value = argv[++i];
+      has_value = true;
     }
     if (!has_value) value = "true";
     out.flags.push_back({key, value, "option --" + name});

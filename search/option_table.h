@@ -240,6 +240,8 @@ ScannedFlags scan_flags(int argc, char** argv,
                         int first = 1,
                         const std::function<std::string(const std::string& name)>& unknown = {});
 
+// "  --flag N                   text" wrapped at 100 columns under the text's column.
+std::string help_row(const std::string& flag, const std::string& text);
 // The "options:" part of a --help text: "--config FILE", one line per row, "--help".
 std::string option_help_block(const std::string& rows);
 // The exit-status paragraph of the run tools (tunas_search, tunas_train).
@@ -355,12 +357,10 @@ class OptionTable {
       if (!listed) continue;
       std::string flag = option_flag_name(o.key);
       if (o.kind != OptionKind::boolean) flag += o.kind == OptionKind::text ? " S" : " N";
-      out += "  " + flag;
-      for (std::size_t pad = flag.size(); pad < 27; ++pad) out += ' ';
-      out += std::string(o.help);
-      if (o.bounds.any()) out += "; " + o.bounds.text(o.kind == OptionKind::integer);
-      if (!o.choices.empty()) out += "; one of " + choices_text(o.choices);
-      out += "\n";
+      std::string text = o.help;
+      if (o.bounds.any()) text += "; " + o.bounds.text(o.kind == OptionKind::integer);
+      if (!o.choices.empty()) text += "; one of " + choices_text(o.choices);
+      out += help_row(flag, text);
     }
     return out;
   }
