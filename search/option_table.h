@@ -302,6 +302,13 @@ class OptionTable {
     return true;
   }
 
+  // A tool without sub-commands (the benchmarks, tunas_report): parse_flags with the usage
+  // `about` followed by every option. Returns false on --help.
+  bool parse_tool(Config& config, int argc, char** argv, const std::string& about) const {
+    return parse_flags(config, argc, argv,
+                       about + "\noptions:\n" + option_help_block(help_lines()), nullptr);
+  }
+
   // The command argv names: argv[1], or `default_command` when argv[1] is an option (or absent).
   std::string command_of(int argc, char** argv, const std::string& default_command = "") const {
     if (argc > 1 && (default_command.empty() || std::string(argv[1]).rfind("--", 0) != 0))
