@@ -223,13 +223,20 @@ std::vector<ConfigEntry> read_config_entries(const std::string& path,
 ScannedFlags scan_flags(int argc, char** argv,
                         const std::function<int(const std::string& key)>& needs_value,
                         const std::vector<std::pair<std::string, std::string>>& aliases,
-                        int first, const std::function<std::string(const std::string&)>& unknown) {
+                        int first, const std::function<std::string(const std::string&)>& unknown,
+                        const std::string& positional) {
   ScannedFlags out;
+  bool positional_given = false;
   for (int i = first; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       out.help = true;
       return out;
+    }
+    if (!positional.empty() && !positional_given && arg.rfind("--", 0) != 0) {
+      out.flags.push_back({positional, arg, "argument '" + arg + "'"});
+      positional_given = true;
+      continue;
     }
     TUNAS_REQUIRE(arg.rfind("--", 0) == 0 && arg.size() > 2, "unexpected argument '", arg,
                   "' (options start with --; see --help)");

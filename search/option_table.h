@@ -233,12 +233,14 @@ struct ScannedFlags {
 };
 // needs_value(key) tells whether a flag without '=' takes the next argument; it returns -1 for
 // an unknown key (which throws unknown(name), name as typed), 0 for a boolean, 1 for a valued
-// option. Arguments before `first` (the program, a sub-command) are not scanned.
+// option. Arguments before `first` (the program, a sub-command) are not scanned. A key in
+// `positional` may be given once as a bare argument (tunas_report RUN_DIR).
 ScannedFlags scan_flags(int argc, char** argv,
                         const std::function<int(const std::string& key)>& needs_value,
                         const std::vector<std::pair<std::string, std::string>>& aliases,
                         int first = 1,
-                        const std::function<std::string(const std::string& name)>& unknown = {});
+                        const std::function<std::string(const std::string& name)>& unknown = {},
+                        const std::string& positional = "");
 
 // "  --flag N                   text" wrapped at 100 columns under the text's column.
 std::string help_row(const std::string& flag, const std::string& text);
@@ -304,9 +306,17 @@ class OptionTable {
 
   // A tool without sub-commands (the benchmarks, tunas_report): parse_flags with the usage
   // `about` followed by every option. Returns false on --help.
-  bool parse_tool(Config& config, int argc, char** argv, const std::string& about) const {
-    return parse_flags(config, argc, argv,
-                       about + "\noptions:\n" + option_help_block(help_lines()), nullptr);
+  // `positional` names a key that may also be given as a bare argument.
+  bool parse_tool(Config& config, int argc, char** argv, const std::string& about,
+                  const std::string& positional = "") const {
+    const ScannedFlags scanned =
+        scan_flags(argc, argv, needs_value(nullptr), {}, 1, {}, positional);
+    if (scanned.help) {
+      std::fputs((about + "\noptions:\n" + option_help_block(help_lines())).c_str(), stdout);
+      return false;
+    }
+    apply_scanned(config, scanned, nullptr);
+    return true;
   }
 
   // The command argv names: argv[1], or `default_command` when argv[1] is an option (or absent).

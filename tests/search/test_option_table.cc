@@ -138,3 +138,25 @@ TEST_CASE("option commands: each command takes its own keys and needs its requir
   CHECK_THROWS_WITH_AS(parse({"go", "--quiet", "2", "--batch", "2"}),
                        "unexpected argument '2' (options start with --; see --help)", tunas::Error);
 }
+
+TEST_CASE("option tools: a key may also be given once as a bare argument") {
+  struct Report {
+    std::string run;
+    bool quiet = false;
+  };
+  const OptionTable<Report> t({option("run", &Report::run, "run directory"),
+                               option("quiet", &Report::quiet, "no output")});
+  auto parse = [&](std::vector<std::string> args) {
+    std::vector<char*> argv{const_cast<char*>("report")};
+    for (auto& a : args) argv.push_back(a.data());
+    Report r;
+    t.parse_tool(r, int(argv.size()), argv.data(), "", "run");
+    return r;
+  };
+  CHECK(parse({"runs/a"}).run == "runs/a");
+  CHECK(parse({"--run", "runs/b"}).run == "runs/b");
+  CHECK(parse({"--quiet", "runs/c"}).run == "runs/c");
+  CHECK_THROWS_WITH_AS(parse({"runs/a", "runs/b"}),
+                       "unexpected argument 'runs/b' (options start with --; see --help)",
+                       tunas::Error);
+}
