@@ -74,6 +74,20 @@ Option<C> validation_size_option() {
       .changes_result();
 }
 
+// The training loss's regularisation, as tunas_search and tunas_train share it.
+template <class C>
+std::vector<Option<C>> regularisation_options() {
+  return {
+      option("weight_decay", &C::weight_decay, "L2 weight decay on the conv kernels")
+          .at_least(0)
+          .or_value(-1, "for the space's default")
+          .changes_result(),
+      option("label_smoothing", &C::label_smoothing, "label smoothing of the training loss")
+          .in(0, 1)
+          .changes_result(),
+  };
+}
+
 // A run's bookkeeping: none of it changes the result but the seed.
 template <class C>
 std::vector<Option<C>> run_options(const char* seed_help) {

@@ -77,13 +77,9 @@ const OptionTable<SearchConfig>& table() {
           option("model_warmup_fraction", &C::model_warmup_fraction, "linear model lr warm-up fraction")
               .in(0, 1)
               .changes_result(),
-          option("weight_decay", &C::weight_decay, "L2 weight decay")
-              .at_least(0)
-              .or_value(-1, "for the space's default")
-              .changes_result(),
-          option("label_smoothing", &C::label_smoothing, "label smoothing of the training loss")
-              .in(0, 1)
-              .changes_result(),
+      },
+      regularisation_options<C>(),
+      {
           option("policy_lr", &C::policy_lr,
                  "base policy learning rate (auto = 3e-4 * global batch / 256 * policy_lr_scale)")
               .at_least(0)

@@ -71,13 +71,9 @@ const OptionTable<TrainConfig>& table() {
           option("warmup_fraction", &C::warmup_fraction, "linear lr warm-up fraction, then cosine")
               .in_half_open(0, 1)
               .changes_result(),
-          option("weight_decay", &C::weight_decay, "L2 on conv kernels")
-              .at_least(0)
-              .or_value(-1, "for the space's default")
-              .changes_result(),
-          option("label_smoothing", &C::label_smoothing, "label smoothing of the training loss")
-              .in(0, 1)
-              .changes_result(),
+      },
+      regularisation_options<C>(),
+      {
           option("dropout", &C::dropout, "dropout before the classifier")
               .in_half_open(0, 1)
               .or_value(-1, "for the spec's rule: 0 if epochs < 150, else 0.15/0.25")
