@@ -107,6 +107,10 @@ std::string help_row(const std::string& flag, const std::string& text) {
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find(' ', start);
+    // A range "[0, 1e+06]" stays on one line.
+    if (end != std::string::npos && end > start && text[end - 1] == ',' &&
+        (text[start] == '[' || text[start] == '('))
+      end = text.find(' ', end + 1);
     if (end == std::string::npos) end = text.size();
     const std::string word = text.substr(start, end - start);
     if (column > kTextColumn && column + 1 + word.size() > kWidth) {
