@@ -83,7 +83,7 @@ struct Option {
   std::function<std::string(const Config&)> text;               // text rows
   const char* help;
   OptionBounds bounds;
-  std::vector<std::string> choices;  // text rows: the valid values ("" = any)
+  std::vector<std::string> choices;  // text rows: the valid values (none listed = any)
   OptionEffect effect = OptionEffect::none;
   bool auto_was_zero = false;  // AutoReal rows: the first release wrote auto as 0 (fingerprint)
   bool is_auto = false;        // an AutoReal row: "auto" is valid too
