@@ -192,6 +192,7 @@ Json build_params_json(const TrainRun::State& s) {
   r["total_steps"] = s.total_steps;
   r["warmup_steps"] = s.warmup_steps;
   r["learning_rate"] = s.peak_lr;
+  r[kLrAutoSpelledAuto] = true;
   r["weight_decay"] = s.weight_decay;
   r["dropout"] = s.dropout;
   r["train_images"] = s.train_set.size();
@@ -261,7 +262,7 @@ void set_up_schedule(TrainRun::State& s) {
                       : std::max<std::int64_t>(
                             1, std::int64_t(double(s.train_set.size()) * config.epochs / config.batch));
   s.warmup_steps = policy::fraction_of_steps(config.warmup_fraction, s.total_steps);
-  s.peak_lr = config.lr > 0 ? config.lr : 0.165 * config.batch / 256.0;
+  s.peak_lr = config.lr.value_or(0.165 * config.batch / 256.0);
   s.weight_decay = config.weight_decay >= 0 ? config.weight_decay : s.space.weight_decay;
   if (config.dropout >= 0) {
     s.dropout = config.dropout;

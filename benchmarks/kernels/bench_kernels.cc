@@ -28,6 +28,7 @@
 
 #include "core/cpu.h"
 #include "core/error.h"
+#include "run/option_table.h"
 #include "core/memory.h"
 #include "core/rng.h"
 #include "core/threads.h"
@@ -377,17 +378,30 @@ struct Bench {
   }
 };
 
+// The options as given; --threads is a list, split by parse_threads.
+struct KernelBenchFlags {
+  bool quick = false;
+  std::string json, threads = "1,2", filter;
+};
+
+const OptionTable<KernelBenchFlags>& table() {
+  using C = KernelBenchFlags;
+  static const OptionTable<C> t({
+      option("quick", &C::quick, "fewer repetitions (a smoke run)"),
+      option("json", &C::json, "write the rows as JSON to this file"),
+      option("threads", &C::threads, "comma-separated thread counts, each in [1, 256]"),
+      option("filter", &C::filter, "only rows whose \"kernel shape\" contains this"),
+  });
+  return t;
+}
+
 std::vector<int> parse_threads(const std::string& s) {
   std::vector<int> v;
   size_t pos = 0;
   while (pos <= s.size()) {
     const size_t comma = std::min(s.find(',', pos), s.size());
-    const std::string item = s.substr(pos, comma - pos);
-    char* end = nullptr;
-    const long t = std::strtol(item.c_str(), &end, 10);
-    TUNAS_REQUIRE(!item.empty() && *end == '\0' && t >= 1 && t <= 256,
-                  "--threads: expected a comma-separated list of counts in [1, 256], got '", s,
-                  "'");
+    const std::int64_t t = parse_integer_option(s.substr(pos, comma - pos), "option --threads");
+    TUNAS_REQUIRE(t >= 1 && t <= 256, "option --threads: each count must be in [1, 256], got ", t);
     v.push_back(int(t));
     pos = comma + 1;
   }
@@ -395,22 +409,13 @@ std::vector<int> parse_threads(const std::string& s) {
 }
 
 int bench_main(int argc, char** argv) {
+  KernelBenchFlags flags;
+  if (!table().parse_tool(flags, argc, argv, "usage: tunas_bench_kernels [options]\n")) return 0;
   Bench b;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      TUNAS_REQUIRE(i + 1 < argc, a, ": missing value");
-      return argv[++i];
-    };
-    if (a == "--quick") b.opt.quick = true;
-    else if (a == "--json") b.opt.json = value();
-    else if (a == "--threads") b.opt.threads = parse_threads(value());
-    else if (a == "--filter") b.opt.filter = value();
-    else
-      TUNAS_REQUIRE(false, "unknown argument '", a,
-                    "'; usage: tunas_bench_kernels [--quick] [--json FILE] [--threads 1,2] "
-                    "[--filter SUBSTRING]");
-  }
+  b.opt.quick = flags.quick;
+  b.opt.json = flags.json;
+  b.opt.threads = parse_threads(flags.threads);
+  b.opt.filter = flags.filter;
   std::printf("tunas_bench_kernels: isa %s, hardware threads %d, oneDNN %d.%d (OpenMP), %s\n",
               isa_name(kernel_isa()), set_num_threads(0), dnnl_version()->major,
               dnnl_version()->minor, b.opt.quick ? "quick" : "full");

@@ -58,15 +58,18 @@ std::string little_endian(std::uint64_t v, int bytes) {
 }  // namespace
 
 TEST_CASE("defect 1: integer options are range-checked, never wrapped modulo 2^32") {
-  CHECK(contains(search_flag_error({"--batch", "4294967300"}), "out of range [-2147483648, 2147483647]"));
+  // Outside the field's type: the row's range (narrowed to the type) is named.
+  CHECK(contains(search_flag_error({"--batch", "4294967300"}),
+                 "option --batch must be in [1, 65536], got 4294967300 (out of range)"));
   CHECK(contains(search_flag_error({"--batch", "-4294967292"}), "out of range"));
-  CHECK(contains(search_flag_error({"--replicas", "4294967297"}), "option --replicas: 4294967297"));
-  CHECK(contains(search_flag_error({"--seed", "-1"}), "out of range [0, "));
+  CHECK(contains(search_flag_error({"--replicas", "4294967297"}),
+                 "option --replicas must be in [1, 4096], got 4294967297"));
+  CHECK(contains(search_flag_error({"--seed", "-1"}), "must be in [0, "));
   CHECK(contains(search_flag_error({"--steps", "99999999999999999999"}), "out of range"));
   const auto arch = run_tool("tunas_arch", {"info", "--space", "proxylessnas_search",
                                             "--resolution", "4294967328"});
   CHECK(arch.exit_code == 1);
-  CHECK(contains(arch.err, "--resolution must be in [1, 4096], got 4294967328"));
+  CHECK(contains(arch.err, "--resolution must be in [8, 1024], got 4294967328"));
 }
 
 TEST_CASE("defect 2: a crafted section length is a truncated checkpoint, not an overflow") {

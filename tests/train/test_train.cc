@@ -16,6 +16,7 @@
 #include "datasets/synthetic.h"
 #include "run/checkpoint.h"
 #include "run/weights_file.h"
+#include "search/search_config.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/indices.h"
 #include "supernet/supernet.h"
@@ -303,4 +304,68 @@ TEST_CASE("train: --path-dropout-rate (spec §7.6) is range-checked and in --hel
   CHECK(tunas::train::train_fingerprint(d).find("path_dropout_rate") == std::string::npos);
   d.path_dropout_rate = 0.2;
   CHECK(tunas::train::train_fingerprint(d).find("path_dropout_rate") != std::string::npos);
+}
+
+TEST_CASE("shared blocks: tunas_search and tunas_train spell and check the network and data options alike") {
+  const std::string search = tunas::search::search_usage(), train = tunas::train::train_usage();
+  for (const char* flag : {"--proxy ", "--proxy-layers N", "--resolution N", "--width-multiplier N",
+                           "--data S", "--data-dir S", "--synthetic-size N", "--validation-size N",
+                           "--seed N", "--threads N", "--out S"}) {
+    const auto line = [&](const std::string& help) {
+      const std::size_t at = help.find(std::string("  ") + flag);
+      return at == std::string::npos ? std::string("(missing)") : help.substr(at, help.find('\n', at) - at);
+    };
+    CHECK_MESSAGE(line(search) != "(missing)", flag);
+    if (std::string(flag) != "--seed N") CHECK_MESSAGE(line(search) == line(train), flag);
+  }
+  tunas::search::SearchConfig s;
+  s.proxy_layers = 9;
+  tunas::train::TrainConfig t;
+  t.space = "proxylessnas_search";
+  t.proxy_layers = 9;
+  CHECK(contains(error_of([&] { tunas::search::validate(s); }), "--proxy-layers must be in [0, 8], got 9"));
+  CHECK(contains(error_of([&] { tunas::train::validate(t); }), "--proxy-layers must be in [0, 8], got 9"));
+}
+
+TEST_CASE("train: --lr is auto or a number, 0 included; older params.json (0 = default) resume as auto") {
+  TrainConfig c;
+  CHECK_FALSE(c.lr.has_value());
+  std::vector<std::string> args = {"tunas_train", "--lr", "0"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  REQUIRE(tunas::train::parse_train_flags(c, int(argv.size()), argv.data()));
+  REQUIRE(c.lr.has_value());
+  CHECK(*c.lr == 0.0);
+  // The fingerprint spells auto as the first release did (0), an explicit 0 apart from it.
+  TrainConfig first_release;
+  CHECK(tunas::train::train_fingerprint(first_release).find("\"lr\": 0.0") != std::string::npos);
+  CHECK(tunas::train::train_fingerprint(c) != tunas::train::train_fingerprint(first_release));
+  // An older params.json: lr 0 meant the default, its resolved section has no marker.
+  const std::string old = fresh_dir("old_params.json");
+  tunas::write_file_atomic(old, R"({"batch": 8, "lr": 0, "seed": 3,
+  "resolved": {"learning_rate": 0.005, "total_steps": 4}})");
+  TrainConfig o;
+  tunas::train::apply_train_config_file(o, old);
+  CHECK_FALSE(o.lr.has_value());
+  CHECK(tunas::train::train_fingerprint(o).find("\"lr\": 0.0") != std::string::npos);
+  // A newer one (marked) keeps an explicit 0, and "auto" reads back as auto.
+  const std::string fresh = fresh_dir("new_params.json");
+  tunas::write_file_atomic(fresh, std::string(R"({"batch": 8, "lr": 0, "resolved": {"learning_rate": 0, ")") +
+                                      tunas::train::kLrAutoSpelledAuto + R"(": true}})");
+  TrainConfig n;
+  tunas::train::apply_train_config_file(n, fresh);
+  CHECK(n.lr == 0.0);
+  const std::string written = fresh_dir("auto_params.json");
+  tunas::write_file_atomic(written, tunas::train::train_config_to_json(TrainConfig{}).dump(2));
+  CHECK(tunas::read_file(written).find("\"lr\": \"auto\"") != std::string::npos);
+  TrainConfig a;
+  a.lr = 0.5;
+  tunas::train::apply_train_config_file(a, written);
+  CHECK_FALSE(a.lr.has_value());
+  // A user's --config file without a resolved section: 0 is 0.
+  const std::string user = fresh_dir("user_cfg.yaml");
+  tunas::write_file_atomic(user, "lr: 0\n");
+  TrainConfig u;
+  tunas::train::apply_train_config_file(u, user);
+  CHECK(u.lr == 0.0);
 }
