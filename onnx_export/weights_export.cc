@@ -1,9 +1,8 @@
 #include "onnx_export/weights_export.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json.h"
 #include "datasets/load.h"
 #include "onnx_export/bn_calibration.h"
 #include "onnx_export/export.h"
@@ -81,11 +80,8 @@ WeightsExportConfig search_run_export_config(const std::string& run_dir) {
   c.width_multiplier = s.width_multiplier;
   c.proxy_layers = s.proxy ? s.proxy_layers : 0;
   const std::string arch = search::path_join(run_dir, "final_architecture.json");
-  try {
-    c.indices = YAML::LoadFile(arch)["indices"].as<std::string>();
-  } catch (const YAML::Exception& e) {
-    throw Error(str_cat(arch, ": no final architecture (\"indices\"): ", e.what()));
-  }
+  TUNAS_REQUIRE(file_exists(arch), arch, ": no final architecture (run `tunas_arch export` first)");
+  c.indices = JsonField(read_json_file(arch), arch)["indices"].as<std::string>();
   return c;
 }
 

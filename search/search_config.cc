@@ -240,7 +240,7 @@ const std::vector<std::string>& fingerprint_keys() {
 
 std::string config_fingerprint(const SearchConfig& config) {
   Json j = config_to_json(config);
-  Json::Object kept;
+  Json::object_t kept;
   for (const std::string& key : original_result_keys()) kept[key] = j[key];
   // The learning rates as the first release wrote them: auto was 0. An explicit 0 is "0".
   for (const auto& [key, value] : {std::pair{"model_lr", config.model_lr},
@@ -250,7 +250,7 @@ std::string config_fingerprint(const SearchConfig& config) {
   Json defaults = config_to_json(SearchConfig{});
   for (const std::string& key : later_result_keys())
     if (j[key].dump() != defaults[key].dump()) kept[key] = j[key];
-  return Json(kept).dump();
+  return json_line(Json(kept));
 }
 
 std::string resume_conflicts(const SearchConfig& run, const SearchConfig& now) {

@@ -168,7 +168,7 @@ std::string train_fingerprint(const TrainConfig& config) {
   std::vector<std::string> skip = unfingerprinted_keys();
   // Added later: counted only when set, so the checkpoints of older runs still match.
   if (config.path_dropout_rate == 0) skip.push_back("path_dropout_rate");
-  return table().to_json(config, skip).dump();
+  return json_line(table().to_json(config, skip));
 }
 
 std::string train_resume_conflicts(const TrainConfig& run, const TrainConfig& now) {

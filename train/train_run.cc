@@ -111,7 +111,7 @@ struct TrainRun::State {
   // One log.jsonl record, and the same numbers as a TensorBoard event at `step` (rank 0).
   void log(std::int64_t at_step, const Json& rec) {
     if (!writes_files()) return;
-    const std::string line = rec.dump();
+    const std::string line = json_line(rec);
     append_line(file("log.jsonl"), line);
     events->add_log_record(line);
     events->write(at_step);
