@@ -54,7 +54,7 @@ float* Workspace::zeros(std::int64_t count) {
   float* p = floats(count);
   if (count > 0 && !sizing_) {
     const auto body = [p](std::int64_t b, std::int64_t e) { std::fill(p + b, p + e, 0.f); };
-    parallel_for(count, 1 << 16, std::cref(body));
+    parallel_for(count, 1 << 16, body);
   }
   return p;
 }
@@ -86,15 +86,14 @@ Act zeros_like(Ctx& ctx, const Act& s) {
   return a;
 }
 
-// The element-wise helpers hand parallel_for a std::cref of their body: a reference_wrapper
-// fits std::function's small buffer, so no heap allocation happens inside a step.
+// The element-wise helpers (parallel_for takes a FunctionRef: no heap allocation in a step).
 // y += a * x
 void axpy(const Ctx& ctx, std::int64_t count, float a, const float* x, float* y) {
   if (ctx.sizing) return;
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] += a * x[i];
   };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, body);
 }
 // y += x
 void add_to(const Ctx& ctx, std::int64_t count, const float* x, float* y) {
@@ -102,7 +101,7 @@ void add_to(const Ctx& ctx, std::int64_t count, const float* x, float* y) {
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] += x[i];
   };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, body);
 }
 // y = a * x
 void scale_into(const Ctx& ctx, std::int64_t count, float a, const float* x, float* y) {
@@ -110,7 +109,7 @@ void scale_into(const Ctx& ctx, std::int64_t count, float a, const float* x, flo
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] = a * x[i];
   };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, body);
 }
 // y = x + r
 void sum_into(const Ctx& ctx, std::int64_t count, const float* x, const float* r, float* y) {
@@ -118,7 +117,7 @@ void sum_into(const Ctx& ctx, std::int64_t count, const float* x, const float* r
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] = x[i] + r[i];
   };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, body);
 }
 
 // Masked L2 of one active kernel slice (§3.8): the loss in the forward pass (once, not in
@@ -226,7 +225,7 @@ class ConvBranch final : public Node {
         for (std::int64_t p = b; p < e; ++p)
           for (int c = 0; c < cout; ++c) z[p * cout + c] += bias[c];
       };
-      parallel_for(z_.pixels(), 256, std::cref(body));
+      parallel_for(z_.pixels(), 256, body);
     }
     l2(ctx, false, cin, cout, reg);
     return y;
