@@ -4,7 +4,8 @@
 // Writing: tunas::Json is nlohmann::json. Objects keep keys sorted, like the original's
 // params.json (spec §7.1); dump(indent) pretty-prints files, NaN and infinities print as null.
 // json_line() is the one-line spelling that settings fingerprints (stored in checkpoints) and
-// log.jsonl records have always had; keep using it there so older runs still resume.
+// log.jsonl records have always had; keep using it there so older runs still resume
+// (dump() without an indent is nlohmann's compact {"a":1}, which no stored fingerprint matches).
 //
 // Reading: parse_json() / read_json_file() turn nlohmann's parse errors into tunas::Error
 // naming the file, line, column and byte; JsonField reads typed values and names the field
@@ -39,7 +40,8 @@ JsonDocument parse_json(std::string_view text, const std::string& origin);
 JsonDocument read_json_file(const std::string& path);
 
 // A value inside a parsed document with the path that names it: yaml-cpp-like reading
-// (field["key"][0].as<int>()) whose errors say "<origin>: <path>: ...".
+// (field["key"][0].as<int>()) whose errors say "<origin>: <path>: ...". It points into the
+// document, which must outlive it.
 class JsonField {
  public:
   JsonField(const JsonDocument& root, std::string origin) : value_(&root), origin_(std::move(origin)) {}
