@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json.h"
 #include "datasets/load.h"
 #include "onnx_export/bn_calibration.h"
 #include "onnx_export/export.h"

@@ -394,7 +394,7 @@ class OptionTable {
     for (const auto& o : options_) {
       if (o.effect == OptionEffect::none) continue;
       if (o.effect == OptionEffect::result_when_set &&
-          o.get(config).dump() == o.get(defaults).dump())
+          json_line(o.get(config)) == json_line(o.get(defaults)))
         continue;
       j[o.key] = o.fingerprint_value(config);
     }
@@ -410,7 +410,7 @@ class OptionTable {
       bool was_given = false;
       for (const std::string& g : given) was_given = was_given || g == o.key;
       if (!was_given || o.effect == OptionEffect::none) continue;
-      const std::string was = o.get(run).dump(), is = o.get(now).dump();
+      const std::string was = json_line(o.get(run)), is = json_line(o.get(now));
       if (was != is)
         out += (out.empty() ? "" : ", ") + option_flag_name(o.key) + " (run: " + was +
                ", now: " + is + ")";

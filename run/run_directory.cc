@@ -42,7 +42,7 @@ void RunDirectory::open(std::int64_t resume_step, const Json& params,
 void RunDirectory::log(std::int64_t step, const Json& record,
                        const std::function<void(events::EventWriter&)>& add_more) {
   if (!is_open()) return;
-  const std::string line = record.dump();
+  const std::string line = json_line(record);
   append_line(file("log.jsonl"), line);
   events_->add_log_record(line);
   if (add_more) add_more(*events_);

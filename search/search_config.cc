@@ -192,7 +192,7 @@ Json config_to_json(const SearchConfig& config) {
 }
 
 std::string config_fingerprint(const SearchConfig& config) {
-  return table().fingerprint(config).dump();
+  return json_line(table().fingerprint(config));
 }
 
 std::string resume_conflicts(const SearchConfig& run, const SearchConfig& now) {

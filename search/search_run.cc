@@ -1,7 +1,5 @@
 #include "search/search_run.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -593,16 +591,18 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
   return outcome;
 }
 
-namespace {
-Json export_from_params(const std::string& run_dir, const std::string& weights_path) {
+Json export_final_architecture(const std::string& run_dir, const std::string& weights_path) {
   const std::string params_path = path_join(run_dir, "params.json");
   TUNAS_REQUIRE(file_exists(params_path), run_dir, " is not a search run directory (no params.json)");
   SearchRun::State s;
   apply_config_file(s.config, params_path);
   s.config.out = run_dir;
   // The network as it was searched, from the resolved settings recorded in params.json.
-  const YAML::Node resolved = YAML::LoadFile(params_path)["resolved"];
-  TUNAS_REQUIRE(resolved && resolved["input_shape"] && resolved["classes"], params_path,
+  const JsonDocument params = read_json_file(params_path);
+  const JsonField top(params, params_path);
+  const JsonField resolved =
+      JsonField(params, str_cat(params_path, ": unreadable 'resolved' section"))["resolved"];
+  TUNAS_REQUIRE(resolved["input_shape"] && resolved["classes"], params_path,
                 ": no 'resolved' section (not written by tunas_search?)");
   s.space = spaces::load_space(s.config.space);
   spaces::NetworkConfig net = s.space.network;
@@ -610,13 +610,12 @@ Json export_from_params(const std::string& run_dir, const std::string& weights_p
   net.input_channels = resolved["input_shape"][2].as<int>();
   net.classes = resolved["classes"].as<int>();
   net.width_multiplier = s.config.width_multiplier;
-  for (const auto& kv : resolved["stride_overrides"])
-    net.stride_overrides[kv.first.as<std::string>()] = kv.second.as<int>();
+  const JsonField strides = resolved["stride_overrides"];
+  for (const std::string& path : strides.keys()) net.stride_overrides[path] = strides[path].as<int>();
   spaces::configure_network(s.space, net);
   s.cost_model = spaces::make_cost_model(s.config.cost_model, s.space, {s.config.lut});
   if (!s.space.pixel1_weights.empty()) s.pixel1 = spaces::make_cost_model("tunas_pixel1", s.space);
   // Spec keys at the top level; runs written before that kept them under "resolved".
-  const YAML::Node top = YAML::LoadFile(params_path);
   auto spec_key = [&](const char* key) { return top[key] ? top[key] : resolved[key]; };
   s.resolved.target = spec_key("rl_cost_model_target").as<double>();
   // The policy's logits at the latest checkpoint; the final architecture is their arg-max.
@@ -644,16 +643,6 @@ Json export_from_params(const std::string& run_dir, const std::string& weights_p
   }
   write_file_atomic(path_join(run_dir, "final_architecture.json"), j.dump(2) + "\n");
   return j;
-}
-}  // namespace
-
-Json export_final_architecture(const std::string& run_dir, const std::string& weights_path) {
-  try {
-    return export_from_params(run_dir, weights_path);
-  } catch (const YAML::Exception& e) {  // a hand-edited 'resolved' section of params.json
-    throw Error(str_cat(path_join(run_dir, "params.json"), ":", e.mark.line + 1,
-                        ": unreadable 'resolved' section: ", e.msg));
-  }
 }
 
 }  // namespace tunas::search

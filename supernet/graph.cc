@@ -38,7 +38,27 @@ void Workspace::begin_sizing() {
 
 void Workspace::end_sizing() {
   sizing_ = false;
+  sized_ = true;
   used_ = peak_ = 0;
+}
+
+void Workspace::reserve(std::size_t bytes) {
+  arena_.reserve(bytes);
+  bn_scratch_ = aligned_array<float>(std::size_t(std::max<std::int64_t>(bn_scratch_floats_, 1)));
+}
+
+float* Workspace::bn_scratch(std::int64_t floats) {
+  if (sizing_) {
+    bn_scratch_floats_ = std::max(bn_scratch_floats_, floats);
+    return nullptr;
+  }
+  if (!bn_scratch_ || floats > bn_scratch_floats_) {
+    TUNAS_CHECK(!sized_, "BN scratch: need ", floats, " floats, planned ", bn_scratch_floats_,
+                " (the worst-case plan is wrong)");
+    bn_scratch_floats_ = std::max<std::int64_t>(floats, 1);
+    bn_scratch_ = aligned_array<float>(std::size_t(bn_scratch_floats_));
+  }
+  return bn_scratch_.get();
 }
 
 float* Workspace::floats(std::int64_t count) {
@@ -54,7 +74,7 @@ float* Workspace::zeros(std::int64_t count) {
   float* p = floats(count);
   if (count > 0 && !sizing_) {
     const auto body = [p](std::int64_t b, std::int64_t e) { std::fill(p + b, p + e, 0.f); };
-    parallel_for(count, 1 << 16, std::cref(body));
+    parallel_for(count, 1 << 16, body);
   }
   return p;
 }
@@ -86,15 +106,14 @@ Act zeros_like(Ctx& ctx, const Act& s) {
   return a;
 }
 
-// The element-wise helpers hand parallel_for a std::cref of their body: a reference_wrapper
-// fits std::function's small buffer, so no heap allocation happens inside a step.
+// The element-wise helpers (parallel_for takes a FunctionRef: no heap allocation in a step).
 // y += a * x
 void axpy(const Ctx& ctx, std::int64_t count, float a, const float* x, float* y) {
   if (ctx.sizing) return;
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] += a * x[i];
   };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, body);
 }
 // y += x
 void add_to(const Ctx& ctx, std::int64_t count, const float* x, float* y) {
@@ -102,7 +121,7 @@ void add_to(const Ctx& ctx, std::int64_t count, const float* x, float* y) {
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] += x[i];
   };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, body);
 }
 // y = a * x
 void scale_into(const Ctx& ctx, std::int64_t count, float a, const float* x, float* y) {
@@ -110,7 +129,7 @@ void scale_into(const Ctx& ctx, std::int64_t count, float a, const float* x, flo
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] = a * x[i];
   };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, body);
 }
 // y = x + r
 void sum_into(const Ctx& ctx, std::int64_t count, const float* x, const float* r, float* y) {
@@ -118,7 +137,7 @@ void sum_into(const Ctx& ctx, std::int64_t count, const float* x, const float* r
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] = x[i] + r[i];
   };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, body);
 }
 
 // Masked L2 of one active kernel slice (§3.8): the loss in the forward pass (once, not in
@@ -144,6 +163,12 @@ void l2_matrix(Ctx& ctx, bool backward, std::int64_t offset, int rows, int cols,
   else l2_forward(ctx, offset, 2, extents, strides, reg);
 }
 
+// The BN kernels' scratch for a call on z. The forward asks while sizing (the backward of the
+// same z needs no more), so the plan holds every call's.
+float* bn_scratch(Ctx& ctx, const Act& z) {
+  return ctx.ws->bn_scratch(k::f32_bn_scratch_floats(z.pixels(), z.c));
+}
+
 // BN (+ fused activation) on z -> y, per the context's mode. mean/inv_std: saved state.
 void bn_forward(Ctx& ctx, const BnParams& bn, const Act& z, const Act& y, float*& mean,
                 float*& inv_std, k::Activation act) {
@@ -153,19 +178,21 @@ void bn_forward(Ctx& ctx, const BnParams& bn, const Act& z, const Act& y, float*
   float* moving_mean = ctx.bn_stats + bn.stats;
   float* moving_var = moving_mean + bn.max_c;
   if (ctx.bn_use_moving) {
-    if (!ctx.sizing)
-      k::f32_bn_forward_inference(z.pixels(), c, y.data, c, z.data, c, gamma, beta, moving_mean,
-                                  moving_var, act, k::kBnEpsilon);
     mean = inv_std = nullptr;
+    float* scratch = bn_scratch(ctx, z);
+    if (!ctx.sizing)
+      k::f32_bn_forward_inference(scratch, z.pixels(), c, y.data, c, z.data, c, gamma, beta,
+                                  moving_mean, moving_var, act, k::kBnEpsilon);
     return;
   }
   mean = ctx.ws->floats(c);
   inv_std = ctx.ws->floats(c);
   const bool update = ctx.bn_update_moving && ctx.recompute == 0;
   float* batch_var = update ? ctx.ws->floats(c) : nullptr;
+  float* scratch = bn_scratch(ctx, z);
   if (ctx.sizing) return;
-  k::f32_bn_forward_training(z.pixels(), c, y.data, c, mean, inv_std, batch_var, z.data, c, gamma,
-                             beta, act, k::kBnEpsilon);
+  k::f32_bn_forward_training(scratch, z.pixels(), c, y.data, c, mean, inv_std, batch_var,
+                             z.data, c, gamma, beta, act, k::kBnEpsilon);
   if (update) {
     k::f32_bn_update_moving_statistics(c, moving_mean, moving_var, mean, batch_var, z.pixels(),
                                        k::kBnMomentum);
@@ -176,9 +203,9 @@ void bn_backward(Ctx& ctx, const BnParams& bn, const Act& dz, const Act& dy, con
                  const float* mean, const float* inv_std, k::Activation act) {
   if (ctx.sizing) return;
   const int c = z.c;
-  k::f32_bn_backward_training(z.pixels(), c, dz.data, c, ctx.g + bn.gamma, ctx.g + bn.beta,
-                              dy.data, c, mean, inv_std, z.data, c, ctx.w + bn.gamma,
-                              ctx.w + bn.beta, act);
+  k::f32_bn_backward_training(bn_scratch(ctx, z), z.pixels(), c, dz.data, c, ctx.g + bn.gamma,
+                              ctx.g + bn.beta, dy.data, c, mean, inv_std, z.data, c,
+                              ctx.w + bn.gamma, ctx.w + bn.beta, act);
 }
 
 int out_extent(int in, int stride) { return (in + stride - 1) / stride; }
@@ -226,7 +253,7 @@ class ConvBranch final : public Node {
         for (std::int64_t p = b; p < e; ++p)
           for (int c = 0; c < cout; ++c) z[p * cout + c] += bias[c];
       };
-      parallel_for(z_.pixels(), 256, std::cref(body));
+      parallel_for(z_.pixels(), 256, body);
     }
     l2(ctx, false, cin, cout, reg);
     return y;

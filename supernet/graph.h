@@ -32,7 +32,8 @@ class Workspace {
   void begin_sizing();
   void end_sizing();
   bool sizing() const { return sizing_; }
-  void reserve(std::size_t bytes) { arena_.reserve(bytes); }
+  // The stack's bytes, and the BN scratch that sizing passes asked for.
+  void reserve(std::size_t bytes);
   float* floats(std::int64_t count);
   float* zeros(std::int64_t count);  // no fill while sizing
   std::size_t mark() const { return sizing_ ? used_ : arena_.mark(); }
@@ -42,11 +43,18 @@ class Workspace {
   std::size_t peak() const { return peak_; }
   void reset_peak() { peak_ = used_; }
   const Arena& arena() const { return arena_; }
+  // Scratch of one BN kernel call (kernels/f32-bn), a buffer beside the stack that each call
+  // reuses: while sizing it records the largest request, which reserve() then allocates, so
+  // BN never allocates inside a step. A workspace that was never sized (node tests) grows it.
+  float* bn_scratch(std::int64_t floats);
 
  private:
   Arena arena_;
   bool sizing_ = false;
   std::size_t used_ = 0, peak_ = 0;
+  AlignedPtr<float> bn_scratch_;
+  std::int64_t bn_scratch_floats_ = 0;
+  bool sized_ = false;  // a sizing pass ran: bn_scratch_floats_ is the plan
 };
 
 // A dense NHWC activation; data == nullptr means "all zeros" (a zero op's output).

@@ -357,11 +357,8 @@ onnx_export::WeightsExportConfig search_run_export_config(const std::string& run
   c.width_multiplier = s.width_multiplier;
   c.proxy_layers = s.proxy ? s.proxy_layers : 0;
   const std::string arch = run::path_join(run_dir, "final_architecture.json");
-  try {
-    c.indices = YAML::LoadFile(arch)["indices"].as<std::string>();
-  } catch (const YAML::Exception& e) {
-    throw Error(str_cat(arch, ": no final architecture (\"indices\"): ", e.what()));
-  }
+  TUNAS_REQUIRE(file_exists(arch), arch, ": no final architecture (run `tunas_arch export` first)");
+  c.indices = JsonField(read_json_file(arch), arch)["indices"].as<std::string>();
   return c;
 }
 #endif

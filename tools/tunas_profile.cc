@@ -296,9 +296,9 @@ int cmd_validate(const ProfileToolOptions& a) {
   st["seed"] = static_cast<long long>(seed);
   st["timing"] = str_cat(rounds, " rounds x (", warmup, " warm-up + ", repeats,
                          " timed runs) per architecture, median of all timed runs");
-  j["measured_range_ms"] = Json(Json::Array{*std::min_element(measured.begin(), measured.end()),
-                                            *std::max_element(measured.begin(), measured.end())});
-  j["layer_range_ms"] = Json(Json::Array{lo, hi});
+  j["measured_range_ms"] = Json::array({*std::min_element(measured.begin(), measured.end()),
+                                      *std::max_element(measured.begin(), measured.end())});
+  j["layer_range_ms"] = Json::array({lo, hi});
   Json& rows = j["architectures"];
   rows = Json::array();
   for (std::size_t i = 0; i < archs.size(); ++i) {

@@ -145,7 +145,7 @@ Json train_config_to_json(const TrainConfig& config) {
 }
 
 std::string train_fingerprint(const TrainConfig& config) {
-  return table().fingerprint(config).dump();
+  return json_line(table().fingerprint(config));
 }
 
 std::string train_resume_conflicts(const TrainConfig& run, const TrainConfig& now) {

@@ -26,9 +26,10 @@
 // ISA: the chunk kernel sets listed in f32-bn.inc, chosen once from the CPU features and
 // TUNAS_MAX_ISA (kernels/config.h; AVX2+FMA when allowed, else scalar); the ISA overloads
 // below take the table of an ISA cap. The ISAs agree to float rounding, not bitwise.
-// Memory: a per-thread scratch buffer (the chunk partial sums, ~3 floats per channel per 128
-// rows, and a few per-channel vectors) grows on the first call with a larger shape and is
-// never shrunk or freed before the thread exits; otherwise a call allocates nothing.
+// Memory: the chunk partial sums and a few per-channel vectors, f32_bn_scratch_floats() floats.
+// The overloads with a leading `scratch` take them from the caller (the supernet lends them
+// from its arena, so a step never allocates); the others use a per-thread buffer that grows on
+// the first call with a larger shape and is never shrunk or freed before the thread exits.
 // Forward overwrites dst (dst == src allowed with equal strides); backward ACCUMULATES into
 // d_src, d_gamma, d_beta. Reentrant for disjoint outputs (also from several threads).
 #pragma once
@@ -81,6 +82,26 @@ void f32_bn_backward_training(std::int64_t pixels, int channels, float* d_src,
 void f32_bn_update_moving_statistics(int channels, float* moving_mean, float* moving_variance,
                                      const float* batch_mean, const float* batch_variance,
                                      std::int64_t pixels, float momentum);
+
+// Scratch floats the calls below need for `pixels` rows of `channels` channels.
+std::int64_t f32_bn_scratch_floats(std::int64_t pixels, int channels);
+
+// The same with caller-owned scratch of at least f32_bn_scratch_floats(pixels, channels)
+// floats (any alignment; its content is overwritten): no allocation, ever.
+void f32_bn_forward_training(float* scratch, std::int64_t pixels, int channels, float* dst,
+                             std::int64_t dst_stride, float* save_mean, float* save_inv_std,
+                             float* batch_variance, const float* src, std::int64_t src_stride,
+                             const float* gamma, const float* beta, Activation act, float eps);
+void f32_bn_forward_inference(float* scratch, std::int64_t pixels, int channels, float* dst,
+                              std::int64_t dst_stride, const float* src, std::int64_t src_stride,
+                              const float* gamma, const float* beta, const float* moving_mean,
+                              const float* moving_variance, Activation act, float eps);
+void f32_bn_backward_training(float* scratch, std::int64_t pixels, int channels, float* d_src,
+                              std::int64_t d_src_stride, float* d_gamma, float* d_beta,
+                              const float* d_dst, std::int64_t d_dst_stride,
+                              const float* save_mean, const float* save_inv_std,
+                              const float* src, std::int64_t src_stride, const float* gamma,
+                              const float* beta, Activation act);
 
 // The same with the table of an ISA cap (tests, benchmarks; kernels/config.h): an ISA that
 // is not allowed here falls back to the best one allowed below it.

@@ -420,3 +420,49 @@ TEST_CASE("f32_bn: scalar and AVX2 kernels agree (forward, inference, backward)"
     }
   }
 }
+
+TEST_CASE("f32_bn: caller-owned scratch gives the same bits and stays inside f32_bn_scratch_floats") {
+  auto rng = make_rng("f32_bn scratch");
+  for (const std::int64_t rows : {std::int64_t(1), std::int64_t(130), std::int64_t(1000)}) {
+    CAPTURE(rows);
+    const int channels = 37, stride = 40;
+    const std::vector<float> x = prefix_buffer(rng, rows, channels, stride);
+    const std::vector<float> dy = prefix_buffer(rng, rows, channels, stride);
+    const std::vector<float> g = tunas::test::random_vector(rng, channels, 0.5f, 1.5f);
+    const std::vector<float> b = tunas::test::random_vector(rng, channels, -1.f, 1.f);
+    const std::vector<float> mv = tunas::test::random_vector(rng, channels, 0.1f, 2.f);
+    const std::size_t floats = std::size_t(f32_bn_scratch_floats(rows, channels));
+    // Results with the per-thread buffer [0] and with a sentinel-guarded caller buffer [1].
+    std::vector<float> out[2];
+    std::vector<float> scratch(floats + 64, kSentinel);
+    for (int i = 0; i < 2; ++i) {
+      std::vector<float> y(x.size(), 0.f), yi(x.size(), 0.f), dx(x.size(), 0.f), m(channels),
+          s(channels), v(channels), dg(channels, 0.f), db(channels, 0.f);
+      if (i == 0) {
+        f32_bn_forward_training(rows, channels, y.data(), stride, m.data(), s.data(), v.data(),
+                                x.data(), stride, g.data(), b.data(), Activation::swish, kBnEpsilon);
+        f32_bn_forward_inference(rows, channels, yi.data(), stride, x.data(), stride, g.data(),
+                                 b.data(), b.data(), mv.data(), Activation::relu, kBnEpsilon);
+        f32_bn_backward_training(rows, channels, dx.data(), stride, dg.data(), db.data(), dy.data(),
+                                 stride, m.data(), s.data(), x.data(), stride, g.data(), b.data(),
+                                 Activation::swish);
+      } else {
+        f32_bn_forward_training(scratch.data(), rows, channels, y.data(), stride, m.data(), s.data(),
+                                v.data(), x.data(), stride, g.data(), b.data(), Activation::swish,
+                                kBnEpsilon);
+        f32_bn_forward_inference(scratch.data(), rows, channels, yi.data(), stride, x.data(), stride,
+                                 g.data(), b.data(), b.data(), mv.data(), Activation::relu,
+                                 kBnEpsilon);
+        f32_bn_backward_training(scratch.data(), rows, channels, dx.data(), stride, dg.data(),
+                                 db.data(), dy.data(), stride, m.data(), s.data(), x.data(), stride,
+                                 g.data(), b.data(), Activation::swish);
+      }
+      out[i] = y;
+      for (auto* part : {&yi, &dx, &m, &s, &v, &dg, &db}) out[i].insert(out[i].end(), part->begin(), part->end());
+    }
+    REQUIRE(out[0].size() == out[1].size());
+    CHECK(std::memcmp(out[0].data(), out[1].data(), out[0].size() * sizeof(float)) == 0);
+    CHECK(std::all_of(scratch.begin() + std::ptrdiff_t(floats), scratch.end(),
+                      [](float f) { return std::memcmp(&f, &kSentinel, sizeof f) == 0; }));
+  }
+}
