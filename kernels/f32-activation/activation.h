@@ -24,14 +24,16 @@
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
+#include "core/activation.h"
 #include "core/cpu.h"
 
 namespace tunas::kernels {
 
-enum class Activation { none, relu, relu6, hswish, sigmoid, swish };
-
-const char* activation_name(Activation act);
+// The one activation enum and its names live in core/activation.h (search spaces use it too).
+using ::tunas::Activation;
+using ::tunas::activation_name;
 
 // Scalar definitions shared by every kernel that fuses an activation (BN). Inline so that
 // loops with a loop-invariant `act` vectorise.
@@ -39,15 +41,15 @@ inline float sigmoid_value(float x) { return 1.f / (1.f + std::exp(-x)); }
 
 inline float activation_value(Activation act, float x) {
   switch (act) {
-    case ::tunas::kernels::Activation::none: return x;
-    case ::tunas::kernels::Activation::relu: return x > 0.f ? x : 0.f;
-    case ::tunas::kernels::Activation::relu6: return x > 0.f ? (x < 6.f ? x : 6.f) : 0.f;
-    case ::tunas::kernels::Activation::hswish: {
+    case Activation::none: return x;
+    case Activation::relu: return x > 0.f ? x : 0.f;
+    case Activation::relu6: return x > 0.f ? (x < 6.f ? x : 6.f) : 0.f;
+    case Activation::hswish: {
       const float r = x + 3.f;
       return x * (r > 0.f ? (r < 6.f ? r : 6.f) : 0.f) * (1.f / 6.f);
     }
-    case ::tunas::kernels::Activation::sigmoid: return sigmoid_value(x);
-    case ::tunas::kernels::Activation::swish: return x * sigmoid_value(x);
+    case Activation::sigmoid: return sigmoid_value(x);
+    case Activation::swish: return x * sigmoid_value(x);
   }
   return x;
 }
@@ -55,15 +57,15 @@ inline float activation_value(Activation act, float x) {
 // f'(x) for the same x that the forward saw.
 inline float activation_derivative(Activation act, float x) {
   switch (act) {
-    case ::tunas::kernels::Activation::none: return 1.f;
-    case ::tunas::kernels::Activation::relu: return x > 0.f ? 1.f : 0.f;
-    case ::tunas::kernels::Activation::relu6: return (x > 0.f && x < 6.f) ? 1.f : 0.f;
-    case ::tunas::kernels::Activation::hswish: return x <= -3.f ? 0.f : (x >= 3.f ? 1.f : (2.f * x + 3.f) * (1.f / 6.f));
-    case ::tunas::kernels::Activation::sigmoid: {
+    case Activation::none: return 1.f;
+    case Activation::relu: return x > 0.f ? 1.f : 0.f;
+    case Activation::relu6: return (x > 0.f && x < 6.f) ? 1.f : 0.f;
+    case Activation::hswish: return x <= -3.f ? 0.f : (x >= 3.f ? 1.f : (2.f * x + 3.f) * (1.f / 6.f));
+    case Activation::sigmoid: {
       const float s = sigmoid_value(x);
       return s * (1.f - s);
     }
-    case ::tunas::kernels::Activation::swish: {
+    case Activation::swish: {
       const float s = sigmoid_value(x);
       return s * (1.f + x * (1.f - s));
     }
@@ -106,17 +108,22 @@ void f32_activation_backward_rows_avx2(Activation act, std::int64_t rows, int ch
                                        const float* d_dst, std::int64_t d_dst_stride,
                                        const float* src, std::int64_t src_stride);
 
+// Calls f(std::integral_constant<Activation, A>{}) with A == act, so that each inner loop is
+// compiled once per activation and is branch-free.
+template <typename F>
+void with_constant_activation(Activation act, F&& f) {
+  switch (act) {
+    case Activation::none: f(std::integral_constant<Activation, Activation::none>{}); return;
+#define TUNAS_ACTIVATION_CONSTANT_CASE(id, value, spelling) \
+  case Activation::id: f(std::integral_constant<Activation, Activation::id>{}); return;
+      TUNAS_ACTIVATIONS(TUNAS_ACTIVATION_CONSTANT_CASE)
+#undef TUNAS_ACTIVATION_CONSTANT_CASE
+  }
+}
+
 }  // namespace tunas::kernels
 
-// Expands call(A) once per activation with A a constant, so that each inner loop is
-// branch-free: TUNAS_ACTIVATION_SWITCH(act, MY_CALL) with #define MY_CALL(A) f<A>(...).
+// TUNAS_ACTIVATION_SWITCH(act, MY_CALL) with #define MY_CALL(A) f<A>(...): MY_CALL expanded
+// with A the constant equal to act (with_constant_activation).
 #define TUNAS_ACTIVATION_SWITCH(act, call) \
-  switch (act) {                           \
-    case ::tunas::kernels::Activation::none: call(::tunas::kernels::Activation::none); break;       \
-    case ::tunas::kernels::Activation::relu: call(::tunas::kernels::Activation::relu); break;       \
-    case ::tunas::kernels::Activation::relu6: call(::tunas::kernels::Activation::relu6); break;     \
-    case ::tunas::kernels::Activation::hswish: call(::tunas::kernels::Activation::hswish); break;   \
-    case ::tunas::kernels::Activation::sigmoid: call(::tunas::kernels::Activation::sigmoid); break; \
-    case ::tunas::kernels::Activation::swish: call(::tunas::kernels::Activation::swish); break;     \
-  }
-
+  ::tunas::kernels::with_constant_activation(act, [&](auto constant_) { call(decltype(constant_)::value); });
