@@ -41,15 +41,15 @@ inline float sigmoid_value(float x) { return 1.f / (1.f + std::exp(-x)); }
 
 inline float activation_value(Activation act, float x) {
   switch (act) {
-    case Activation::none: return x;
-    case Activation::relu: return x > 0.f ? x : 0.f;
-    case Activation::relu6: return x > 0.f ? (x < 6.f ? x : 6.f) : 0.f;
-    case Activation::hswish: {
+    case ::tunas::kernels::Activation::none: return x;
+    case ::tunas::kernels::Activation::relu: return x > 0.f ? x : 0.f;
+    case ::tunas::kernels::Activation::relu6: return x > 0.f ? (x < 6.f ? x : 6.f) : 0.f;
+    case ::tunas::kernels::Activation::hswish: {
       const float r = x + 3.f;
       return x * (r > 0.f ? (r < 6.f ? r : 6.f) : 0.f) * (1.f / 6.f);
     }
-    case Activation::sigmoid: return sigmoid_value(x);
-    case Activation::swish: return x * sigmoid_value(x);
+    case ::tunas::kernels::Activation::sigmoid: return sigmoid_value(x);
+    case ::tunas::kernels::Activation::swish: return x * sigmoid_value(x);
   }
   return x;
 }
@@ -57,15 +57,15 @@ inline float activation_value(Activation act, float x) {
 // f'(x) for the same x that the forward saw.
 inline float activation_derivative(Activation act, float x) {
   switch (act) {
-    case Activation::none: return 1.f;
-    case Activation::relu: return x > 0.f ? 1.f : 0.f;
-    case Activation::relu6: return (x > 0.f && x < 6.f) ? 1.f : 0.f;
-    case Activation::hswish: return x <= -3.f ? 0.f : (x >= 3.f ? 1.f : (2.f * x + 3.f) * (1.f / 6.f));
-    case Activation::sigmoid: {
+    case ::tunas::kernels::Activation::none: return 1.f;
+    case ::tunas::kernels::Activation::relu: return x > 0.f ? 1.f : 0.f;
+    case ::tunas::kernels::Activation::relu6: return (x > 0.f && x < 6.f) ? 1.f : 0.f;
+    case ::tunas::kernels::Activation::hswish: return x <= -3.f ? 0.f : (x >= 3.f ? 1.f : (2.f * x + 3.f) * (1.f / 6.f));
+    case ::tunas::kernels::Activation::sigmoid: {
       const float s = sigmoid_value(x);
       return s * (1.f - s);
     }
-    case Activation::swish: {
+    case ::tunas::kernels::Activation::swish: {
       const float s = sigmoid_value(x);
       return s * (1.f + x * (1.f - s));
     }
@@ -108,6 +108,10 @@ void f32_activation_backward_rows_avx2(Activation act, std::int64_t rows, int ch
                                        const float* d_dst, std::int64_t d_dst_stride,
                                        const float* src, std::int64_t src_stride);
 
+}  // namespace tunas::kernels
+
+namespace tunas::kernels {
+
 // Calls f(std::integral_constant<Activation, A>{}) with A == act, so that each inner loop is
 // compiled once per activation and is branch-free.
 template <typename F>
@@ -124,6 +128,7 @@ void with_constant_activation(Activation act, F&& f) {
 }  // namespace tunas::kernels
 
 // TUNAS_ACTIVATION_SWITCH(act, MY_CALL) with #define MY_CALL(A) f<A>(...): MY_CALL expanded
-// with A the constant equal to act (with_constant_activation).
-#define TUNAS_ACTIVATION_SWITCH(act, call) \
-  ::tunas::kernels::with_constant_activation(act, [&](auto constant_) { call(decltype(constant_)::value); });
+// with A the constant equal to act (with_constant_activation), one copy per activation.
+#define TUNAS_ACTIVATION_SWITCH(act, call)                                   \
+  ::tunas::kernels::with_constant_activation(                                \
+      act, [&](auto constant_) { call(decltype(constant_)::value); });

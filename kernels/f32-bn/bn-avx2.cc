@@ -186,8 +186,12 @@ void backward_rows(std::int64_t rows, int channels, float* d_src, std::int64_t d
 }  // namespace
 
 const ChunkKernels& chunk_kernels_avx2() {
-  static const ChunkKernels kernels = {"avx2", moments, TUNAS_BN_ACTIVATION_ROW(normalize),
-                                       TUNAS_BN_ACTIVATION_ROW(backward_sums), TUNAS_BN_ACTIVATION_ROW(backward_rows)};
+#define TUNAS_BN_ROW(fn)                                                                  \
+  {fn<Activation::none>, fn<Activation::relu>, fn<Activation::relu6>, fn<Activation::hswish>, \
+   fn<Activation::sigmoid>, fn<Activation::swish>}
+  static const ChunkKernels kernels = {"avx2", moments, TUNAS_BN_ROW(normalize),
+                                       TUNAS_BN_ROW(backward_sums), TUNAS_BN_ROW(backward_rows)};
+#undef TUNAS_BN_ROW
   return kernels;
 }
 

@@ -3,13 +3,14 @@
 // chunk partition from the shape alone, so results never depend on the thread count.
 #pragma once
 
-#include <array>
 #include <cstdint>
-#include <utility>
 
 #include "kernels/f32-activation/activation.h"
 
 namespace tunas::kernels::bn_detail {
+
+// The TUNAS_BN_ROW tables (bn.cc, the per-ISA files) list every activation in value order.
+static_assert(kActivationCount == 6, "a new activation: add it to every TUNAS_BN_ROW, then here");
 
 // Per-channel vectors (dense [channels]) read by the element-wise kernels.
 struct Coefficients {
@@ -45,17 +46,10 @@ using BackwardRowsFn = void (*)(std::int64_t rows, int channels, float* d_src,
 struct ChunkKernels {
   const char* name;
   MomentsFn moments;
-  std::array<NormalizeFn, kActivationCount> normalize;  // indexed by int(Activation)
-  std::array<BackwardSumsFn, kActivationCount> backward_sums;
-  std::array<BackwardRowsFn, kActivationCount> backward_rows;
+  NormalizeFn normalize[kActivationCount];  // indexed by int(Activation)
+  BackwardSumsFn backward_sums[kActivationCount];
+  BackwardRowsFn backward_rows[kActivationCount];
 };
-
-// A ChunkKernels row from a function template: fn<A> at index int(A), for every activation.
-#define TUNAS_BN_ACTIVATION_ROW(fn)                                                                 \
-  []<std::size_t... I>(std::index_sequence<I...>) {                                      \
-    return std::array<decltype(&fn<::tunas::Activation::none>), sizeof...(I)>{           \
-        {fn<static_cast<::tunas::Activation>(I)>...}};                                  \
-  }(std::make_index_sequence<::tunas::kActivationCount>{})
 
 const ChunkKernels& chunk_kernels_scalar();
 // Only when tunas::cpu_has(Isa::avx2) (the file is compiled with -mavx2 -mfma).
