@@ -98,7 +98,7 @@ std::string LutTable::to_json() const {
     const LayerConfig& c = e.config;
     Json r = Json::object();
     r["key"] = c.key();
-    r["kind"] = c.kind;
+    r["kind"] = config_kind_name(c.kind);
     r["in_channels"] = c.in_channels;
     r["out_channels"] = c.out_channels;
     r["kernel"] = c.kernel;
@@ -159,7 +159,10 @@ LutTable LutTable::from_json_text(const std::string& text, const std::string& or
       const JsonField r = entries[i];
       LutEntry e;
       LayerConfig& c = e.config;
-      c.kind = r["kind"].as<std::string>();
+      const std::string kind = r["kind"].as<std::string>();
+      TUNAS_REQUIRE(find_config_kind(kind, c.kind), "line ", r.Mark().line + 1,
+                    ": unknown layer kind '", kind, "' (valid: ", spaces::layer_kind_spellings(),
+                    ", classifier)");
       c.in_channels = r["in_channels"].as<int>();
       c.out_channels = r["out_channels"].as<int>();
       c.kernel = r["kernel"].as<int>();

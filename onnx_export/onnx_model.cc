@@ -167,11 +167,12 @@ class NetworkWriter {
 
   std::string activation(const std::string& x, Activation act, const std::string& where) {
     switch (act) {
+      case Activation::none: return x;
       case Activation::relu: return g_.node("Relu", {x}, where + "/relu");
       case Activation::relu6:
         return g_.node("Clip", {x, scalar("clip/zero", 0.f), scalar("clip/six", 6.f)},
                        where + "/relu6");
-      case Activation::swish6: return g_.node("HardSwish", {x}, where + "/hswish");
+      case Activation::hswish: return g_.node("HardSwish", {x}, where + "/hswish");
       case Activation::swish: {
         const std::string s = g_.node("Sigmoid", {x}, where + "/swish_gate");
         return g_.node("Mul", {x, s}, where + "/swish");

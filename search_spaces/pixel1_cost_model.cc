@@ -51,9 +51,13 @@ Vec layer_features(const Layer& layer, const Masks& masks) {
       }
       return out;
     }
-    default:
+    case LayerKind::activation:
+    case LayerKind::global_avg_pool:
+    case LayerKind::detection_endpoint:
+    case LayerKind::zero:
       return {1.0};
   }
+  return {1.0};
 }
 
 class Pixel1CostModel final : public CostModel {

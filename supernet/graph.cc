@@ -773,17 +773,6 @@ std::unique_ptr<Node> make_conv(Builder& b, const std::string& prefix, int kerne
 
 // ---- builder ---------------------------------------------------------------------------------------
 
-kernels::Activation to_kernel_activation(spaces::Activation a) {
-  switch (a) {
-    case spaces::Activation::relu: return k::Activation::relu;
-    case spaces::Activation::relu6: return k::Activation::relu6;
-    case spaces::Activation::swish6: return k::Activation::hswish;
-    case spaces::Activation::swish: return k::Activation::swish;
-    case spaces::Activation::sigmoid: return k::Activation::sigmoid;
-  }
-  return k::Activation::none;
-}
-
 std::int64_t Builder::add_param(const std::string& name, std::vector<int> shape, bool l2,
                                 InitKind kind, int fan_in) {
   const std::int64_t offset = params_.add(name, shape, l2);
@@ -826,8 +815,8 @@ std::unique_ptr<Node> Builder::build_layer(const spaces::Layer& layer, bool in_r
       return std::make_unique<Switch>(std::move(branches), layer.kernel_size.decision, false);
     }
     case LayerKind::sepconv: {
-      auto dw = build_kernel_switch(layer, layer.path + "/depthwise", s.max_in,
-                                    to_kernel_activation(layer.activation), layer.strides);
+      auto dw = build_kernel_switch(layer, layer.path + "/depthwise", s.max_in, layer.activation,
+                                    layer.strides);
       return std::make_unique<SepConv>(*this, layer.path, std::move(dw), s.max_in, s.max_out,
                                        s.out_width_decision);
     }
@@ -840,7 +829,7 @@ std::unique_ptr<Node> Builder::build_layer(const spaces::Layer& layer, bool in_r
                                         : Bottleneck::Expansion{
                                               false, double(space_.scaled_width(int(e.value)))});
       auto dw = build_kernel_switch(layer, layer.path + "/depthwise", s.max_expansion,
-                                    to_kernel_activation(layer.activation), layer.strides);
+                                    layer.activation, layer.strides);
       std::unique_ptr<Node> se;
       const auto& se_options = layer.use_se.options;
       const bool any_se = std::find(se_options.begin(), se_options.end(), true) != se_options.end();
@@ -851,8 +840,7 @@ std::unique_ptr<Node> Builder::build_layer(const spaces::Layer& layer, bool in_r
           if (on)
             branches.push_back(std::make_unique<SqueezeExcite>(
                 *this, layer.path + "/se", s.max_expansion, s.max_se_hidden, space_.filters_base,
-                to_kernel_activation(layer.se_inner_activation),
-                to_kernel_activation(layer.se_gating_activation)));
+                layer.se_inner_activation, layer.se_gating_activation));
           else
             branches.push_back(std::make_unique<Identity>());
         }
@@ -864,10 +852,10 @@ std::unique_ptr<Node> Builder::build_layer(const spaces::Layer& layer, bool in_r
       return std::make_unique<Bottleneck>(
           *this, layer.path, std::move(expansions), layer.expansion.decision, space_.filters_base,
           s.max_in, s.max_expansion, s.max_out, s.out_width_decision,
-          to_kernel_activation(layer.activation), std::move(dw), std::move(se));
+          layer.activation, std::move(dw), std::move(se));
     }
     case LayerKind::activation:
-      return std::make_unique<ActivationLayer>(to_kernel_activation(layer.activation));
+      return std::make_unique<ActivationLayer>(layer.activation);
     case LayerKind::global_avg_pool: return std::make_unique<GlobalAvgPool>();
     case LayerKind::detection_endpoint: return std::make_unique<Identity>();
     case LayerKind::zero: return std::make_unique<Zero>();

@@ -139,8 +139,6 @@ class Builder {
   std::int64_t bn_stats_ = 0;
 };
 
-kernels::Activation to_kernel_activation(spaces::Activation a);
-
 // Node factories (the builder uses the same classes; tests drive single nodes through these).
 std::unique_ptr<Node> make_switch(std::vector<std::unique_ptr<Node>> branches, int decision,
                                   bool allow_zero_output);
