@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/bench_timing.h"
 #include "core/cpu.h"
 #include "core/error.h"
 #include "core/memory.h"
@@ -42,6 +43,7 @@ namespace {
 
 using namespace tunas;
 using namespace tunas::kernels;
+using namespace tunas::bench;
 using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
@@ -59,71 +61,15 @@ struct Row {
   double ms = 0, onednn_ms = 0, gflops = 0, gbps = 0, onednn_gflops = 0, ratio = 0;
 };
 
-struct Buffer {
-  AlignedPtr<float> data;
-  size_t count = 0;
-  explicit Buffer(size_t n, Rng* rng = nullptr) : data(aligned_array<float>(n)), count(n) {
-    if (rng) {
-      for (size_t i = 0; i < n; ++i) data[i] = rng->uniform() * 2.f - 1.f;
-    }
-  }
-  float* get() const { return data.get(); }
-  void zero() { std::memset(data.get(), 0, count * sizeof(float)); }
-};
-
-double seconds_now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// Best (minimum) wall times (ms) of ours() and theirs(), after one warm-up call each. The
-// calls alternate so that a background load (the machine is shared with other jobs) hits
-// both sides alike, and the minimum is the run least disturbed by it.
-struct Timing {
-  double ours_ms = 0, theirs_ms = 0;
-};
-Timing time_pair(const Options& opt, const std::function<void()>& ours,
-                 const std::function<void()>& theirs) {
-  ours();
-  theirs();
-  const double min_total = opt.quick ? 0.0 : 0.6;
-  const int min_reps = opt.quick ? 2 : 7;
-  std::vector<double> a, b;
-  const double start = seconds_now();
-  while (int(a.size()) < min_reps || (seconds_now() - start < min_total && a.size() < 200)) {
-    double t0 = seconds_now();
-    ours();
-    a.push_back((seconds_now() - t0) * 1e3);
-    t0 = seconds_now();
-    theirs();
-    b.push_back((seconds_now() - t0) * 1e3);
-  }
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  return {a.front(), b.front()};
-}
-
-// max |a - b| <= tol * max(1, max |b|), else a tool error naming the row.
-void check_equal(const char* what, const std::string& row, const float* a, const float* b,
-                 size_t n, double tol) {
-  double max_diff = 0, max_ref = 0;
-  size_t where = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const double d = std::fabs(double(a[i]) - b[i]);
-    if (d > max_diff) max_diff = d, where = i;
-    max_ref = std::max(max_ref, std::fabs(double(b[i])));
-  }
-  TUNAS_REQUIRE(max_diff <= tol * std::max(1.0, max_ref), "benchmark check failed: ", row, " ",
-                what, ": ours ", a[where], " vs oneDNN ", b[where], " at index ", where,
-                " (max |diff| ", max_diff, ", max |ref| ", max_ref, ")");
-}
-
 struct Bench {
   Options opt;
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   std::vector<Row> rows;
   Rng rng{20200611, stream_id("bench_kernels")};
+
+  int min_reps() const { return opt.quick ? 2 : 7; }
+  double min_seconds() const { return opt.quick ? 0.0 : 0.6; }
 
   void set_threads(int t) {
     set_num_threads(t);
@@ -229,7 +175,7 @@ struct Bench {
       set_threads(t);
       Row r{"dwconv", shape, "fwd", u.forward_name, fwd_pd.impl_info_str(), t};
       Timing tm = time_pair(
-          opt, [&] { f32_dwconv_forward(g, c, dst.get(), c, src.get(), c, weight.get(), c); },
+          min_reps(), min_seconds(), [&] { f32_dwconv_forward(g, c, dst.get(), c, src.get(), c, weight.get(), c); },
           [&] {
             fwd.execute(stream,
                         {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_WEIGHTS, m_w}, {DNNL_ARG_DST, m_dst}});
@@ -240,7 +186,7 @@ struct Bench {
 
       r = Row{"dwconv", shape, "bwd_data", u.backward_data_name, bwd_d_pd.impl_info_str(), t};
       tm = time_pair(
-          opt,
+          min_reps(), min_seconds(),
           [&] { f32_dwconv_backward_data(g, c, d_src.get(), c, d_dst.get(), c, weight.get(), c); },
           [&] {
             bwd_d.execute(stream, {{DNNL_ARG_DIFF_DST, m_d_dst}, {DNNL_ARG_WEIGHTS, m_w_bd},
@@ -252,7 +198,7 @@ struct Bench {
 
       r = Row{"dwconv", shape, "bwd_weights", u.backward_weights_name, bwd_w_pd.impl_info_str(), t};
       tm = time_pair(
-          opt,
+          min_reps(), min_seconds(),
           [&] { f32_dwconv_backward_weights(g, c, d_weight.get(), c, d_dst.get(), c, src.get(), c); },
           [&] {
             bwd_w.execute(stream, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_DIFF_DST, m_d_dst},
@@ -316,7 +262,7 @@ struct Bench {
       set_threads(t);
       Row r{"conv1x1", shape, "fwd", "f32_conv1x1_forward", f_pd.impl_info_str(), t};
       {
-        const Timing tm = time_pair(opt, [&] {
+        const Timing tm = time_pair(min_reps(), min_seconds(), [&] {
         f32_conv1x1_forward(p, cin, cout, dst.get(), cout, src.get(), cin, weight.get(), cout);
       }, [&] { run(f_mm, mf_a, mf_b, mf_c); });
         r.ms = tm.ours_ms, r.onednn_ms = tm.theirs_ms;
@@ -324,7 +270,7 @@ struct Bench {
       add(r, flops, b_src + b_dst + b_w);
       r = Row{"conv1x1", shape, "bwd_data", "f32_conv1x1_backward_data", d_pd.impl_info_str(), t};
       {
-        const Timing tm = time_pair(opt, [&] {
+        const Timing tm = time_pair(min_reps(), min_seconds(), [&] {
         f32_conv1x1_backward_data(p, cin, cout, d_src.get(), cin, d_dst.get(), cout, weight.get(), cout);
       }, [&] { run(d_mm, md_a, md_b, md_c); });
         r.ms = tm.ours_ms, r.onednn_ms = tm.theirs_ms;
@@ -332,7 +278,7 @@ struct Bench {
       add(r, flops, 2 * b_src + b_dst + b_w);
       r = Row{"conv1x1", shape, "bwd_weights", "f32_conv1x1_backward_weights", w_pd.impl_info_str(), t};
       {
-        const Timing tm = time_pair(opt, [&] {
+        const Timing tm = time_pair(min_reps(), min_seconds(), [&] {
         f32_conv1x1_backward_weights(p, cin, cout, d_weight.get(), cout, d_dst.get(), cout, src.get(), cin);
       }, [&] { run(w_mm, mw_a, mw_b, mw_c); });
         r.ms = tm.ours_ms, r.onednn_ms = tm.theirs_ms;
@@ -377,23 +323,6 @@ struct Bench {
   }
 };
 
-std::vector<int> parse_threads(const std::string& s) {
-  std::vector<int> v;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    const size_t comma = std::min(s.find(',', pos), s.size());
-    const std::string item = s.substr(pos, comma - pos);
-    char* end = nullptr;
-    const long t = std::strtol(item.c_str(), &end, 10);
-    TUNAS_REQUIRE(!item.empty() && *end == '\0' && t >= 1 && t <= 256,
-                  "--threads: expected a comma-separated list of counts in [1, 256], got '", s,
-                  "'");
-    v.push_back(int(t));
-    pos = comma + 1;
-  }
-  return v;
-}
-
 int bench_main(int argc, char** argv) {
   Bench b;
   for (int i = 1; i < argc; ++i) {
@@ -404,7 +333,7 @@ int bench_main(int argc, char** argv) {
     };
     if (a == "--quick") b.opt.quick = true;
     else if (a == "--json") b.opt.json = value();
-    else if (a == "--threads") b.opt.threads = parse_threads(value());
+    else if (a == "--threads") b.opt.threads = parse_thread_counts(value(), "--threads");
     else if (a == "--filter") b.opt.filter = value();
     else
       TUNAS_REQUIRE(false, "unknown argument '", a,
