@@ -172,11 +172,12 @@ void bn_forward(Ctx& ctx, const BnParams& bn, const Act& z, const Act& y, float*
   }
 }
 
+// dz = BN backward of dy: dz is a fresh buffer that the kernel overwrites (no zero pass).
 void bn_backward(Ctx& ctx, const BnParams& bn, const Act& dz, const Act& dy, const Act& z,
                  const float* mean, const float* inv_std, k::Activation act) {
   if (ctx.sizing) return;
   const int c = z.c;
-  k::f32_bn_backward_training(z.pixels(), c, dz.data, c, ctx.g + bn.gamma, ctx.g + bn.beta,
+  k::f32_bn_backward_training_overwrite(z.pixels(), c, dz.data, c, ctx.g + bn.gamma, ctx.g + bn.beta,
                               dy.data, c, mean, inv_std, z.data, c, ctx.w + bn.gamma,
                               ctx.w + bn.beta, act);
 }
@@ -234,7 +235,7 @@ class ConvBranch final : public Node {
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
     const int cin = x_.c, cout = z_.c;
     Act dz = dy;
-    if (use_bn_) dz = zeros_like(ctx, z_);
+    if (use_bn_) dz = alloc_like(ctx, z_);
     if (ctx.sizing) return;  // planning: every allocation of this pass is made
     if (use_bn_) {
       bn_backward(ctx, bn_, dz, dy, z_, mean_, inv_std_, k::Activation::none);
@@ -303,7 +304,7 @@ class DepthwiseBranch final : public Node {
   }
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
     const int c = x_.c;
-    Act dz = zeros_like(ctx, z_);
+    Act dz = alloc_like(ctx, z_);
     if (ctx.sizing) return;  // planning: every allocation of this pass is made
     bn_backward(ctx, bn_, dz, dy, z_, mean_, inv_std_, act_);
     const auto g = k::same_conv_geometry(x_.n, x_.h, x_.w, k_, stride_);
@@ -605,14 +606,14 @@ class SepConv final : public Node {
   }
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
     const int cin = a_.c, cout = z_.c;
-    Act dz = zeros_like(ctx, z_);
-    Act da = zeros_like(ctx, a_);
+    Act dz = alloc_like(ctx, z_);
+    Act da = alloc_like(ctx, a_);
     if (!ctx.sizing) {
       bn_backward(ctx, bn_, dz, dy, z_, mean_, inv_std_, k::Activation::none);
       k::f32_conv1x1_backward_weights(a_.pixels(), cin, cout, ctx.g + wp_, max_out_, dz.data,
                                       cout, a_.data, cin);
-      k::f32_conv1x1_backward_data(a_.pixels(), cin, cout, da.data, cin, dz.data, cout,
-                                   ctx.w + wp_, max_out_);
+      k::f32_conv1x1_backward_data_overwrite(a_.pixels(), cin, cout, da.data, cin, dz.data,
+                                             cout, ctx.w + wp_, max_out_);
     }
     dw_->backward(ctx, da, dx, reg);
     l2_matrix(ctx, true, wp_, cin, cout, max_out_, reg);
@@ -687,14 +688,15 @@ class Bottleneck final : public Node {
   }
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
     const int cin = x_.c, e = z1_.c, cout = z3_.c;
-    Act dz3 = zeros_like(ctx, z3_);
-    Act db = zeros_like(ctx, b_);
+    // Fresh gradient buffers are overwritten by their first writer, never zero-filled.
+    Act dz3 = alloc_like(ctx, z3_);
+    Act db = alloc_like(ctx, b_);
     if (!ctx.sizing) {
       bn_backward(ctx, bn_p_, dz3, dy, z3_, mean3_, inv3_, k::Activation::none);
       k::f32_conv1x1_backward_weights(b_.pixels(), e, cout, ctx.g + wp_, max_out_, dz3.data,
                                       cout, b_.data, e);
-      k::f32_conv1x1_backward_data(b_.pixels(), e, cout, db.data, e, dz3.data, cout,
-                                   ctx.w + wp_, max_out_);
+      k::f32_conv1x1_backward_data_overwrite(b_.pixels(), e, cout, db.data, e, dz3.data,
+                                             cout, ctx.w + wp_, max_out_);
     }
     Act da = db;
     if (se_) {
@@ -703,7 +705,7 @@ class Bottleneck final : public Node {
     }
     Act dy1 = zeros_like(ctx, y1_);
     dw_->backward(ctx, da, dy1, reg);
-    Act dz1 = zeros_like(ctx, z1_);
+    Act dz1 = alloc_like(ctx, z1_);
     if (ctx.sizing) return;  // planning: every allocation of this pass is made
     bn_backward(ctx, bn_e_, dz1, dy1, z1_, mean1_, inv1_, act_);
     k::f32_conv1x1_backward_weights(x_.pixels(), cin, e, ctx.g + we_, max_e_, dz1.data, e,

@@ -329,12 +329,14 @@ void f32_bn_forward_inference(Isa isa, std::int64_t pixels, int channels, float*
             act);
 }
 
-void f32_bn_backward_training(Isa isa, std::int64_t pixels, int channels, float* d_src,
-                              std::int64_t d_src_stride, float* d_gamma, float* d_beta,
-                              const float* d_dst, std::int64_t d_dst_stride,
-                              const float* save_mean, const float* save_inv_std,
-                              const float* src, std::int64_t src_stride, const float* gamma,
-                              const float* beta, Activation act) {
+namespace {
+
+// f32_bn_backward_training (overwrite == false) and f32_bn_backward_training_overwrite.
+void backward_training(Isa isa, bool overwrite, std::int64_t pixels, int channels, float* d_src,
+                       std::int64_t d_src_stride, float* d_gamma, float* d_beta,
+                       const float* d_dst, std::int64_t d_dst_stride, const float* save_mean,
+                       const float* save_inv_std, const float* src, std::int64_t src_stride,
+                       const float* gamma, const float* beta, Activation act) {
   TUNAS_DASSERT(pixels >= 1 && src_stride >= channels && d_src_stride >= channels &&
                 d_dst_stride >= channels);
   if (channels <= 0) return;
@@ -381,12 +383,45 @@ void f32_bn_backward_training(Isa isa, std::int64_t pixels, int channels, float*
       }
     }
   });
-  // Element-wise pass, parallel over rows.
+  // Element-wise pass, parallel over rows, in blocks of row_grain rows (an overwritten
+  // block is cleared just before, while it stays in cache).
   const bn_detail::BackwardRowsFn rows_fn = kern.backward_rows[int(act)];
-  parallel_for(pixels, row_grain(channels), [&](std::int64_t r0, std::int64_t r1) {
-    rows_fn(r1 - r0, channels, d_src + r0 * d_src_stride, d_src_stride,
-            d_dst + r0 * d_dst_stride, d_dst_stride, src + r0 * src_stride, src_stride, coef);
+  const std::int64_t block = row_grain(channels);
+  parallel_for(pixels, block, [&](std::int64_t r0, std::int64_t r1) {
+    for (std::int64_t b0 = r0; b0 < r1; b0 += block) {
+      const std::int64_t rows = std::min(block, r1 - b0);
+      float* dx = d_src + b0 * d_src_stride;
+      if (overwrite) {
+        for (std::int64_t r = 0; r < rows; ++r)
+          std::fill(dx + r * d_src_stride, dx + r * d_src_stride + channels, 0.f);
+      }
+      rows_fn(rows, channels, dx, d_src_stride, d_dst + b0 * d_dst_stride, d_dst_stride,
+              src + b0 * src_stride, src_stride, coef);
+    }
   });
+}
+
+}  // namespace
+
+void f32_bn_backward_training(Isa isa, std::int64_t pixels, int channels, float* d_src,
+                              std::int64_t d_src_stride, float* d_gamma, float* d_beta,
+                              const float* d_dst, std::int64_t d_dst_stride,
+                              const float* save_mean, const float* save_inv_std,
+                              const float* src, std::int64_t src_stride, const float* gamma,
+                              const float* beta, Activation act) {
+  backward_training(isa, false, pixels, channels, d_src, d_src_stride, d_gamma, d_beta, d_dst,
+                    d_dst_stride, save_mean, save_inv_std, src, src_stride, gamma, beta, act);
+}
+
+void f32_bn_backward_training_overwrite(Isa isa, std::int64_t pixels, int channels,
+                                        float* d_src, std::int64_t d_src_stride, float* d_gamma,
+                                        float* d_beta, const float* d_dst,
+                                        std::int64_t d_dst_stride, const float* save_mean,
+                                        const float* save_inv_std, const float* src,
+                                        std::int64_t src_stride, const float* gamma,
+                                        const float* beta, Activation act) {
+  backward_training(isa, true, pixels, channels, d_src, d_src_stride, d_gamma, d_beta, d_dst,
+                    d_dst_stride, save_mean, save_inv_std, src, src_stride, gamma, beta, act);
 }
 
 // ---- default ISA (the best one cpu_has allows, fixed for the process) ----
@@ -421,6 +456,18 @@ void f32_bn_backward_training(std::int64_t pixels, int channels, float* d_src,
   f32_bn_backward_training(kernel_isa(), pixels, channels, d_src, d_src_stride, d_gamma, d_beta,
                            d_dst, d_dst_stride, save_mean, save_inv_std, src, src_stride, gamma,
                            beta, act);
+}
+
+void f32_bn_backward_training_overwrite(std::int64_t pixels, int channels, float* d_src,
+                                        std::int64_t d_src_stride, float* d_gamma,
+                                        float* d_beta, const float* d_dst,
+                                        std::int64_t d_dst_stride, const float* save_mean,
+                                        const float* save_inv_std, const float* src,
+                                        std::int64_t src_stride, const float* gamma,
+                                        const float* beta, Activation act) {
+  f32_bn_backward_training_overwrite(kernel_isa(), pixels, channels, d_src, d_src_stride,
+                                     d_gamma, d_beta, d_dst, d_dst_stride, save_mean,
+                                     save_inv_std, src, src_stride, gamma, beta, act);
 }
 
 void f32_bn_update_moving_statistics(int channels, float* moving_mean, float* moving_variance,

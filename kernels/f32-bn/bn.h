@@ -74,6 +74,18 @@ void f32_bn_backward_training(std::int64_t pixels, int channels, float* d_src,
                               const float* src, std::int64_t src_stride, const float* gamma,
                               const float* beta, Activation act);
 
+// The same with d_src OVERWRITTEN (d_src += becomes d_src =): d_src need not be initialised.
+// Saves the caller the zero pass over a fresh gradient buffer; each row block of d_src is
+// cleared while it is in cache, right before the element-wise pass writes it, so the values
+// are bitwise those of f32_bn_backward_training into a zeroed d_src.
+void f32_bn_backward_training_overwrite(std::int64_t pixels, int channels, float* d_src,
+                                        std::int64_t d_src_stride, float* d_gamma,
+                                        float* d_beta, const float* d_dst,
+                                        std::int64_t d_dst_stride, const float* save_mean,
+                                        const float* save_inv_std, const float* src,
+                                        std::int64_t src_stride, const float* gamma,
+                                        const float* beta, Activation act);
+
 // Stateful-BN update (stand-alone training, spec §3.6), per channel:
 //   moving_mean     -= (1 - momentum) * (moving_mean - batch_mean)
 //   moving_variance -= (1 - momentum) * (moving_variance - batch_variance * n / (n - 1))
@@ -100,5 +112,13 @@ void f32_bn_backward_training(Isa isa, std::int64_t pixels, int channels, float*
                               const float* save_mean, const float* save_inv_std,
                               const float* src, std::int64_t src_stride, const float* gamma,
                               const float* beta, Activation act);
+
+void f32_bn_backward_training_overwrite(Isa isa, std::int64_t pixels, int channels,
+                                        float* d_src, std::int64_t d_src_stride, float* d_gamma,
+                                        float* d_beta, const float* d_dst,
+                                        std::int64_t d_dst_stride, const float* save_mean,
+                                        const float* save_inv_std, const float* src,
+                                        std::int64_t src_stride, const float* gamma,
+                                        const float* beta, Activation act);
 
 }  // namespace tunas::kernels

@@ -25,15 +25,34 @@ void f32_conv1x1_bias_forward(std::int64_t pixels, int channels_in, int channels
            weight_stride, 1, bias, /*accumulate=*/false);
 }
 
+namespace {
+
+// C[pixels][cin] (+)= A[pixels][cout] * B[cout][cin], B = weight^T (element (o, i) at i*ws + o)
+void backward_data(bool accumulate, std::int64_t pixels, int channels_in, int channels_out,
+                   float* d_src, std::int64_t d_src_stride, const float* d_dst,
+                   std::int64_t d_dst_stride, const float* weight, std::int64_t weight_stride) {
+  TUNAS_DASSERT(d_src_stride >= channels_in && d_dst_stride >= channels_out &&
+                weight_stride >= channels_out);
+  f32_gemm(pixels, channels_in, channels_out, d_src, d_src_stride, d_dst, d_dst_stride, 1, weight,
+           1, weight_stride, nullptr, accumulate);
+}
+
+}  // namespace
+
 void f32_conv1x1_backward_data(std::int64_t pixels, int channels_in, int channels_out,
                                float* d_src, std::int64_t d_src_stride, const float* d_dst,
                                std::int64_t d_dst_stride, const float* weight,
                                std::int64_t weight_stride) {
-  TUNAS_DASSERT(d_src_stride >= channels_in && d_dst_stride >= channels_out &&
-                weight_stride >= channels_out);
-  // C[pixels][cin] += A[pixels][cout] * B[cout][cin], B = weight^T (element (o, i) at i*ws + o)
-  f32_gemm(pixels, channels_in, channels_out, d_src, d_src_stride, d_dst, d_dst_stride, 1, weight,
-           1, weight_stride, nullptr, /*accumulate=*/true);
+  backward_data(true, pixels, channels_in, channels_out, d_src, d_src_stride, d_dst,
+                d_dst_stride, weight, weight_stride);
+}
+
+void f32_conv1x1_backward_data_overwrite(std::int64_t pixels, int channels_in, int channels_out,
+                                         float* d_src, std::int64_t d_src_stride,
+                                         const float* d_dst, std::int64_t d_dst_stride,
+                                         const float* weight, std::int64_t weight_stride) {
+  backward_data(false, pixels, channels_in, channels_out, d_src, d_src_stride, d_dst,
+                d_dst_stride, weight, weight_stride);
 }
 
 void f32_conv1x1_backward_weights(std::int64_t pixels, int channels_in, int channels_out,

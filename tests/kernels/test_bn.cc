@@ -420,3 +420,45 @@ TEST_CASE("f32_bn: scalar and AVX2 kernels agree (forward, inference, backward)"
     }
   }
 }
+
+// The overwrite form (the supernet's fresh gradient buffers): the values are those of the
+// accumulating form into zeros, bitwise, whatever d_src held before (NaN here, so a read of
+// the old prefix would show), and nothing past the channel prefix is written.
+TEST_CASE("f32_bn_backward_training_overwrite: bitwise the accumulate form into zeros, every ISA") {
+  auto rng = make_rng("f32_bn overwrite");
+  const std::int64_t rows = 20000 + 13;  // several row blocks and chunks, a partial last one
+  const int channels = 21;
+  const std::int64_t stride = 24;
+  const std::vector<float> x = prefix_buffer(rng, rows, channels, stride, -2.f, 3.f);
+  const std::vector<float> dy = prefix_buffer(rng, rows, channels, stride);
+  const std::vector<float> g = tunas::test::random_vector(rng, channels, 0.5f, 1.5f);
+  const std::vector<float> b = tunas::test::random_vector(rng, channels, -1.f, 1.f);
+  for (tunas::Isa isa : bn_isas()) {
+    for (Activation act : kAll) {
+      CAPTURE(tunas::isa_name(isa));
+      CAPTURE(activation_name(act));
+      std::vector<float> y(x.size()), m(channels), is(channels);
+      f32_bn_forward_training(isa, rows, channels, y.data(), stride, m.data(), is.data(), nullptr,
+                              x.data(), stride, g.data(), b.data(), act, kBnEpsilon);
+      std::vector<float> dx_acc(x.size(), kSentinel), dx_over(x.size(), kSentinel);
+      for (std::int64_t r = 0; r < rows; ++r) {
+        std::fill(dx_acc.begin() + r * stride, dx_acc.begin() + r * stride + channels, 0.f);
+        std::fill(dx_over.begin() + r * stride, dx_over.begin() + r * stride + channels, NAN);
+      }
+      std::vector<float> dg_acc(channels, 0.5f), db_acc(channels, -0.5f);
+      std::vector<float> dg_over = dg_acc, db_over = db_acc;
+      f32_bn_backward_training(isa, rows, channels, dx_acc.data(), stride, dg_acc.data(),
+                               db_acc.data(), dy.data(), stride, m.data(), is.data(), x.data(),
+                               stride, g.data(), b.data(), act);
+      f32_bn_backward_training_overwrite(isa, rows, channels, dx_over.data(), stride,
+                                         dg_over.data(), db_over.data(), dy.data(), stride,
+                                         m.data(), is.data(), x.data(), stride, g.data(),
+                                         b.data(), act);
+      CHECK(outside_prefix_untouched(dx_over, channels, stride));
+      CHECK(std::memcmp(dx_acc.data(), dx_over.data(), dx_acc.size() * sizeof(float)) == 0);
+      // d_gamma and d_beta still accumulate.
+      CHECK(std::memcmp(dg_acc.data(), dg_over.data(), dg_acc.size() * sizeof(float)) == 0);
+      CHECK(std::memcmp(db_acc.data(), db_over.data(), db_acc.size() * sizeof(float)) == 0);
+    }
+  }
+}

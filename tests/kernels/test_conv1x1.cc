@@ -1,6 +1,9 @@
 // Tests for kernels/f32-conv1x1: the strided GEMM (both ISAs) and the 1x1 conv API.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/cpu.h"
@@ -318,4 +321,23 @@ TEST_CASE("f32_conv1x1: results are bitwise equal at 1 and 2 threads") {
       return y;
     });
   }
+}
+
+TEST_CASE("f32_conv1x1_backward_data_overwrite: bitwise the accumulate form into zeros") {
+  auto rng = make_rng("f32_conv1x1 overwrite");
+  const std::int64_t pixels = 1031;
+  const int ci = 37, co = 19;
+  const std::vector<float> w = prefix_buffer(rng, ci, co, co + 3);
+  const std::vector<float> dy = prefix_buffer(rng, pixels, co, co + 1);
+  std::vector<float> dx_acc(std::size_t(pixels * (ci + 2)), kSentinel), dx_over = dx_acc;
+  for (std::int64_t r = 0; r < pixels; ++r) {
+    std::fill(dx_acc.begin() + r * (ci + 2), dx_acc.begin() + r * (ci + 2) + ci, 0.f);
+    std::fill(dx_over.begin() + r * (ci + 2), dx_over.begin() + r * (ci + 2) + ci, NAN);
+  }
+  f32_conv1x1_backward_data(pixels, ci, co, dx_acc.data(), ci + 2, dy.data(), co + 1, w.data(),
+                            co + 3);
+  f32_conv1x1_backward_data_overwrite(pixels, ci, co, dx_over.data(), ci + 2, dy.data(), co + 1,
+                                      w.data(), co + 3);
+  CHECK(outside_prefix_untouched(dx_over, ci, ci + 2));
+  CHECK(std::memcmp(dx_acc.data(), dx_over.data(), dx_acc.size() * sizeof(float)) == 0);
 }
