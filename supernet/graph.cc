@@ -144,15 +144,45 @@ void l2_matrix(Ctx& ctx, bool backward, std::int64_t offset, int rows, int cols,
   else l2_forward(ctx, offset, 2, extents, strides, reg);
 }
 
+// 1x1 conv z = x * W[:cin, :cout] on a row range: the producer of a BN's input, run chunk by
+// chunk inside the batch statistics (kernels/f32-bn BnRowsHook) so z is read once, not twice.
+struct Conv1x1Rows {
+  const Act& x;
+  const Act& z;
+  const float* w;
+  std::int64_t w_stride;
+  void operator()(std::int64_t r0, std::int64_t r1) const {
+    k::f32_conv1x1_forward_serial(r1 - r0, x.c, z.c, z.data + r0 * z.c, z.c, x.data + r0 * x.c,
+                                  x.c, w, w_stride);
+  }
+};
+// dx += dz * W[:cin, :cout]^T on a row range: the consumer of a BN backward's output, run on
+// each block of dz right after the BN backward wrote it, so dz is read once, not twice.
+struct Conv1x1DataRows {
+  const Act& dz;
+  const Act& dx;
+  const float* w;
+  std::int64_t w_stride;
+  void operator()(std::int64_t r0, std::int64_t r1) const {
+    k::f32_conv1x1_backward_data_serial(r1 - r0, dx.c, dz.c, dx.data + r0 * dx.c, dx.c,
+                                        dz.data + r0 * dz.c, dz.c, w, w_stride);
+  }
+};
+
 // BN (+ fused activation) on z -> y, per the context's mode. mean/inv_std: saved state.
+// produce, when given, writes z (Conv1x1Rows): inside the statistics in training, else first
+// (over row ranges in parallel).
+// A hook is built from std::cref of its functor: a reference_wrapper fits std::function's
+// small buffer, so no heap allocation happens inside a step.
 void bn_forward(Ctx& ctx, const BnParams& bn, const Act& z, const Act& y, float*& mean,
-                float*& inv_std, k::Activation act) {
+                float*& inv_std, k::Activation act, const k::BnRowsHook* produce = nullptr) {
   const int c = z.c;
   const float* gamma = ctx.w + bn.gamma;
   const float* beta = ctx.w + bn.beta;
   float* moving_mean = ctx.bn_stats + bn.stats;
   float* moving_var = moving_mean + bn.max_c;
   if (ctx.bn_use_moving) {
+    if (!ctx.sizing && produce) parallel_for(z.pixels(), 256, *produce);  // rows in parallel
     if (!ctx.sizing)
       k::f32_bn_forward_inference(z.pixels(), c, y.data, c, z.data, c, gamma, beta, moving_mean,
                                   moving_var, act, k::kBnEpsilon);
@@ -164,8 +194,13 @@ void bn_forward(Ctx& ctx, const BnParams& bn, const Act& z, const Act& y, float*
   const bool update = ctx.bn_update_moving && ctx.recompute == 0;
   float* batch_var = update ? ctx.ws->floats(c) : nullptr;
   if (ctx.sizing) return;
-  k::f32_bn_forward_training(z.pixels(), c, y.data, c, mean, inv_std, batch_var, z.data, c, gamma,
-                             beta, act, k::kBnEpsilon);
+  if (produce) {
+    k::f32_bn_forward_training_produced(z.pixels(), c, y.data, c, mean, inv_std, batch_var,
+                                        z.data, c, gamma, beta, act, k::kBnEpsilon, *produce);
+  } else {
+    k::f32_bn_forward_training(z.pixels(), c, y.data, c, mean, inv_std, batch_var, z.data, c,
+                               gamma, beta, act, k::kBnEpsilon);
+  }
   if (update) {
     k::f32_bn_update_moving_statistics(c, moving_mean, moving_var, mean, batch_var, z.pixels(),
                                        k::kBnMomentum);
@@ -173,13 +208,15 @@ void bn_forward(Ctx& ctx, const BnParams& bn, const Act& z, const Act& y, float*
 }
 
 // dz = BN backward of dy: dz is a fresh buffer that the kernel overwrites (no zero pass).
+// consume, when given, reads dz block by block as it is written (Conv1x1DataRows).
 void bn_backward(Ctx& ctx, const BnParams& bn, const Act& dz, const Act& dy, const Act& z,
-                 const float* mean, const float* inv_std, k::Activation act) {
+                 const float* mean, const float* inv_std, k::Activation act,
+                 const k::BnRowsHook* consume = nullptr) {
   if (ctx.sizing) return;
   const int c = z.c;
-  k::f32_bn_backward_training_overwrite(z.pixels(), c, dz.data, c, ctx.g + bn.gamma, ctx.g + bn.beta,
-                              dy.data, c, mean, inv_std, z.data, c, ctx.w + bn.gamma,
-                              ctx.w + bn.beta, act);
+  k::f32_bn_backward_training_overwrite(z.pixels(), c, dz.data, c, ctx.g + bn.gamma,
+                                        ctx.g + bn.beta, dy.data, c, mean, inv_std, z.data, c,
+                                        ctx.w + bn.gamma, ctx.w + bn.beta, act, consume);
 }
 
 int out_extent(int in, int stride) { return (in + stride - 1) / stride; }
@@ -596,11 +633,10 @@ class SepConv final : public Node {
     const int cin = a_.c;
     z_ = alloc_like(ctx, out_shape(ctx, x));
     const int cout = z_.c;
-    if (!ctx.sizing)
-      k::f32_conv1x1_forward(a_.pixels(), cin, cout, z_.data, cout, a_.data, cin, ctx.w + wp_,
-                             max_out_);
     Act y = alloc_like(ctx, z_);
-    bn_forward(ctx, bn_, z_, y, mean_, inv_std_, k::Activation::none);
+    const Conv1x1Rows pointwise{a_, z_, ctx.w + wp_, max_out_};
+    const k::BnRowsHook produce(std::cref(pointwise));
+    bn_forward(ctx, bn_, z_, y, mean_, inv_std_, k::Activation::none, &produce);
     l2_matrix(ctx, false, wp_, cin, cout, max_out_, reg);
     return y;
   }
@@ -669,19 +705,18 @@ class Bottleneck final : public Node {
     const int cin = x.c, e = expansion_width(ctx, cin);
     TUNAS_CHECK(e <= max_e_, "bottleneck: expansion ", e, " exceeds the planned ", max_e_);
     z1_ = alloc(ctx, x.n, x.h, x.w, e);
-    if (!ctx.sizing)
-      k::f32_conv1x1_forward(x.pixels(), cin, e, z1_.data, e, x.data, cin, ctx.w + we_, max_e_);
     y1_ = alloc_like(ctx, z1_);
-    bn_forward(ctx, bn_e_, z1_, y1_, mean1_, inv1_, act_);
+    const Conv1x1Rows expand{x_, z1_, ctx.w + we_, max_e_};
+    const k::BnRowsHook produce_z1(std::cref(expand));
+    bn_forward(ctx, bn_e_, z1_, y1_, mean1_, inv1_, act_, &produce_z1);
     a_ = dw_->forward(ctx, y1_, reg);
     b_ = se_ ? se_->forward(ctx, a_, reg) : a_;
     const int cout = ctx.active_width(out_decision_);
     z3_ = alloc(ctx, b_.n, b_.h, b_.w, cout);
-    if (!ctx.sizing)
-      k::f32_conv1x1_forward(b_.pixels(), e, cout, z3_.data, cout, b_.data, e, ctx.w + wp_,
-                             max_out_);
     Act y = alloc_like(ctx, z3_);
-    bn_forward(ctx, bn_p_, z3_, y, mean3_, inv3_, k::Activation::none);
+    const Conv1x1Rows project{b_, z3_, ctx.w + wp_, max_out_};
+    const k::BnRowsHook produce_z3(std::cref(project));
+    bn_forward(ctx, bn_p_, z3_, y, mean3_, inv3_, k::Activation::none, &produce_z3);
     l2_matrix(ctx, false, we_, cin, e, max_e_, reg);
     l2_matrix(ctx, false, wp_, e, cout, max_out_, reg);
     return y;
@@ -707,12 +742,13 @@ class Bottleneck final : public Node {
     dw_->backward(ctx, da, dy1, reg);
     Act dz1 = alloc_like(ctx, z1_);
     if (ctx.sizing) return;  // planning: every allocation of this pass is made
-    bn_backward(ctx, bn_e_, dz1, dy1, z1_, mean1_, inv1_, act_);
+    // dx += dz1 * We^T runs on each block of dz1 as the BN backward writes it.
+    const Conv1x1DataRows expand_data{dz1, dx, ctx.w + we_, max_e_};
+    const k::BnRowsHook consume_dz1(std::cref(expand_data));
+    bn_backward(ctx, bn_e_, dz1, dy1, z1_, mean1_, inv1_, act_,
+                dx.is_zero() ? nullptr : &consume_dz1);
     k::f32_conv1x1_backward_weights(x_.pixels(), cin, e, ctx.g + we_, max_e_, dz1.data, e,
                                     x_.data, cin);
-    if (!dx.is_zero())
-      k::f32_conv1x1_backward_data(x_.pixels(), cin, e, dx.data, cin, dz1.data, e, ctx.w + we_,
-                                   max_e_);
     l2_matrix(ctx, true, we_, cin, e, max_e_, reg);
     l2_matrix(ctx, true, wp_, e, cout, max_out_, reg);
   }

@@ -220,10 +220,11 @@ class Scratch {
 // in float; chunks are combined in double in chunk order:
 //   S  = sum_k (n_k * pivot_k + D_k),  mean = S / n,
 //   M2 = sum_k (Q_k + 2 (pivot_k - mean) D_k + n_k (pivot_k - mean)^2)   (exact identity).
-// Writes mean, and variance and/or inv_std = 1/sqrt(var + eps) where not null.
+// Writes mean, and variance and/or inv_std = 1/sqrt(var + eps) where not null. `produce`, when
+// given, writes each chunk of src right before its moments are taken.
 void statistics(const ChunkKernels& kern, std::int64_t pixels, int channels, const float* src,
                 std::int64_t src_stride, float* mean, float* variance, float* inv_std,
-                float eps) {
+                float eps, const BnRowsHook* produce = nullptr) {
   const std::int64_t chunks = chunk_count(pixels);
   Scratch scratch(std::size_t(chunks) * 3 * std::size_t(channels));
   float* parts = scratch.data();  // [chunk][pivot | dsum | sqsum][channels]
@@ -231,6 +232,7 @@ void statistics(const ChunkKernels& kern, std::int64_t pixels, int channels, con
   parallel_for(chunks, chunk_grain(channels), [&](std::int64_t k0, std::int64_t k1) {
     for (std::int64_t k = k0; k < k1; ++k) {
       float* p = parts + std::size_t(k) * part_stride;
+      if (produce) (*produce)(k * kChunkRows, k * kChunkRows + chunk_rows(pixels, k));
       kern.moments(chunk_rows(pixels, k), channels, src + k * kChunkRows * src_stride,
                    src_stride, p, p + channels, p + 2 * channels);
     }
@@ -295,20 +297,44 @@ void f32_bn_batch_statistics(Isa isa, std::int64_t pixels, int channels, float* 
   statistics(kernels_for(isa), pixels, channels, src, src_stride, mean, variance, nullptr, 0.f);
 }
 
-void f32_bn_forward_training(Isa isa, std::int64_t pixels, int channels, float* dst,
-                             std::int64_t dst_stride, float* save_mean, float* save_inv_std,
-                             float* batch_variance, const float* src, std::int64_t src_stride,
-                             const float* gamma, const float* beta, Activation act, float eps) {
+namespace {
+
+// f32_bn_forward_training, with src produced chunk by chunk when `produce` is given.
+void forward_training(Isa isa, std::int64_t pixels, int channels, float* dst,
+                      std::int64_t dst_stride, float* save_mean, float* save_inv_std,
+                      float* batch_variance, const float* src, std::int64_t src_stride,
+                      const float* gamma, const float* beta, Activation act, float eps,
+                      const BnRowsHook* produce) {
   TUNAS_DASSERT(pixels >= 1 && src_stride >= channels && dst_stride >= channels);
   if (channels <= 0) return;
   const ChunkKernels& kern = kernels_for(isa);
   statistics(kern, pixels, channels, src, src_stride, save_mean, batch_variance, save_inv_std,
-             eps);
+             eps, produce);
   Scratch scratch(2 * std::size_t(channels));
   float* scale = scratch.data();
   float* shift = scale + channels;
   fold_affine(channels, scale, shift, save_mean, save_inv_std, gamma, beta);
   normalize(kern, pixels, channels, dst, dst_stride, src, src_stride, scale, shift, act);
+}
+
+}  // namespace
+
+void f32_bn_forward_training(Isa isa, std::int64_t pixels, int channels, float* dst,
+                             std::int64_t dst_stride, float* save_mean, float* save_inv_std,
+                             float* batch_variance, const float* src, std::int64_t src_stride,
+                             const float* gamma, const float* beta, Activation act, float eps) {
+  forward_training(isa, pixels, channels, dst, dst_stride, save_mean, save_inv_std,
+                   batch_variance, src, src_stride, gamma, beta, act, eps, nullptr);
+}
+
+void f32_bn_forward_training_produced(std::int64_t pixels, int channels, float* dst,
+                                      std::int64_t dst_stride, float* save_mean,
+                                      float* save_inv_std, float* batch_variance, float* src,
+                                      std::int64_t src_stride, const float* gamma,
+                                      const float* beta, Activation act, float eps,
+                                      const BnRowsHook& produce) {
+  forward_training(kernel_isa(), pixels, channels, dst, dst_stride, save_mean, save_inv_std,
+                   batch_variance, src, src_stride, gamma, beta, act, eps, &produce);
 }
 
 void f32_bn_forward_inference(Isa isa, std::int64_t pixels, int channels, float* dst,
@@ -336,7 +362,8 @@ void backward_training(Isa isa, bool overwrite, std::int64_t pixels, int channel
                        std::int64_t d_src_stride, float* d_gamma, float* d_beta,
                        const float* d_dst, std::int64_t d_dst_stride, const float* save_mean,
                        const float* save_inv_std, const float* src, std::int64_t src_stride,
-                       const float* gamma, const float* beta, Activation act) {
+                       const float* gamma, const float* beta, Activation act,
+                       const BnRowsHook* consume) {
   TUNAS_DASSERT(pixels >= 1 && src_stride >= channels && d_src_stride >= channels &&
                 d_dst_stride >= channels);
   if (channels <= 0) return;
@@ -397,6 +424,7 @@ void backward_training(Isa isa, bool overwrite, std::int64_t pixels, int channel
       }
       rows_fn(rows, channels, dx, d_src_stride, d_dst + b0 * d_dst_stride, d_dst_stride,
               src + b0 * src_stride, src_stride, coef);
+      if (consume) (*consume)(b0, b0 + rows);
     }
   });
 }
@@ -410,7 +438,8 @@ void f32_bn_backward_training(Isa isa, std::int64_t pixels, int channels, float*
                               const float* src, std::int64_t src_stride, const float* gamma,
                               const float* beta, Activation act) {
   backward_training(isa, false, pixels, channels, d_src, d_src_stride, d_gamma, d_beta, d_dst,
-                    d_dst_stride, save_mean, save_inv_std, src, src_stride, gamma, beta, act);
+                    d_dst_stride, save_mean, save_inv_std, src, src_stride, gamma, beta, act,
+                    nullptr);
 }
 
 void f32_bn_backward_training_overwrite(Isa isa, std::int64_t pixels, int channels,
@@ -421,7 +450,8 @@ void f32_bn_backward_training_overwrite(Isa isa, std::int64_t pixels, int channe
                                         std::int64_t src_stride, const float* gamma,
                                         const float* beta, Activation act) {
   backward_training(isa, true, pixels, channels, d_src, d_src_stride, d_gamma, d_beta, d_dst,
-                    d_dst_stride, save_mean, save_inv_std, src, src_stride, gamma, beta, act);
+                    d_dst_stride, save_mean, save_inv_std, src, src_stride, gamma, beta, act,
+                    nullptr);
 }
 
 // ---- default ISA (the best one cpu_has allows, fixed for the process) ----
@@ -464,10 +494,11 @@ void f32_bn_backward_training_overwrite(std::int64_t pixels, int channels, float
                                         std::int64_t d_dst_stride, const float* save_mean,
                                         const float* save_inv_std, const float* src,
                                         std::int64_t src_stride, const float* gamma,
-                                        const float* beta, Activation act) {
-  f32_bn_backward_training_overwrite(kernel_isa(), pixels, channels, d_src, d_src_stride,
-                                     d_gamma, d_beta, d_dst, d_dst_stride, save_mean,
-                                     save_inv_std, src, src_stride, gamma, beta, act);
+                                        const float* beta, Activation act,
+                                        const BnRowsHook* consume) {
+  backward_training(kernel_isa(), true, pixels, channels, d_src, d_src_stride, d_gamma, d_beta,
+                    d_dst, d_dst_stride, save_mean, save_inv_std, src, src_stride, gamma, beta,
+                    act, consume);
 }
 
 void f32_bn_update_moving_statistics(int channels, float* moving_mean, float* moving_variance,
