@@ -341,3 +341,28 @@ TEST_CASE("f32_conv1x1_backward_data_overwrite: bitwise the accumulate form into
   CHECK(outside_prefix_untouched(dx_over, ci, ci + 2));
   CHECK(std::memcmp(dx_acc.data(), dx_over.data(), dx_acc.size() * sizeof(float)) == 0);
 }
+
+// The serial forms on row ranges (as the BN fusion hooks call them) give the parallel forms'
+// results bitwise.
+TEST_CASE("f32_conv1x1 serial forms on row ranges: bitwise the parallel forms") {
+  auto rng = make_rng("f32_conv1x1 serial");
+  const std::int64_t pixels = 1000;
+  const int ci = 24, co = 40;
+  const std::vector<float> x = prefix_buffer(rng, pixels, ci, ci + 1);
+  const std::vector<float> w = prefix_buffer(rng, ci, co, co + 2);
+  const std::vector<float> dy = prefix_buffer(rng, pixels, co, co + 3);
+  std::vector<float> y_par(std::size_t(pixels * (co + 3)), kSentinel), y_ser = y_par;
+  std::vector<float> dx_par = prefix_buffer(rng, pixels, ci, ci + 1), dx_ser = dx_par;
+  f32_conv1x1_forward(pixels, ci, co, y_par.data(), co + 3, x.data(), ci + 1, w.data(), co + 2);
+  f32_conv1x1_backward_data(pixels, ci, co, dx_par.data(), ci + 1, dy.data(), co + 3, w.data(),
+                            co + 2);
+  for (std::int64_t r0 = 0; r0 < pixels; r0 += 128) {  // ranges of 128 rows, the last partial
+    const std::int64_t n = std::min<std::int64_t>(128, pixels - r0);
+    f32_conv1x1_forward_serial(n, ci, co, y_ser.data() + r0 * (co + 3), co + 3,
+                               x.data() + r0 * (ci + 1), ci + 1, w.data(), co + 2);
+    f32_conv1x1_backward_data_serial(n, ci, co, dx_ser.data() + r0 * (ci + 1), ci + 1,
+                                     dy.data() + r0 * (co + 3), co + 3, w.data(), co + 2);
+  }
+  CHECK(std::memcmp(y_par.data(), y_ser.data(), y_par.size() * sizeof(float)) == 0);
+  CHECK(std::memcmp(dx_par.data(), dx_ser.data(), dx_par.size() * sizeof(float)) == 0);
+}
