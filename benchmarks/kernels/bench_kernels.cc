@@ -10,6 +10,8 @@
 // counts the compulsory traffic of OUR pass (every tensor read once, outputs written once,
 // accumulated outputs read and written). oneDNN's backward passes overwrite their outputs,
 // ours accumulate (+=), which costs us the extra read.
+// roof = our GFLOP/s over the row's roofline bound min(FMA peak, triad bandwidth x GFLOP/GB),
+// both limits measured at start for each thread count (benchmarks/roofline.h).
 //
 // Threads: ours run on TBB (tunas::set_num_threads); Debian's oneDNN 2.6 uses OpenMP
 // (DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP), capped with omp_set_num_threads.
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "benchmarks/bench_timing.h"
+#include "benchmarks/roofline.h"
 #include "core/cpu.h"
 #include "core/error.h"
 #include "core/memory.h"
@@ -59,6 +62,7 @@ struct Row {
   std::string kernel, shape, pass, ukernel, onednn_impl;
   int threads = 1;
   double ms = 0, onednn_ms = 0, gflops = 0, gbps = 0, onednn_gflops = 0, ratio = 0;
+  double roofline = 0;  // gflops / min(FMA peak, triad bandwidth x flops / bytes)
 };
 
 struct Bench {
@@ -67,6 +71,21 @@ struct Bench {
   dnnl::stream stream{engine};
   std::vector<Row> rows;
   Rng rng{20200611, stream_id("bench_kernels")};
+  std::vector<MachineLimits> limits;  // one per thread count, measured at start
+
+  void measure_limits() {
+    for (int t : opt.threads) {
+      limits.push_back(measure_machine_limits(t));
+      std::printf("machine limits, %d thread%s: AVX2 FMA peak %.1f GFLOP/s, triad %.1f GB/s\n",
+                  t, t > 1 ? "s" : "", limits.back().fma_gflops, limits.back().triad_gbps);
+    }
+    std::fflush(stdout);
+  }
+  const MachineLimits& limits_for(int threads) const {
+    for (const MachineLimits& m : limits)
+      if (m.threads == threads) return m;
+    throw Error(str_cat("tunas_bench_kernels: no machine limits for ", threads, " threads"));
+  }
 
   int min_reps() const { return opt.quick ? 2 : 7; }
   double min_seconds() const { return opt.quick ? 0.0 : 0.6; }
@@ -77,9 +96,9 @@ struct Bench {
   }
 
   void print(const Row& r) {
-    std::printf("%-8s %-26s %-12s %2d  %9.3f %9.3f  %8.1f %8.1f %7.1f  %6.2fx  %s | %s\n",
+    std::printf("%-8s %-26s %-12s %2d  %9.3f %9.3f  %8.1f %8.1f %7.1f  %6.2fx %5.0f%%  %s | %s\n",
                 r.kernel.c_str(), r.shape.c_str(), r.pass.c_str(), r.threads, r.ms, r.onednn_ms,
-                r.gflops, r.onednn_gflops, r.gbps, r.ratio, r.ukernel.c_str(),
+                r.gflops, r.onednn_gflops, r.gbps, r.ratio, 100 * r.roofline, r.ukernel.c_str(),
                 r.onednn_impl.c_str());
     std::fflush(stdout);
   }
@@ -89,6 +108,7 @@ struct Bench {
     r.onednn_gflops = flops / (r.onednn_ms * 1e6);
     r.gbps = bytes / (r.ms * 1e6);
     r.ratio = r.onednn_ms / r.ms;
+    r.roofline = r.gflops / limits_for(r.threads).bound_gflops(flops, bytes);
     print(r);
     rows.push_back(r);
   }
@@ -317,7 +337,7 @@ struct Bench {
         << ", \"gflops\": " << r.gflops << ", \"gbps\": " << r.gbps
         << ", \"onednn_impl\": \"" << r.onednn_impl << "\", \"onednn_ms\": " << r.onednn_ms
         << ", \"onednn_gflops\": " << r.onednn_gflops
-        << ", \"ratio_vs_onednn\": " << r.ratio << "}" << (i + 1 < rows.size() ? "," : "") << "\n";
+        << ", \"ratio_vs_onednn\": " << r.ratio << ", \"roofline\": " << r.roofline << "}" << (i + 1 < rows.size() ? "," : "") << "\n";
     }
     f << "]\n";
   }
@@ -343,8 +363,10 @@ int bench_main(int argc, char** argv) {
   std::printf("tunas_bench_kernels: isa %s, hardware threads %d, oneDNN %d.%d (OpenMP), %s\n",
               isa_name(kernel_isa()), set_num_threads(0), dnnl_version()->major,
               dnnl_version()->minor, b.opt.quick ? "quick" : "full");
-  std::printf("%-8s %-26s %-12s %2s  %9s %9s  %8s %8s %7s  %7s  %s\n", "kernel", "shape", "pass",
-              "t", "ours ms", "dnnl ms", "GFLOP/s", "dnnl GF", "GB/s", "ratio",
+  TUNAS_REQUIRE(cpu_has(Isa::avx2), "tunas_bench_kernels: the roofline peak needs AVX2+FMA");
+  b.measure_limits();
+  std::printf("%-8s %-26s %-12s %2s  %9s %9s  %8s %8s %7s  %7s %6s  %s\n", "kernel", "shape", "pass",
+              "t", "ours ms", "dnnl ms", "GFLOP/s", "dnnl GF", "GB/s", "ratio", "roof",
               "ukernel | oneDNN impl");
   std::fflush(stdout);
   const int batch = 32;
