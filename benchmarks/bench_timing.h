@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <string>
 #include <vector>
@@ -38,28 +39,41 @@ inline double seconds_now() {
       .count();
 }
 
+inline double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
 // Best (minimum) wall times (ms) of ours() and theirs(), after one warm-up call each. The
 // calls alternate so that a background load (the machine is shared with other jobs) hits
 // both sides alike, and the minimum is the run least disturbed by it. At least `min_reps`
-// pairs, and more until `min_seconds` have passed (at most 200).
+// pairs, and more until `min_seconds` have passed (at most 200). Also the best process CPU
+// time of each (all threads of the process summed: on a loaded machine it does not count
+// the time the process waits for a core, so it is steadier than wall time).
 struct Timing {
   double ours_ms = 0, theirs_ms = 0;
+  double ours_cpu_ms = 0, theirs_cpu_ms = 0;
 };
 inline Timing time_pair(int min_reps, double min_seconds, const std::function<void()>& ours,
                         const std::function<void()>& theirs) {
   ours();
   theirs();
-  std::vector<double> a, b;
+  std::vector<double> a, b, a_cpu, b_cpu;
+  const auto run = [](const std::function<void()>& f, std::vector<double>& wall,
+                      std::vector<double>& cpu) {
+    const double c0 = process_cpu_seconds(), t0 = seconds_now();
+    f();
+    wall.push_back((seconds_now() - t0) * 1e3);
+    cpu.push_back((process_cpu_seconds() - c0) * 1e3);
+  };
   const double start = seconds_now();
   while (int(a.size()) < min_reps || (seconds_now() - start < min_seconds && a.size() < 200)) {
-    double t0 = seconds_now();
-    ours();
-    a.push_back((seconds_now() - t0) * 1e3);
-    t0 = seconds_now();
-    theirs();
-    b.push_back((seconds_now() - t0) * 1e3);
+    run(ours, a, a_cpu);
+    run(theirs, b, b_cpu);
   }
-  return {*std::min_element(a.begin(), a.end()), *std::min_element(b.begin(), b.end())};
+  const auto best = [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); };
+  return {best(a), best(b), best(a_cpu), best(b_cpu)};
 }
 
 // max |a - b| <= tol * max(1, max |b|), else a tool error naming the row.

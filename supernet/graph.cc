@@ -80,6 +80,23 @@ Act alloc(Ctx& ctx, int n, int h, int w, int c) {
   return a;
 }
 Act alloc_like(Ctx& ctx, const Act& s) { return alloc(ctx, s.n, s.h, s.w, s.c); }
+
+// x = 0 over count floats (std::cref: see the element-wise helpers below).
+void fill_zero(const Ctx& ctx, std::int64_t count, float* x) {
+  if (ctx.sizing) return;
+  const auto body = [=](std::int64_t b, std::int64_t e) { std::fill(x + b, x + e, 0.f); };
+  parallel_for(count, kGrain, std::cref(body));
+}
+
+}  // namespace
+
+void Node::backward_fresh(Ctx& ctx, const Act& dy, const Act& dx, float reg) {
+  fill_zero(ctx, dx.size(), dx.data);
+  backward(ctx, dy, dx, reg);
+}
+
+namespace {
+
 Act zeros_like(Ctx& ctx, const Act& s) {
   Act a = s;
   a.data = ctx.ws->zeros(s.size());
@@ -340,18 +357,27 @@ class DepthwiseBranch final : public Node {
     return y;
   }
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
+    backward_into(ctx, dy, dx, reg, false);
+  }
+  void backward_fresh(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
+    backward_into(ctx, dy, dx, reg, true);
+  }
+
+ private:
+  // overwrite: dx is fresh, the backward-data overwrites it (no zero pass over dx).
+  void backward_into(Ctx& ctx, const Act& dy, const Act& dx, float reg, bool overwrite) {
     const int c = x_.c;
     Act dz = alloc_like(ctx, z_);
     if (ctx.sizing) return;  // planning: every allocation of this pass is made
     bn_backward(ctx, bn_, dz, dy, z_, mean_, inv_std_, act_);
     const auto g = k::same_conv_geometry(x_.n, x_.h, x_.w, k_, stride_);
     k::f32_dwconv_backward_weights(g, c, ctx.g + w_, max_c_, dz.data, c, x_.data, c);
-    if (!dx.is_zero())
+    if (overwrite)
+      k::f32_dwconv_backward_data_overwrite(g, c, dx.data, c, dz.data, c, ctx.w + w_, max_c_);
+    else if (!dx.is_zero())
       k::f32_dwconv_backward_data(g, c, dx.data, c, dz.data, c, ctx.w + w_, max_c_);
     l2_matrix(ctx, true, w_, k_ * k_, c, max_c_, reg);
   }
-
- private:
   int k_, stride_, max_c_;
   k::Activation act_;
   std::int64_t w_ = 0;
@@ -576,7 +602,18 @@ class Switch final : public Node {
     return y;
   }
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
+    backward_into(ctx, dy, dx, reg, false);
+  }
+  // The first branch that runs overwrites the fresh dx, the others accumulate.
+  void backward_fresh(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
+    if (!backward_into(ctx, dy, dx, reg, true)) fill_zero(ctx, dx.size(), dx.data);
+  }
+
+ private:
+  // Returns whether a branch ran (and so wrote dx).
+  bool backward_into(Ctx& ctx, const Act& dy, const Act& dx, float reg, bool fresh) {
     const std::vector<float>& m = (*ctx.masks)[std::size_t(decision_)];
+    bool wrote = false;
     for (int a = 0; a < count_; ++a) {
       const int i = active_[std::size_t(a)];
       const std::size_t idx = std::size_t(i);
@@ -592,12 +629,13 @@ class Switch final : public Node {
         dyi = alloc_like(ctx, dy);
         scale_into(ctx, dy.size(), m[idx], dy.data, dyi.data);
       }
-      branches_[idx]->backward(ctx, dyi, dx, reg * m[idx]);
+      if (fresh && !wrote) branches_[idx]->backward_fresh(ctx, dyi, dx, reg * m[idx]);
+      else branches_[idx]->backward(ctx, dyi, dx, reg * m[idx]);
+      wrote = true;
       ctx.ws->rewind(mark);
     }
+    return wrote;
   }
-
- private:
   Act run_branch(Ctx& ctx, int i, const Act& x, float reg) {
     const auto& b = branches_[std::size_t(i)];
     if (!b) return Act{nullptr, x.n, x.h, x.w, x.c};
@@ -738,8 +776,8 @@ class Bottleneck final : public Node {
       da = zeros_like(ctx, a_);
       se_->backward(ctx, db, da, reg);
     }
-    Act dy1 = zeros_like(ctx, y1_);
-    dw_->backward(ctx, da, dy1, reg);
+    Act dy1 = alloc_like(ctx, y1_);
+    dw_->backward_fresh(ctx, da, dy1, reg);
     Act dz1 = alloc_like(ctx, z1_);
     if (ctx.sizing) return;  // planning: every allocation of this pass is made
     // dx += dz1 * We^T runs on each block of dz1 as the BN backward writes it.

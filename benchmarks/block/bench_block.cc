@@ -11,7 +11,8 @@
 // Every row first runs both once on the same input, weights and output gradient and checks
 // the output, the input gradient and every weight, gamma and beta gradient against oneDNN's;
 // then times the best of alternating runs (>= 5 and 1 s per row; 2 with --quick). Ratio =
-// oneDNN ms / ours ms (above 1: ours is faster). oneDNN's weight layouts are chosen by the
+// oneDNN ms / ours ms (above 1: ours is faster); the cpu columns are the best process CPU
+// times (ms, all threads summed), steadier than wall time on a loaded machine. oneDNN's weight layouts are chosen by the
 // library (format any), reordered from ours once before timing (a tiny per-step cost in
 // training that is not timed).
 #include <omp.h>
@@ -329,8 +330,9 @@ struct Bench {
       const Timing tm = time_pair(opt.quick ? 2 : 5, opt.quick ? 0.0 : 1.0, step, peer);
       const double ratio = tm.theirs_ms / tm.ours_ms;
       log_ratios[t > 1].push_back(std::log(ratio));
-      std::printf("%-30s %2d  %9.2f %9.2f  %6.2fx  %8.1f\n", name.c_str(), t, tm.ours_ms,
-                  tm.theirs_ms, ratio, double(bytes) / (1 << 20));
+      std::printf("%-30s %2d  %9.2f %9.2f  %6.2fx  %9.2f %9.2f  %6.2fx  %8.1f\n", name.c_str(), t,
+                  tm.ours_ms, tm.theirs_ms, ratio, tm.ours_cpu_ms, tm.theirs_cpu_ms,
+                  tm.theirs_cpu_ms / tm.ours_cpu_ms, double(bytes) / (1 << 20));
       std::fflush(stdout);
     }
   }
@@ -359,8 +361,8 @@ int bench_main(int argc, char** argv) {
   std::printf("tunas_bench_block: isa %s, hardware threads %d, oneDNN %d.%d (OpenMP), %s\n",
               isa_name(kernels::kernel_isa()), set_num_threads(0), dnnl_version()->major,
               dnnl_version()->minor, b.opt.quick ? "quick" : "full");
-  std::printf("%-30s %2s  %9s %9s  %7s  %8s\n", "block (batch 32, relu6)", "t", "ours ms",
-              "dnnl ms", "ratio", "arena MiB");
+  std::printf("%-30s %2s  %9s %9s  %7s  %9s %9s  %7s  %8s\n", "block (batch 32, relu6)", "t",
+              "ours ms", "dnnl ms", "ratio", "ours cpu", "dnnl cpu", "cpu rat", "arena MiB");
   const int batch = 32;
   for (const Shape& s : {Shape{56, 24, 144, 24, 3}, Shape{56, 24, 144, 24, 5},
                          Shape{56, 24, 144, 24, 7}, Shape{28, 32, 192, 32, 3},
