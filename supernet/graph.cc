@@ -463,6 +463,9 @@ class Identity final : public Node {
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float) override {
     if (!dx.is_zero()) add_to(ctx, dy.size(), dy.data, dx.data);
   }
+  void backward_fresh(Ctx& ctx, const Act& dy, const Act& dx, float) override {
+    scale_into(ctx, dy.size(), 1.f, dy.data, dx.data);  // dx = dy: no zero pass
+  }
 };
 
 class Zero final : public Node {
@@ -773,8 +776,8 @@ class Bottleneck final : public Node {
     }
     Act da = db;
     if (se_) {
-      da = zeros_like(ctx, a_);
-      se_->backward(ctx, db, da, reg);
+      da = alloc_like(ctx, a_);
+      se_->backward_fresh(ctx, db, da, reg);
     }
     Act dy1 = alloc_like(ctx, y1_);
     dw_->backward_fresh(ctx, da, dy1, reg);
