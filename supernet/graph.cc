@@ -236,6 +236,26 @@ void bn_backward(Ctx& ctx, const BnParams& bn, const Act& dz, const Act& dy, con
                                         ctx.w + bn.gamma, ctx.w + bn.beta, act, consume);
 }
 
+// Whether to run a 1x1 conv fused with its BN (Conv1x1Rows, Conv1x1DataRows): each row chunk
+// repacks the weights, which pays while they stay in cache beside the chunk (56x56 24->144);
+// wide convs (14x14 96->576, 7x7 160->960) keep the parallel GEMM. Bitwise the same either way.
+constexpr std::int64_t kFuseMaxWeightFloats = 32 * 1024;
+bool fuse_conv1x1(int cin, int cout) { return std::int64_t(cin) * cout <= kFuseMaxWeightFloats; }
+
+// z = conv(x) (conv writes z), y = BN(z) (+ activation): fused when fuse_conv1x1 says so.
+void conv1x1_bn_forward(Ctx& ctx, const Conv1x1Rows& conv, const BnParams& bn, const Act& y,
+                        float*& mean, float*& inv_std, k::Activation act) {
+  if (fuse_conv1x1(conv.x.c, conv.z.c)) {
+    const k::BnRowsHook produce(std::cref(conv));
+    bn_forward(ctx, bn, conv.z, y, mean, inv_std, act, &produce);
+    return;
+  }
+  if (!ctx.sizing)
+    k::f32_conv1x1_forward(conv.x.pixels(), conv.x.c, conv.z.c, conv.z.data, conv.z.c,
+                           conv.x.data, conv.x.c, conv.w, conv.w_stride);
+  bn_forward(ctx, bn, conv.z, y, mean, inv_std, act);
+}
+
 int out_extent(int in, int stride) { return (in + stride - 1) / stride; }
 
 // ---- conv (+BN or +bias), one kernel size ------------------------------------------------------
@@ -675,9 +695,8 @@ class SepConv final : public Node {
     z_ = alloc_like(ctx, out_shape(ctx, x));
     const int cout = z_.c;
     Act y = alloc_like(ctx, z_);
-    const Conv1x1Rows pointwise{a_, z_, ctx.w + wp_, max_out_};
-    const k::BnRowsHook produce(std::cref(pointwise));
-    bn_forward(ctx, bn_, z_, y, mean_, inv_std_, k::Activation::none, &produce);
+    conv1x1_bn_forward(ctx, Conv1x1Rows{a_, z_, ctx.w + wp_, max_out_}, bn_, y, mean_, inv_std_,
+                       k::Activation::none);
     l2_matrix(ctx, false, wp_, cin, cout, max_out_, reg);
     return y;
   }
@@ -747,17 +766,15 @@ class Bottleneck final : public Node {
     TUNAS_CHECK(e <= max_e_, "bottleneck: expansion ", e, " exceeds the planned ", max_e_);
     z1_ = alloc(ctx, x.n, x.h, x.w, e);
     y1_ = alloc_like(ctx, z1_);
-    const Conv1x1Rows expand{x_, z1_, ctx.w + we_, max_e_};
-    const k::BnRowsHook produce_z1(std::cref(expand));
-    bn_forward(ctx, bn_e_, z1_, y1_, mean1_, inv1_, act_, &produce_z1);
+    conv1x1_bn_forward(ctx, Conv1x1Rows{x_, z1_, ctx.w + we_, max_e_}, bn_e_, y1_, mean1_, inv1_,
+                       act_);
     a_ = dw_->forward(ctx, y1_, reg);
     b_ = se_ ? se_->forward(ctx, a_, reg) : a_;
     const int cout = ctx.active_width(out_decision_);
     z3_ = alloc(ctx, b_.n, b_.h, b_.w, cout);
     Act y = alloc_like(ctx, z3_);
-    const Conv1x1Rows project{b_, z3_, ctx.w + wp_, max_out_};
-    const k::BnRowsHook produce_z3(std::cref(project));
-    bn_forward(ctx, bn_p_, z3_, y, mean3_, inv3_, k::Activation::none, &produce_z3);
+    conv1x1_bn_forward(ctx, Conv1x1Rows{b_, z3_, ctx.w + wp_, max_out_}, bn_p_, y, mean3_, inv3_,
+                       k::Activation::none);
     l2_matrix(ctx, false, we_, cin, e, max_e_, reg);
     l2_matrix(ctx, false, wp_, e, cout, max_out_, reg);
     return y;
@@ -783,11 +800,14 @@ class Bottleneck final : public Node {
     dw_->backward_fresh(ctx, da, dy1, reg);
     Act dz1 = alloc_like(ctx, z1_);
     if (ctx.sizing) return;  // planning: every allocation of this pass is made
-    // dx += dz1 * We^T runs on each block of dz1 as the BN backward writes it.
+    // dx += dz1 * We^T: on each block of dz1 as the BN backward writes it (fuse_conv1x1).
+    const bool fuse = !dx.is_zero() && fuse_conv1x1(cin, e);
     const Conv1x1DataRows expand_data{dz1, dx, ctx.w + we_, max_e_};
     const k::BnRowsHook consume_dz1(std::cref(expand_data));
-    bn_backward(ctx, bn_e_, dz1, dy1, z1_, mean1_, inv1_, act_,
-                dx.is_zero() ? nullptr : &consume_dz1);
+    bn_backward(ctx, bn_e_, dz1, dy1, z1_, mean1_, inv1_, act_, fuse ? &consume_dz1 : nullptr);
+    if (!fuse && !dx.is_zero())
+      k::f32_conv1x1_backward_data(x_.pixels(), cin, e, dx.data, cin, dz1.data, e, ctx.w + we_,
+                                   max_e_);
     k::f32_conv1x1_backward_weights(x_.pixels(), cin, e, ctx.g + we_, max_e_, dz1.data, e,
                                     x_.data, cin);
     l2_matrix(ctx, true, we_, cin, e, max_e_, reg);
