@@ -239,13 +239,14 @@ void bn_backward(Ctx& ctx, const BnParams& bn, const Act& dz, const Act& dy, con
 // Whether to run a 1x1 conv fused with its BN (Conv1x1Rows, Conv1x1DataRows): each row chunk
 // repacks the weights, which pays while they stay in cache beside the chunk (56x56 24->144);
 // wide convs (14x14 96->576, 7x7 160->960) keep the parallel GEMM. Bitwise the same either way.
-constexpr std::int64_t kFuseMaxWeightFloats = 32 * 1024;
-bool fuse_conv1x1(int cin, int cout) { return std::int64_t(cin) * cout <= kFuseMaxWeightFloats; }
+bool fuse_conv1x1(const Ctx& ctx, int cin, int cout) {
+  return std::int64_t(cin) * cout <= ctx.fuse_max_weight_floats;
+}
 
 // z = conv(x) (conv writes z), y = BN(z) (+ activation): fused when fuse_conv1x1 says so.
 void conv1x1_bn_forward(Ctx& ctx, const Conv1x1Rows& conv, const BnParams& bn, const Act& y,
                         float*& mean, float*& inv_std, k::Activation act) {
-  if (fuse_conv1x1(conv.x.c, conv.z.c)) {
+  if (fuse_conv1x1(ctx, conv.x.c, conv.z.c)) {
     const k::BnRowsHook produce(std::cref(conv));
     bn_forward(ctx, bn, conv.z, y, mean, inv_std, act, &produce);
     return;
@@ -801,7 +802,7 @@ class Bottleneck final : public Node {
     Act dz1 = alloc_like(ctx, z1_);
     if (ctx.sizing) return;  // planning: every allocation of this pass is made
     // dx += dz1 * We^T: on each block of dz1 as the BN backward writes it (fuse_conv1x1).
-    const bool fuse = !dx.is_zero() && fuse_conv1x1(cin, e);
+    const bool fuse = !dx.is_zero() && fuse_conv1x1(ctx, cin, e);
     const Conv1x1DataRows expand_data{dz1, dx, ctx.w + we_, max_e_};
     const k::BnRowsHook consume_dz1(std::cref(expand_data));
     bn_backward(ctx, bn_e_, dz1, dy1, z1_, mean1_, inv1_, act_, fuse ? &consume_dz1 : nullptr);

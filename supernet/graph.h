@@ -79,6 +79,7 @@ struct Ctx {
   float path_keep = 1.f;  // 1 - rate
   float weight_decay = 0.f;
   float grad_scale = 1.f;
+  std::int64_t fuse_max_weight_floats = 32 * 1024;  // SupernetConfig
   double reg_loss = 0;
   int active_width(int decision) const {
     return decision < 0 ? input_channels : width_of[decision];
