@@ -87,6 +87,7 @@ struct Ctx {
   float path_keep = 1.f;  // 1 - rate
   float weight_decay = 0.f;
   float grad_scale = 1.f;
+  std::int64_t fuse_max_weight_floats = 32 * 1024;  // SupernetConfig
   double reg_loss = 0;
   int active_width(int decision) const {
     return decision < 0 ? input_channels : width_of[decision];
@@ -101,6 +102,10 @@ class Node {
   // reg: product of the enclosing switch mask values (weight-decay and gradient scale).
   virtual Act forward(Ctx& ctx, const Act& x, float reg) = 0;
   virtual void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) = 0;
+  // backward into a FRESH dx (a new, uninitialised gradient buffer, never a zero Act): dx is
+  // overwritten, not accumulated into. The default zero-fills dx and runs backward; a node
+  // whose first write to dx can overwrite (the depthwise conv) saves that pass over dx.
+  virtual void backward_fresh(Ctx& ctx, const Act& dy, const Act& dx, float reg);
 };
 
 enum class InitKind { he, he_depthwise, classifier, zeros, ones };

@@ -286,6 +286,7 @@ detail::Ctx Supernet::pass_context(const Masks& masks, bool training, float grad
   ctx.bn_update_moving = stateful && training;
   ctx.remat = config_.remat;
   ctx.weight_decay = config_.weight_decay;
+  ctx.fuse_max_weight_floats = config_.fuse_max_weight_floats;
   ctx.grad_scale = grad_scale;
   return ctx;
 }
