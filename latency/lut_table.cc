@@ -160,9 +160,9 @@ LutTable LutTable::from_json_text(const std::string& text, const std::string& or
       LutEntry e;
       LayerConfig& c = e.config;
       const std::string kind = r["kind"].as<std::string>();
-      TUNAS_REQUIRE(find_config_kind(kind, c.kind), "line ", r.Mark().line + 1,
-                    ": unknown layer kind '", kind, "' (valid: ", spaces::layer_kind_spellings(),
-                    ", classifier)");
+      if (!find_config_kind(kind, c.kind))
+        r["kind"].fail(str_cat("unknown layer kind '", kind, "' (valid: ",
+                               spaces::layer_kind_spellings(), ", classifier)"));
       c.in_channels = r["in_channels"].as<int>();
       c.out_channels = r["out_channels"].as<int>();
       c.kernel = r["kernel"].as<int>();
