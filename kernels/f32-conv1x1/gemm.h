@@ -42,7 +42,7 @@ void f32_gemm(Isa cap, std::int64_t m, std::int64_t n, std::int64_t k, float* c,
 
 // Block of C [m_begin, m_end) x [n_begin, n_end) computed single-threaded (internal: the
 // parallel drivers above split C into such blocks; the block kernels of f32-gemm.inc).
-// The _avx2 one must only be called when tunas::cpu_has(Isa::avx2).
+// The _avx2 / _avx512 ones must only be called when tunas::cpu_has(Isa::avx2 / avx512).
 struct GemmArgs {
   std::int64_t m, n, k;
   float* c;
@@ -58,5 +58,18 @@ void f32_gemm_block_scalar(const GemmArgs& args, std::int64_t m_begin, std::int6
                            std::int64_t n_begin, std::int64_t n_end);
 void f32_gemm_block_avx2(const GemmArgs& args, std::int64_t m_begin, std::int64_t m_end,
                          std::int64_t n_begin, std::int64_t n_end);
+void f32_gemm_block_avx512(const GemmArgs& args, std::int64_t m_begin, std::int64_t m_end,
+                           std::int64_t n_begin, std::int64_t n_end);
+
+// Internal: the per-thread packing buffers of the vector block kernels (gemm-simd.h), one
+// pair per thread shared by every ISA: static TLS of fixed size, never allocated per call.
+namespace gemm_packing {
+constexpr std::int64_t kKcMax = 256;  // k block
+constexpr std::int64_t kMc = 96;      // row block
+constexpr std::int64_t kNc = 256;     // column block
+constexpr int kMaxPanel = 48;         // widest B panel (3 AVX-512 vectors)
+float* packed_a();  // kKcMax * kMc floats
+float* packed_b();  // kKcMax * (kNc + kMaxPanel) floats
+}  // namespace gemm_packing
 
 }  // namespace tunas::kernels

@@ -123,12 +123,15 @@ TEST_CASE("f32_activation: bitwise equal at 1 and 2 threads") {
   }
 }
 
-TEST_CASE("f32_activation: scalar and AVX2 row kernels, channel tails, untouched padding") {
-  if (!tunas::cpu_has(tunas::Isa::avx2)) {
-    MESSAGE("skipped: AVX2 activation kernels (no AVX2+FMA or TUNAS_MAX_ISA caps them)");
+TEST_CASE("f32_activation: scalar and vector row kernels, channel tails, untouched padding") {
+  if (allowed_isas().size() < 2) {
+    MESSAGE("skipped: vector activation kernels (no AVX2+FMA or TUNAS_MAX_ISA caps them)");
     return;
   }
   auto rng = make_rng("f32_activation isa");
+  for (const tunas::Isa isa : allowed_isas()) {
+    if (isa == tunas::Isa::scalar) continue;
+    CAPTURE(tunas::isa_name(isa));
   for (Activation act : kAll) {
     for (int channels : {1, 5, 8, 15, 16, 17, 40}) {
       CAPTURE(activation_name(act));
@@ -140,10 +143,10 @@ TEST_CASE("f32_activation: scalar and AVX2 row kernels, channel tails, untouched
       std::vector<float> y_s = prefix_buffer(rng, rows, channels, stride), y_v = y_s;
       std::vector<float> dx_s = dx0, dx_v = dx0;
       f32_activation_forward(tunas::Isa::scalar, act, rows, channels, y_s.data(), stride, x.data(), stride);
-      f32_activation_forward(tunas::Isa::avx2, act, rows, channels, y_v.data(), stride, x.data(), stride);
+      f32_activation_forward(isa, act, rows, channels, y_v.data(), stride, x.data(), stride);
       f32_activation_backward(tunas::Isa::scalar, act, rows, channels, dx_s.data(), stride, dy.data(), stride,
                               x.data(), stride);
-      f32_activation_backward(tunas::Isa::avx2, act, rows, channels, dx_v.data(), stride, dy.data(), stride,
+      f32_activation_backward(isa, act, rows, channels, dx_v.data(), stride, dy.data(), stride,
                               x.data(), stride);
       CHECK(outside_prefix_untouched(y_v, channels, stride));
       CHECK(outside_prefix_untouched(dx_v, channels, stride));
@@ -155,5 +158,6 @@ TEST_CASE("f32_activation: scalar and AVX2 row kernels, channel tails, untouched
         CHECK(y_v == y_s);  // no exp: the same float operations
       }
     }
+  }
   }
 }
