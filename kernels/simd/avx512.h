@@ -24,10 +24,10 @@
 #define TUNAS_AVX512_NS avx512
 #endif
 
+#include "kernels/simd/f32-vector.h"
+
 namespace tunas::kernels::TUNAS_AVX512_NS {
 namespace {
-
-#define TUNAS_SIMD_INLINE __attribute__((always_inline)) static inline
 
 // Lanes [0, n) set, 0 <= n <= 16.
 TUNAS_SIMD_INLINE __mmask16 tail_mask(int n) { return __mmask16((1u << n) - 1u); }
@@ -76,30 +76,12 @@ struct F32x16 {
   static constexpr int kLanes = 16;
   static constexpr int kRegisters = 32;
 
-  TUNAS_SIMD_INLINE Reg zero() { return _mm512_setzero_ps(); }
-  TUNAS_SIMD_INLINE Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
-  TUNAS_SIMD_INLINE Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
-  TUNAS_SIMD_INLINE Reg broadcast(const float* p) { return _mm512_set1_ps(*p); }
   TUNAS_SIMD_INLINE Mask full() { return Mask(0xffff); }
   TUNAS_SIMD_INLINE Mask tail(int n) { return tail_mask(n); }
-  template <bool kMasked>
-  TUNAS_SIMD_INLINE Reg load(const float* p, Mask mask) {
-    if constexpr (kMasked) return maskz_loadu_ps(mask, p);
-    (void)mask;
-    return _mm512_loadu_ps(p);
-  }
-  template <bool kMasked>
-  TUNAS_SIMD_INLINE void store(float* p, Mask mask, Reg v) {
-    if constexpr (kMasked) {
-      mask_storeu_ps(p, mask, v);
-    } else {
-      (void)mask;
-      _mm512_storeu_ps(p, v);
-    }
-  }
+  TUNAS_SIMD_INLINE Reg masked_load(const float* p, Mask m) { return maskz_loadu_ps(m, p); }
+  TUNAS_SIMD_INLINE void masked_store(float* p, Mask m, Reg v) { mask_storeu_ps(p, m, v); }
+  TUNAS_F32_VECTOR_OPS(_mm512)
 };
-
-#undef TUNAS_SIMD_INLINE
 
 }  // namespace
 }  // namespace tunas::kernels::TUNAS_AVX512_NS
