@@ -7,24 +7,28 @@
 
 #include "kernels/config.h"
 #include "kernels/f32-activation/activation.h"
+#include "kernels/f32-bn/bn-chunk.h"
 #include "kernels/f32-conv1x1/gemm.h"
 #include "kernels/f32-dwconv/dwconv.h"
 #include "kernels/optim/optim.h"
 
-#define TUNAS_ANY_UKERNEL(isa, fn) TUNAS_AVX512_EMULATED_##isa(fn)
-#define TUNAS_AVX512_EMULATED_scalar(fn)
-#define TUNAS_AVX512_EMULATED_avx2(fn)
+#define TUNAS_ANY_UKERNEL(isa, ns, fn) TUNAS_AVX512_EMULATED_##isa(ns, fn)
+#define TUNAS_AVX512_EMULATED_scalar(ns, fn)
+#define TUNAS_AVX512_EMULATED_avx2(ns, fn)
 
-namespace tunas::kernels {
-
-#define TUNAS_AVX512_EMULATED_avx512(fn) decltype(fn) fn##_avx512emu;
+#define TUNAS_AVX512_EMULATED_avx512(ns, fn) \
+  namespace ns {                             \
+  decltype(fn) fn##_avx512emu;               \
+  }
 #include "kernels/simd/avx512-ukernels.inc"
 #undef TUNAS_AVX512_EMULATED_avx512
 
+namespace tunas::kernels {
+
 namespace {
 void register_all() {
-#define TUNAS_AVX512_EMULATED_avx512(fn) \
-  register_emulated_ukernel(#fn, reinterpret_cast<AnyUkernel>(fn##_avx512emu));
+#define TUNAS_AVX512_EMULATED_avx512(ns, fn) \
+  register_emulated_ukernel(#fn, reinterpret_cast<AnyUkernel>(ns::fn##_avx512emu));
 #include "kernels/simd/avx512-ukernels.inc"
 #undef TUNAS_AVX512_EMULATED_avx512
 }
