@@ -25,7 +25,9 @@ inline Reg pow2_ps(Reg n) {
 template <int kPredicate>
 inline Cmp cmp(Reg a, Reg b) { return _mm256_cmp_ps(a, b, kPredicate); }
 inline Cmp cmp_and(Cmp a, Cmp b) { return _mm256_and_ps(a, b); }
-inline Reg select(Cmp m, Reg if_true, Reg if_false) { return _mm256_blendv_ps(if_false, if_true, m); }
+inline Reg select(Cmp m, Reg if_true, Reg if_false) {
+  return _mm256_blendv_ps(if_false, if_true, m);
+}
 #include "kernels/f32-activation/activation-simd.inc"
 #undef TUNAS_MM
 

@@ -1,6 +1,7 @@
 // AVX-512 vector forms of the activations in activation.h (16 floats per __m512): the
-// formulas of activation-simd.inc, shared with activation-avx2.h. Include ONLY from *-avx512.cc sources
-// (tunas_avx512_sources(); compiled natively and against SIMDe, kernels/simd/avx512.h).
+// formulas of activation-simd.inc, shared with activation-avx2.h. Include ONLY from
+// *-avx512.cc sources (tunas_avx512_sources(); compiled natively and against SIMDe,
+// kernels/simd/avx512.h).
 #pragma once
 
 #include <cmath>
@@ -34,7 +35,9 @@ inline Reg pow2_ps(Reg n) {
 template <int kPredicate>
 inline Cmp cmp(Reg a, Reg b) { return _mm512_cmp_ps_mask(a, b, kPredicate); }
 inline Cmp cmp_and(Cmp a, Cmp b) { return Cmp(a & b); }
-inline Reg select(Cmp m, Reg if_true, Reg if_false) { return _mm512_mask_blend_ps(m, if_false, if_true); }
+inline Reg select(Cmp m, Reg if_true, Reg if_false) {
+  return _mm512_mask_blend_ps(m, if_false, if_true);
+}
 #include "kernels/f32-activation/activation-simd.inc"
 #undef TUNAS_MM
 

@@ -14,8 +14,12 @@ constexpr int kLanes = 16;
 using TUNAS_AVX512_NS::activation_derivative_ps;
 using TUNAS_AVX512_NS::activation_value_ps;
 using TUNAS_AVX512_NS::tail_mask;
-inline Reg masked_load(const float* p, Mask mask) { return TUNAS_AVX512_NS::maskz_loadu_ps(mask, p); }
-inline void store_tail(float* p, Reg v, int, Mask mask) { TUNAS_AVX512_NS::mask_storeu_ps(p, mask, v); }
+inline Reg masked_load(const float* p, Mask mask) {
+  return TUNAS_AVX512_NS::maskz_loadu_ps(mask, p);
+}
+inline void store_tail(float* p, Reg v, int, Mask mask) {
+  TUNAS_AVX512_NS::mask_storeu_ps(p, mask, v);
+}
 #include "kernels/f32-bn/bn-simd.inc"
 #undef TUNAS_MM
 }  // namespace

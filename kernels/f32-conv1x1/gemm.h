@@ -15,8 +15,9 @@
 //
 // Work is split over tunas::parallel_for in blocks of C. Every element of C is summed over
 // K in one fixed order whatever the partition, so results are bitwise independent of the
-// thread count. No heap allocation per call: the AVX2 path packs into two thread_local
-// buffers of fixed size (96 KiB for A, 280 KiB for B per thread, static TLS, sized once).
+// thread count. No heap allocation per call: the vector paths pack into two thread_local
+// buffers of fixed size shared by the ISAs (96 KiB for A, 304 KiB for B per thread, static
+// TLS, sized once).
 // Thread-safety: reentrant; concurrent calls must write disjoint C.
 #pragma once
 
@@ -27,7 +28,7 @@
 namespace tunas::kernels {
 
 // Runs the block kernel listed in f32-gemm.inc that the CPU and TUNAS_MAX_ISA allow
-// (kernels/config.h: AVX2+FMA when allowed, else scalar).
+// (kernels/config.h: AVX-512, else AVX2+FMA when allowed, else scalar).
 void f32_gemm(std::int64_t m, std::int64_t n, std::int64_t k, float* c, std::int64_t c_row_stride,
               const float* a, std::int64_t a_row_stride, std::int64_t a_col_stride, const float* b,
               std::int64_t b_row_stride, std::int64_t b_col_stride, const float* bias,
