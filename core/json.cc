@@ -1,104 +1,130 @@
 #include "core/json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
+
+#include "core/files.h"
 
 namespace tunas {
 
-Json& Json::operator[](std::string_view key) {
-  if (is_null()) value_ = Object{};
-  auto& obj = std::get<Object>(value_);
-  auto it = obj.find(key);
-  if (it == obj.end()) it = obj.emplace(std::string(key), Json()).first;
-  return it->second;
-}
+namespace {
 
-void Json::push_back(Json v) {
-  if (is_null()) value_ = Array{};
-  std::get<Array>(value_).push_back(std::move(v));
-}
-
-std::string json_quote(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += char(c);
-        }
+void append_line(std::string& out, const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::object: {
+      out += '{';
+      const char* sep = "";
+      for (const auto& [key, item] : v.items()) {
+        out += sep;
+        append_line(out, Json(key));
+        out += ": ";
+        append_line(out, item);
+        sep = ", ";
+      }
+      out += '}';
+      break;
     }
-  }
-  out += '"';
-  return out;
-}
-
-static void newline(std::string& out, int indent, int depth) {
-  if (indent < 0) return;
-  out += '\n';
-  out.append(std::size_t(indent) * depth, ' ');
-}
-
-void Json::dump_to(std::string& out, int indent, int depth) const {
-  if (std::holds_alternative<std::monostate>(value_)) {
-    out += "null";
-  } else if (auto b = std::get_if<bool>(&value_)) {
-    out += *b ? "true" : "false";
-  } else if (auto i = std::get_if<std::int64_t>(&value_)) {
-    out += std::to_string(*i);
-  } else if (auto d = std::get_if<double>(&value_)) {
-    if (!std::isfinite(*d)) {
-      out += "null";
-    } else {
+    case Json::value_t::array: {
+      out += '[';
+      const char* sep = "";
+      for (const Json& item : v) {
+        out += sep;
+        append_line(out, item);
+        sep = ", ";
+      }
+      out += ']';
+      break;
+    }
+    case Json::value_t::number_float: {
+      // std::to_chars, not nlohmann's format: fingerprints stored by earlier releases spell
+      // 0.0003 as 3e-04, and a checkpoint compares them as text.
+      const double d = v.get<double>();
+      if (!std::isfinite(d)) {
+        out += "null";
+        break;
+      }
       char buf[32];
-      auto res = std::to_chars(buf, buf + sizeof buf, *d);
-      std::string_view text(buf, res.ptr - buf);
+      const auto res = std::to_chars(buf, buf + sizeof buf, d);
+      const std::string_view text(buf, std::size_t(res.ptr - buf));
       out += text;
-      // keep doubles recognisable as floats ("1.0", not "1")
       if (text.find_first_of(".eE") == std::string_view::npos) out += ".0";
+      break;
     }
-  } else if (auto s = std::get_if<std::string>(&value_)) {
-    out += json_quote(*s);
-  } else if (auto a = std::get_if<Array>(&value_)) {
-    out += '[';
-    for (std::size_t k = 0; k < a->size(); ++k) {
-      if (k) out += indent < 0 ? ", " : ",";
-      newline(out, indent, depth + 1);
-      (*a)[k].dump_to(out, indent, depth + 1);
-    }
-    if (!a->empty()) newline(out, indent, depth);
-    out += ']';
-  } else if (auto o = std::get_if<Object>(&value_)) {
-    out += '{';
-    bool first = true;
-    for (const auto& [key, v] : *o) {
-      if (!first) out += indent < 0 ? ", " : ",";
-      first = false;
-      newline(out, indent, depth + 1);
-      out += json_quote(key);
-      out += ": ";
-      v.dump_to(out, indent, depth + 1);
-    }
-    if (!o->empty()) newline(out, indent, depth);
-    out += '}';
+    default:  // strings, integers, booleans and null: nlohmann's spelling is the same
+      out += v.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 }
 
-std::string Json::dump(int indent) const {
+// nlohmann's parse_error text after its "[json.exception.parse_error.N] parse error at line L,
+// column C: " prefix (line and column are given separately).
+std::string_view parse_error_reason(std::string_view what) {
+  const auto column = what.find("column ");
+  const auto colon = what.find(": ", column == std::string_view::npos ? 0 : column);
+  return colon == std::string_view::npos ? what : what.substr(colon + 2);
+}
+
+}  // namespace
+
+std::string json_line(const Json& value) {
   std::string out;
-  dump_to(out, indent, 0);
+  append_line(out, value);
   return out;
+}
+
+JsonDocument parse_json(std::string_view text, const std::string& origin) {
+  try {
+    return JsonDocument::parse(text);
+  } catch (const JsonDocument::parse_error& e) {
+    // e.byte counts from 1 and points at the character that failed; line and column from it.
+    const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    std::size_t line = 1, line_start = 0;
+    for (std::size_t i = 0; i < at; ++i)
+      if (text[i] == '\n') ++line, line_start = i + 1;
+    throw Error(str_cat(origin, ":", line, ":", at - line_start + 1, ": malformed JSON (byte ",
+                        e.byte, "): ", parse_error_reason(e.what())));
+  }
+}
+
+JsonDocument read_json_file(const std::string& path) { return parse_json(read_file(path), path); }
+
+JsonField JsonField::operator[](std::string_view key) const {
+  const std::string path = path_.empty() ? std::string(key) : str_cat(path_, ".", key);
+  if (!value_ || !value_->is_object()) return JsonField(nullptr, origin_, path);
+  const auto it = value_->find(key);
+  return JsonField(it == value_->end() ? nullptr : &*it, origin_, path);
+}
+
+JsonField JsonField::operator[](std::size_t index) const {
+  const std::string path = str_cat(path_, "[", index, "]");
+  const bool present = value_ && value_->is_array() && index < value_->size();
+  return JsonField(present ? &(*value_)[index] : nullptr, origin_, path);
+}
+
+const JsonDocument& JsonField::json() const {
+  if (!value_) fail("missing");
+  return *value_;
+}
+
+std::vector<std::string> JsonField::keys() const {
+  std::vector<std::string> names;
+  if (is_object())
+    for (const auto& item : value_->items()) names.push_back(item.key());
+  return names;
+}
+
+void JsonField::fail(const std::string& message) const {
+  throw Error(str_cat(origin_, origin_.empty() ? "" : ": ", path_.empty() ? "the document" : path_,
+                      ": ", message));
+}
+
+std::int64_t JsonField::as_integer(std::int64_t lo, std::int64_t hi) const {
+  const JsonDocument& v = json();
+  if (!v.is_number_integer()) fail(str_cat("expected a whole number, got ", v.is_number() ? v.dump() : v.type_name()));
+  const bool in_range = v.is_number_unsigned() ? v.get<std::uint64_t>() <= std::uint64_t(hi)
+                                               : v.get<std::int64_t>() >= lo && v.get<std::int64_t>() <= hi;
+  if (!in_range) fail(str_cat(v.dump(), " is out of range [", lo, ", ", hi, "]"));
+  return v.get<std::int64_t>();
 }
 
 }  // namespace tunas

@@ -1,67 +1,100 @@
-// A small JSON value for the files tunas-cpp writes (params.json, log.jsonl,
-// final_architecture.json, benchmark rows). Objects keep keys sorted (std::map), like the
-// original's params.json (spec §7.1). Reading JSON is done with yaml-cpp (JSON is YAML).
+// JSON for the files tunas-cpp writes and reads (params.json, log.jsonl, result.json,
+// final_architecture.json, latency tables, the Pixel-1 weights), on nlohmann-json.
 //
-// Numbers: integers print exactly; doubles print in the shortest form that reads back to
-// the same double; NaN and infinities print as null (JSON has no spelling for them).
+// Writing: tunas::Json is nlohmann::json. Objects keep keys sorted, like the original's
+// params.json (spec §7.1); dump(indent) pretty-prints files, NaN and infinities print as null.
+// json_line() is the one-line spelling that settings fingerprints (stored in checkpoints) and
+// log.jsonl records have always had; keep using it there so older runs still resume
+// (dump() without an indent is nlohmann's compact {"a":1}, which no stored fingerprint matches).
+//
+// Reading: parse_json() / read_json_file() turn nlohmann's parse errors into tunas::Error
+// naming the file, line, column and byte; JsonField reads typed values and names the field
+// (entries[3].median_ms) when one is missing or of another type.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <initializer_list>
-#include <map>
+#include <limits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
 
 namespace tunas {
 
-class Json {
+using Json = nlohmann::json;
+// A parsed file: members stay in file order, so listings in messages follow the file.
+using JsonDocument = nlohmann::ordered_json;
+
+// One line, ", " and ": " between items; doubles in their shortest round-trip form with a
+// ".0" on whole numbers ({"a": 1, "b": [0.5, 2.0]}).
+std::string json_line(const Json& value);
+
+// `text` parsed; `origin` (a path) names it in errors.
+JsonDocument parse_json(std::string_view text, const std::string& origin);
+JsonDocument read_json_file(const std::string& path);
+
+// A value inside a parsed document with the path that names it: yaml-cpp-like reading
+// (field["key"][0].as<int>()) whose errors say "<origin>: <path>: ...". It points into the
+// document, which must outlive it.
+class JsonField {
  public:
-  using Array = std::vector<Json>;
-  using Object = std::map<std::string, Json, std::less<>>;
+  JsonField(const JsonDocument& root, std::string origin) : value_(&root), origin_(std::move(origin)) {}
 
-  Json() = default;  // null
-  Json(std::nullptr_t) {}
-  Json(bool b) : value_(b) {}
-  Json(int i) : value_(std::int64_t(i)) {}
-  Json(long i) : value_(std::int64_t(i)) {}
-  Json(long long i) : value_(std::int64_t(i)) {}
-  Json(unsigned i) : value_(std::int64_t(i)) {}
-  Json(unsigned long i) : value_(std::int64_t(i)) {}
-  Json(unsigned long long i) : value_(std::int64_t(i)) {}
-  Json(double d) : value_(d) {}
-  Json(float d) : value_(double(d)) {}
-  Json(const char* s) : value_(std::string(s)) {}
-  Json(std::string s) : value_(std::move(s)) {}
-  Json(std::string_view s) : value_(std::string(s)) {}
-  Json(Array a) : value_(std::move(a)) {}
-  Json(Object o) : value_(std::move(o)) {}
+  // A member or element; absent ones are allowed until read (test with `if (field)`).
+  JsonField operator[](std::string_view key) const;
+  JsonField operator[](std::size_t index) const;
+  explicit operator bool() const { return value_ != nullptr && !value_->is_null(); }
+
+  bool is_object() const { return value_ && value_->is_object(); }
+  bool is_array() const { return value_ && value_->is_array(); }
+  std::size_t size() const { return value_ && (is_object() || is_array()) ? value_->size() : 0; }
+  std::vector<std::string> keys() const;  // an object's member names; none when absent
+  const JsonDocument& json() const;  // the value itself; an Error when absent
+  const std::string& path() const { return path_; }
+
+  // Strictly typed: integers must be whole JSON numbers in T's range, strings strings, etc.
   template <typename T>
-  Json(const std::vector<T>& v) : value_(Array(v.begin(), v.end())) {}
+  T as() const;
 
-  static Json object() { return Json(Object{}); }
-  static Json array() { return Json(Array{}); }
-
-  // Object access; converts a null into an empty object.
-  Json& operator[](std::string_view key);
-  // Array append; converts a null into an empty array.
-  void push_back(Json v);
-
-  bool is_null() const { return std::holds_alternative<std::monostate>(value_); }
-  bool is_object() const { return std::holds_alternative<Object>(value_); }
-  bool is_array() const { return std::holds_alternative<Array>(value_); }
-
-  // indent < 0: one line; otherwise pretty-printed with that many spaces per level.
-  std::string dump(int indent = -1) const;
+  // "<origin>: <path>: <message>" (no origin when it is empty), for checks the caller makes on a value it has read.
+  [[noreturn]] void fail(const std::string& message) const;
 
  private:
-  void dump_to(std::string& out, int indent, int depth) const;
-  std::variant<std::monostate, bool, std::int64_t, double, std::string, Array, Object> value_;
+  JsonField(const JsonDocument* value, std::string origin, std::string path)
+      : value_(value), origin_(std::move(origin)), path_(std::move(path)) {}
+  std::int64_t as_integer(std::int64_t lo, std::int64_t hi) const;
+
+  const JsonDocument* value_;
+  std::string origin_;
+  std::string path_;
 };
 
-// JSON string literal with escapes, including the quotes.
-std::string json_quote(std::string_view s);
+template <typename T>
+T JsonField::as() const {
+  const JsonDocument& v = json();
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!v.is_boolean()) fail(str_cat("expected true or false, got ", v.type_name()));
+    return v.get<bool>();
+  } else if constexpr (std::is_integral_v<T>) {
+    static_assert(sizeof(T) <= sizeof(std::int64_t));
+    const auto hi = std::is_signed_v<T> || sizeof(T) < sizeof(std::int64_t)
+                        ? std::int64_t(std::numeric_limits<T>::max())
+                        : std::numeric_limits<std::int64_t>::max();
+    return T(as_integer(std::int64_t(std::numeric_limits<T>::min()), hi));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!v.is_number()) fail(str_cat("expected a number, got ", v.type_name()));
+    return v.get<T>();
+  } else {
+    static_assert(std::is_same_v<T, std::string>, "JsonField::as<T>: bool, integer, float or string");
+    if (!v.is_string()) fail(str_cat("expected a string, got ", v.type_name()));
+    return v.get<std::string>();
+  }
+}
 
 }  // namespace tunas

@@ -47,7 +47,7 @@ int num_threads() {
 }
 
 void parallel_for(std::int64_t count, std::int64_t grain,
-                  const std::function<void(std::int64_t, std::int64_t)>& body) {
+                  FunctionRef<void(std::int64_t, std::int64_t)> body) {
   if (count <= 0) return;
   grain = std::max<std::int64_t>(grain, 1);
 #if defined(TUNAS_THREADING_TBB)

@@ -7,7 +7,8 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+
+#include "core/function_ref.h"
 
 namespace tunas {
 
@@ -16,8 +17,9 @@ int set_num_threads(int threads);
 int num_threads();
 
 // Calls body(begin, end) on disjoint sub-ranges covering [0, count), each at least `grain`
-// long (except the last). Blocks until all are done.
+// long (except the last). Blocks until all are done. `body` is only referenced, not copied:
+// a step's many parallel_for calls allocate nothing.
 void parallel_for(std::int64_t count, std::int64_t grain,
-                  const std::function<void(std::int64_t, std::int64_t)>& body);
+                  FunctionRef<void(std::int64_t, std::int64_t)> body);
 
 }  // namespace tunas

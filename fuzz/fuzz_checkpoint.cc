@@ -1,12 +1,12 @@
-// checkpoint.bin (search/checkpoint.h): parse, then read every section the way a resume does.
+// checkpoint.bin (run/checkpoint.h): parse, then read every section the way a resume does.
 #include "core/error.h"
 #include "fuzz_input.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    const tunas::search::Checkpoint c =
-        tunas::search::Checkpoint::parse({data, size}, "<fuzz>/checkpoint.bin");
+    const tunas::run::Checkpoint c =
+        tunas::run::Checkpoint::parse({data, size}, "<fuzz>/checkpoint.bin");
     (void)c.get_string("meta/fingerprint");
     (void)c.get_i64("meta/step");
     float weights[64];

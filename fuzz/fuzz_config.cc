@@ -1,4 +1,4 @@
-// Run configuration files (search/option_table.h): a YAML --config file, or a params.json,
+// Run configuration files (run/option_table.h): a YAML --config file, or a params.json,
 // applied to tunas_search's and tunas_train's option tables, then validated.
 #include "core/error.h"
 #include "fuzz_input.h"

@@ -1,8 +1,8 @@
-// Weights files (search/weights_file.h) read into the stand-alone network of one tiny-space
+// Weights files (run/weights_file.h) read into the stand-alone network of one tiny-space
 // architecture, as tunas_train --init-weights does.
 #include "core/error.h"
 #include "fuzz_input.h"
-#include "search/weights_file.h"
+#include "run/weights_file.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/indices.h"
 #include "supernet/supernet.h"
@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }();
   const std::string path = tunas::fuzz::as_file(data, size, ".weights");
   try {
-    tunas::search::read_weights_file(path, net->params(), "");
+    tunas::run::read_weights_file(path, net->params(), "");
   } catch (const tunas::Error&) {
   }
   return 0;

@@ -7,20 +7,52 @@
 
 namespace tunas::latency {
 
+ConfigKind config_kind(spaces::LayerKind kind) {
+  switch (kind) {
+#define TUNAS_CONFIG_KIND_OF(id, spelling, fields) \
+  case spaces::LayerKind::id: return ConfigKind::id;
+    TUNAS_LAYER_KINDS(TUNAS_CONFIG_KIND_OF)
+#undef TUNAS_CONFIG_KIND_OF
+  }
+  return ConfigKind::zero;
+}
+
+const char* config_kind_name(ConfigKind kind) {
+  switch (kind) {
+#define TUNAS_CONFIG_KIND_NAME(id, spelling, fields) \
+  case ConfigKind::id: return spelling;
+    TUNAS_LAYER_KINDS(TUNAS_CONFIG_KIND_NAME)
+#undef TUNAS_CONFIG_KIND_NAME
+    case ConfigKind::classifier: return "classifier";
+  }
+  return "?";
+}
+
+bool find_config_kind(const std::string& name, ConfigKind& kind) {
+  spaces::LayerKind layer_kind = spaces::LayerKind::zero;
+  if (spaces::find_layer_kind(name, layer_kind)) {
+    kind = config_kind(layer_kind);
+    return true;
+  }
+  if (name != config_kind_name(ConfigKind::classifier)) return false;
+  kind = ConfigKind::classifier;
+  return true;
+}
+
 std::string LayerConfig::key() const {
-  std::string k = str_cat(kind, ":i", in_channels, ":o", out_channels, ":k", kernel, ":s", stride,
+  std::string k = str_cat(config_kind_name(kind), ":i", in_channels, ":o", out_channels, ":k", kernel, ":s", stride,
                           ":e", expansion, ":se", se_hidden);
   if (!se_activations.empty()) k += ":" + se_activations;
   if (!activation.empty()) k += ":" + activation;
   k += str_cat(":r", in_size, ":res", residual ? 1 : 0);
-  if (kind == "conv") k += use_batch_norm ? ":bn" : ":bias";
+  if (kind == ConfigKind::conv) k += use_batch_norm ? ":bn" : ":bias";
   return k;
 }
 
 LayerConfig config_of(const spaces::ResolvedLayer& l) {
   using spaces::LayerKind;
   LayerConfig c;
-  c.kind = spaces::layer_kind_name(l.kind);
+  c.kind = config_kind(l.kind);
   c.in_channels = l.in_channels;
   c.out_channels = l.out_channels;
   c.in_size = l.in_size;
@@ -49,7 +81,11 @@ LayerConfig config_of(const spaces::ResolvedLayer& l) {
     case LayerKind::activation:
       c.activation = spaces::activation_name(l.activation);
       break;
-    default:
+    case LayerKind::global_avg_pool:
+    case LayerKind::detection_endpoint:
+    case LayerKind::zero:
+    case LayerKind::residual:
+    case LayerKind::choice:
       break;
   }
   return c;
@@ -57,7 +93,7 @@ LayerConfig config_of(const spaces::ResolvedLayer& l) {
 
 LayerConfig classifier_config(const spaces::Network& net) {
   LayerConfig c;
-  c.kind = "classifier";
+  c.kind = ConfigKind::classifier;
   c.in_channels = net.feature_channels;
   c.out_channels = net.classes;
   c.kernel = 1;

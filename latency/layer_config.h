@@ -4,7 +4,7 @@
 // kind, input/output widths, expansion, kernel, stride, SE hidden width, activations,
 // spatial input size, residual add, BN or bias. Fields that do not apply to a kind are
 // normalised to 0 / "" so equal work gives equal keys. The classifier (1x1 conv with bias at
-// the feature map, Network::feature_*) is one more kind, "classifier".
+// the feature map, Network::feature_*) is one more kind, ConfigKind::classifier.
 //
 // enumerate_layer_configs(space) lists every DISTINCT configuration the space can produce at
 // space.network: for each top-level layer position, every combination of the decisions inside
@@ -24,9 +24,21 @@
 
 namespace tunas::latency {
 
+// Every layer kind of a space (search_spaces/layer_kind.h), plus the classifier. Resolved
+// networks never hold residual (a flag) or choice; they are kinds only to keep one list.
+enum class ConfigKind {
+#define TUNAS_CONFIG_KIND_ENUMERATOR(id, spelling, fields) id,
+  TUNAS_LAYER_KINDS(TUNAS_CONFIG_KIND_ENUMERATOR)
+#undef TUNAS_CONFIG_KIND_ENUMERATOR
+  classifier,
+};
+ConfigKind config_kind(spaces::LayerKind kind);
+const char* config_kind_name(ConfigKind kind);  // the layer kind's spelling, or "classifier"
+// The kind named `name` in a latency table; false when unknown.
+bool find_config_kind(const std::string& name, ConfigKind& kind);
+
 struct LayerConfig {
-  std::string kind;  // conv, sepconv, bottleneck, activation, global_avg_pool,
-                     // detection_endpoint, zero, classifier
+  ConfigKind kind = ConfigKind::zero;
   int in_channels = 0, out_channels = 0;
   int kernel = 0, stride = 1;
   int expansion = 0;  // bottleneck E

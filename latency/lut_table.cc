@@ -1,7 +1,5 @@
 #include "latency/lut_table.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cmath>
 #include <fstream>
 #include <utility>
@@ -100,7 +98,7 @@ std::string LutTable::to_json() const {
     const LayerConfig& c = e.config;
     Json r = Json::object();
     r["key"] = c.key();
-    r["kind"] = c.kind;
+    r["kind"] = config_kind_name(c.kind);
     r["in_channels"] = c.in_channels;
     r["out_channels"] = c.out_channels;
     r["kernel"] = c.kernel;
@@ -130,22 +128,24 @@ std::string LutTable::to_json() const {
 
 LutTable LutTable::from_json_text(const std::string& text, const std::string& origin) {
   LutTable t;
+  const JsonDocument doc = parse_json(text, str_cat("latency table ", origin));
   try {
-    const YAML::Node root = YAML::Load(text);
+    const JsonField root(doc, "");
     TUNAS_REQUIRE(root["format"] && root["format"].as<std::string>() == "tunas_lut/1",
                   "not a latency table (format is not tunas_lut/1)");
-    const YAML::Node m = root["machine"];
+    const JsonField m = root["machine"];
     t.machine.cpu = m["cpu"].as<std::string>();
     t.machine.cores = m["cores"].as<int>();
     t.machine.isa = m["isa"].as<std::string>();
-    const YAML::Node s = root["settings"];
+    const JsonField s = root["settings"];
     t.settings.space = s["space"].as<std::string>();
     t.settings.resolution = s["resolution"].as<int>();
     t.settings.input_channels = s["input_channels"].as<int>();
     t.settings.classes = s["classes"].as<int>();
     t.settings.width_multiplier = s["width_multiplier"].as<double>();
-    for (const auto& kv : s["stride_overrides"])
-      t.settings.stride_overrides[kv.first.as<std::string>()] = kv.second.as<int>();
+    const JsonField strides = s["stride_overrides"];
+    for (const std::string& path : strides.keys())
+      t.settings.stride_overrides[path] = strides[path].as<int>();
     t.settings.batch = s["batch"].as<int>();
     t.settings.threads = s["threads"].as<int>();
     t.settings.warmup = s["warmup"].as<int>();
@@ -154,10 +154,15 @@ LutTable LutTable::from_json_text(const std::string& text, const std::string& or
     if (s["contexts"]) t.settings.contexts = s["contexts"].as<int>();
     if (s["rounds"]) t.settings.rounds = s["rounds"].as<int>();
     t.num_configs = root["num_configs"].as<int>();
-    for (const auto& r : root["entries"]) {
+    const JsonField entries = root["entries"];
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const JsonField r = entries[i];
       LutEntry e;
       LayerConfig& c = e.config;
-      c.kind = r["kind"].as<std::string>();
+      const std::string kind = r["kind"].as<std::string>();
+      TUNAS_REQUIRE(find_config_kind(kind, c.kind), "line ", r.Mark().line + 1,
+                    ": unknown layer kind '", kind, "' (valid: ", spaces::layer_kind_spellings(),
+                    ", classifier)");
       c.in_channels = r["in_channels"].as<int>();
       c.out_channels = r["out_channels"].as<int>();
       c.kernel = r["kernel"].as<int>();
@@ -177,8 +182,7 @@ LutTable LutTable::from_json_text(const std::string& text, const std::string& or
       const std::string key = r["key"].as<std::string>();
       TUNAS_REQUIRE(key == c.key(), "entry key '", key, "' does not match its fields ('", c.key(), "')");
       // A latency is a finite, non-negative time; a negative one would reward bigger layers.
-      const std::string where = str_cat("line ", r.Mark().line + 1, ", entry ", t.entries.size(),
-                                        " (", key, ")");
+      const std::string where = str_cat(r.path(), " (", key, ")");
       for (const auto& [name, v] : {std::pair<const char*, double>{"median_ms", e.timing.median_ms},
                                     {"p10_ms", e.timing.p10_ms},
                                     {"p90_ms", e.timing.p90_ms}}) {
@@ -188,18 +192,16 @@ LutTable LutTable::from_json_text(const std::string& text, const std::string& or
       TUNAS_REQUIRE(e.timing.repeats >= 1, where, ": repeats must be >= 1, got ", e.timing.repeats);
       t.entries.push_back(std::move(e));
     }
-    if (const YAML::Node c = root["correction"]) {
+    if (const JsonField c = root["correction"]) {
       Correction corr;
       corr.scale = c["scale"].as<double>();
       corr.offset_ms = c["offset_ms"].as<double>();
       corr.source = c["source"] ? c["source"].as<std::string>() : "";
       TUNAS_REQUIRE(std::isfinite(corr.scale) && corr.scale > 0 && std::isfinite(corr.offset_ms),
-                    "line ", c.Mark().line + 1, ": correction needs a finite scale > 0 and a finite "
+                    "correction needs a finite scale > 0 and a finite "
                     "offset_ms, got scale ", corr.scale, ", offset_ms ", corr.offset_ms);
       t.correction = corr;
     }
-  } catch (const YAML::Exception& e) {
-    throw Error(str_cat("latency table ", origin, ": ", e.what()));
   } catch (const Error& e) {
     throw Error(str_cat("latency table ", origin, ": ", e.what()));
   }

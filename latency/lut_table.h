@@ -8,7 +8,7 @@
 //    "num_configs": N (what the space enumerates), "complete": bool,
 //    "entries": [{"key", kind, widths, ..., "median_ms", "p10_ms", "p90_ms"}, ...],
 //    "correction": {"scale", "offset_ms", "source"}   (optional, from the validation fit)}
-// Written atomically (core/files.h); read with yaml-cpp (JSON is YAML).
+// Written atomically (core/files.h); read with nlohmann-json (core/json.h).
 #pragma once
 
 #include <map>

@@ -23,16 +23,13 @@ namespace k = tunas::kernels;
 
 namespace {
 
-constexpr float kBnEps = 1e-3f;
-
+// "" (no activation) or a space spelling, through the one mapping (core/activation.h).
 k::Activation kernel_activation(const std::string& name) {
-  if (name.empty()) return k::Activation::none;
-  if (name == "relu") return k::Activation::relu;
-  if (name == "relu6") return k::Activation::relu6;
-  if (name == "swish6") return k::Activation::hswish;
-  if (name == "swish") return k::Activation::swish;
-  if (name == "sigmoid") return k::Activation::sigmoid;
-  throw Error(str_cat("latency runner: unknown activation '", name, "'"));
+  Activation act = Activation::none;
+  if (!name.empty() && !find_activation(name, act))
+    throw Error(str_cat("latency runner: unknown activation '", name, "' (valid: ",
+                        activation_spellings(), ")"));
+  return act;
 }
 
 struct Bn {
@@ -79,40 +76,52 @@ InferenceRunner::InferenceRunner(std::vector<LayerConfig> layers, int batch, std
     const int in = c.in_channels, out = c.out_channels, ks = c.kernel;
     act_max = std::max({act_max, pixels_of(batch, c.in_size) * in, pixels_of(batch, c.out_size) * out});
     vec_max = std::max<std::int64_t>({vec_max, std::int64_t(batch) * std::max(in, out)});
-    if (c.kind == "conv") {
-      op.w1 = random_weights(rng, std::size_t(ks) * ks * in * out, ks * ks * in);
-      if (c.use_batch_norm) op.bn1 = Bn(out); else op.bias.assign(out, 0.01f);
-    } else if (c.kind == "sepconv") {
-      op.w_dw = random_weights(rng, std::size_t(ks) * ks * in, ks * ks);
-      op.bn1 = Bn(in);
-      op.w2 = random_weights(rng, std::size_t(in) * out, in);
-      op.bn2 = Bn(out);
-      exp_max = std::max(exp_max, pixels_of(batch, c.out_size) * in);
-    } else if (c.kind == "bottleneck") {
-      const int e = c.expansion;
-      op.w1 = random_weights(rng, std::size_t(in) * e, in);
-      op.bn1 = Bn(e);
-      op.w_dw = random_weights(rng, std::size_t(ks) * ks * e, ks * ks);
-      op.bn2 = Bn(e);
-      op.w2 = random_weights(rng, std::size_t(e) * out, e);
-      op.bn3 = Bn(out);
-      exp_max = std::max({exp_max, pixels_of(batch, c.in_size) * e, pixels_of(batch, c.out_size) * e});
-      vec_max = std::max<std::int64_t>(vec_max, std::int64_t(batch) * e);
-      if (c.se_hidden > 0) {
-        const auto slash = c.se_activations.find('/');
-        op.se_inner = kernel_activation(c.se_activations.substr(0, slash));
-        op.se_gate = kernel_activation(c.se_activations.substr(slash + 1));
-        op.w_se1 = random_weights(rng, std::size_t(e) * c.se_hidden, e);
-        op.se_b1.assign(c.se_hidden, 0.f);
-        op.w_se2 = random_weights(rng, std::size_t(c.se_hidden) * e, c.se_hidden);
-        op.se_b2.assign(e, 0.f);
+    switch (c.kind) {
+      case ConfigKind::conv:
+        op.w1 = random_weights(rng, std::size_t(ks) * ks * in * out, ks * ks * in);
+        if (c.use_batch_norm) op.bn1 = Bn(out); else op.bias.assign(out, 0.01f);
+        break;
+      case ConfigKind::sepconv:
+        op.w_dw = random_weights(rng, std::size_t(ks) * ks * in, ks * ks);
+        op.bn1 = Bn(in);
+        op.w2 = random_weights(rng, std::size_t(in) * out, in);
+        op.bn2 = Bn(out);
+        exp_max = std::max(exp_max, pixels_of(batch, c.out_size) * in);
+        break;
+      case ConfigKind::bottleneck: {
+        const int e = c.expansion;
+        op.w1 = random_weights(rng, std::size_t(in) * e, in);
+        op.bn1 = Bn(e);
+        op.w_dw = random_weights(rng, std::size_t(ks) * ks * e, ks * ks);
+        op.bn2 = Bn(e);
+        op.w2 = random_weights(rng, std::size_t(e) * out, e);
+        op.bn3 = Bn(out);
+        exp_max = std::max({exp_max, pixels_of(batch, c.in_size) * e, pixels_of(batch, c.out_size) * e});
+        vec_max = std::max<std::int64_t>(vec_max, std::int64_t(batch) * e);
+        if (c.se_hidden > 0) {
+          const auto slash = c.se_activations.find('/');
+          op.se_inner = kernel_activation(c.se_activations.substr(0, slash));
+          op.se_gate = kernel_activation(c.se_activations.substr(slash + 1));
+          op.w_se1 = random_weights(rng, std::size_t(e) * c.se_hidden, e);
+          op.se_b1.assign(c.se_hidden, 0.f);
+          op.w_se2 = random_weights(rng, std::size_t(c.se_hidden) * e, c.se_hidden);
+          op.se_b2.assign(e, 0.f);
+        }
+        break;
       }
-    } else if (c.kind == "classifier") {
-      op.w1 = random_weights(rng, std::size_t(in) * out, in);
-      op.bias.assign(out, 0.f);
-    } else if (c.kind != "activation" && c.kind != "global_avg_pool" &&
-               c.kind != "detection_endpoint" && c.kind != "zero") {
-      throw Error(str_cat("latency runner: cannot run layer kind '", c.kind, "' (", c.key(), ")"));
+      case ConfigKind::classifier:
+        op.w1 = random_weights(rng, std::size_t(in) * out, in);
+        op.bias.assign(out, 0.f);
+        break;
+      case ConfigKind::activation:
+      case ConfigKind::global_avg_pool:
+      case ConfigKind::detection_endpoint:
+      case ConfigKind::zero:
+        break;  // no weights
+      case ConfigKind::residual:
+      case ConfigKind::choice:
+        throw Error(str_cat("latency runner: cannot run layer kind '", config_kind_name(c.kind),
+                            "' (", c.key(), "): not a resolved layer"));
     }
     ops_.push_back(std::move(op));
   }
@@ -149,6 +158,33 @@ void InferenceRunner::run() {
 
 int InferenceRunner::num_layers() const { return static_cast<int>(ops_.size()); }
 
+namespace {
+InferenceRunner::BnWeights view(Bn& bn) {
+  if (bn.gamma.empty()) return {};
+  return {bn.gamma.data(), bn.beta.data(), bn.mean.data(), bn.var.data()};
+}
+float* data_or_null(std::vector<float>& v) { return v.empty() ? nullptr : v.data(); }
+}  // namespace
+
+InferenceRunner::LayerWeights InferenceRunner::weights(int layer) {
+  TUNAS_REQUIRE(layer >= 0 && layer < num_layers(), "latency runner: layer ", layer,
+                " out of range [0, ", num_layers(), ")");
+  Op& op = ops_[std::size_t(layer)];
+  LayerWeights w;
+  w.conv = op.w1.get();
+  w.bias = data_or_null(op.bias);
+  w.depthwise = op.w_dw.get();
+  w.project = op.w2.get();
+  w.se_reduce = op.w_se1.get();
+  w.se_reduce_bias = data_or_null(op.se_b1);
+  w.se_expand = op.w_se2.get();
+  w.se_expand_bias = data_or_null(op.se_b2);
+  w.bn1 = view(op.bn1);
+  w.bn2 = view(op.bn2);
+  w.bn3 = view(op.bn3);
+  return w;
+}
+
 void InferenceRunner::run_timed(std::vector<double>& layer_ms) {
   using Clock = std::chrono::steady_clock;
   layer_ms.resize(ops_.size());
@@ -170,72 +206,91 @@ void InferenceRunner::run_op(Op& op) {
   float* src = cur_;
   float* dst = other_;
   bool wrote = true;
-  if (c.kind == "conv") {
-    const k::ConvGeometry g = k::same_conv_geometry(b, c.in_size, c.in_size, c.kernel, c.stride);
-    k::f32_conv_forward(g, in, out, dst, out, src, in, op.w1.get(), out, std::int64_t(in) * out);
-    if (c.use_batch_norm) {
-      k::f32_bn_forward_inference(out_px, out, dst, out, dst, out, op.bn1.gamma.data(),
-                                  op.bn1.beta.data(), op.bn1.mean.data(), op.bn1.var.data(),
-                                  k::Activation::none, kBnEps);
-    } else {
-      for (std::int64_t p = 0; p < out_px; ++p)
-        for (int j = 0; j < out; ++j) dst[p * out + j] += op.bias[j];
+  switch (c.kind) {
+    case ConfigKind::conv: {
+      const k::ConvGeometry g = k::same_conv_geometry(b, c.in_size, c.in_size, c.kernel, c.stride);
+      k::f32_conv_forward(g, in, out, dst, out, src, in, op.w1.get(), out, std::int64_t(in) * out);
+      if (c.use_batch_norm) {
+        k::f32_bn_forward_inference(out_px, out, dst, out, dst, out, op.bn1.gamma.data(),
+                                    op.bn1.beta.data(), op.bn1.mean.data(), op.bn1.var.data(),
+                                    k::Activation::none, k::kBnEpsilon);
+      } else {
+        for (std::int64_t p = 0; p < out_px; ++p)
+          for (int j = 0; j < out; ++j) dst[p * out + j] += op.bias[j];
+      }
+      break;
     }
-  } else if (c.kind == "sepconv") {
-    const k::ConvGeometry g = k::same_conv_geometry(b, c.in_size, c.in_size, c.kernel, c.stride);
-    float* t = t1_.get();
-    k::f32_dwconv_forward(g, in, t, in, src, in, op.w_dw.get(), in);
-    k::f32_bn_forward_inference(out_px, in, t, in, t, in, op.bn1.gamma.data(), op.bn1.beta.data(),
-                                op.bn1.mean.data(), op.bn1.var.data(), op.act, kBnEps);
-    k::f32_conv1x1_forward(out_px, in, out, dst, out, t, in, op.w2.get(), out);
-    k::f32_bn_forward_inference(out_px, out, dst, out, dst, out, op.bn2.gamma.data(),
-                                op.bn2.beta.data(), op.bn2.mean.data(), op.bn2.var.data(),
-                                k::Activation::none, kBnEps);
-  } else if (c.kind == "bottleneck") {
-    const int e = c.expansion;
-    float* t1 = t1_.get();
-    float* t2 = t2_.get();
-    k::f32_conv1x1_forward(in_px, in, e, t1, e, src, in, op.w1.get(), e);
-    k::f32_bn_forward_inference(in_px, e, t1, e, t1, e, op.bn1.gamma.data(), op.bn1.beta.data(),
-                                op.bn1.mean.data(), op.bn1.var.data(), op.act, kBnEps);
-    const k::ConvGeometry g = k::same_conv_geometry(b, c.in_size, c.in_size, c.kernel, c.stride);
-    k::f32_dwconv_forward(g, e, t2, e, t1, e, op.w_dw.get(), e);
-    k::f32_bn_forward_inference(out_px, e, t2, e, t2, e, op.bn2.gamma.data(), op.bn2.beta.data(),
-                                op.bn2.mean.data(), op.bn2.var.data(), op.act, kBnEps);
-    if (c.se_hidden > 0) {
-      const int h = c.se_hidden;
-      const std::int64_t ppi = std::int64_t(c.out_size) * c.out_size;
-      k::f32_global_avg_pool_forward(b, ppi, e, pooled_.get(), e, t2, e);
-      k::f32_dense_forward(b, e, h, hidden_.get(), h, pooled_.get(), e, op.w_se1.get(), h,
-                           op.se_b1.data());
-      k::f32_activation_forward(op.se_inner, b, h, hidden_.get(), h, hidden_.get(), h);
-      k::f32_dense_forward(b, h, e, gate_.get(), e, hidden_.get(), h, op.w_se2.get(), e,
-                           op.se_b2.data());
-      k::f32_activation_forward(op.se_gate, b, e, gate_.get(), e, gate_.get(), e);
-      k::f32_se_gate_forward(b, ppi, e, t2, e, t2, e, gate_.get(), e);
+    case ConfigKind::sepconv: {
+      const k::ConvGeometry g = k::same_conv_geometry(b, c.in_size, c.in_size, c.kernel, c.stride);
+      float* t = t1_.get();
+      k::f32_dwconv_forward(g, in, t, in, src, in, op.w_dw.get(), in);
+      k::f32_bn_forward_inference(out_px, in, t, in, t, in, op.bn1.gamma.data(), op.bn1.beta.data(),
+                                  op.bn1.mean.data(), op.bn1.var.data(), op.act, k::kBnEpsilon);
+      k::f32_conv1x1_forward(out_px, in, out, dst, out, t, in, op.w2.get(), out);
+      k::f32_bn_forward_inference(out_px, out, dst, out, dst, out, op.bn2.gamma.data(),
+                                  op.bn2.beta.data(), op.bn2.mean.data(), op.bn2.var.data(),
+                                  k::Activation::none, k::kBnEpsilon);
+      break;
     }
-    k::f32_conv1x1_forward(out_px, e, out, dst, out, t2, e, op.w2.get(), out);
-    k::f32_bn_forward_inference(out_px, out, dst, out, dst, out, op.bn3.gamma.data(),
-                                op.bn3.beta.data(), op.bn3.mean.data(), op.bn3.var.data(),
-                                k::Activation::none, kBnEps);
-    if (c.residual) {
-      const std::int64_t n = out_px * out;
-      for (std::int64_t i = 0; i < n; ++i) dst[i] += src[i];
+    case ConfigKind::bottleneck: {
+      const int e = c.expansion;
+      float* t1 = t1_.get();
+      float* t2 = t2_.get();
+      k::f32_conv1x1_forward(in_px, in, e, t1, e, src, in, op.w1.get(), e);
+      k::f32_bn_forward_inference(in_px, e, t1, e, t1, e, op.bn1.gamma.data(), op.bn1.beta.data(),
+                                  op.bn1.mean.data(), op.bn1.var.data(), op.act, k::kBnEpsilon);
+      const k::ConvGeometry g = k::same_conv_geometry(b, c.in_size, c.in_size, c.kernel, c.stride);
+      k::f32_dwconv_forward(g, e, t2, e, t1, e, op.w_dw.get(), e);
+      k::f32_bn_forward_inference(out_px, e, t2, e, t2, e, op.bn2.gamma.data(), op.bn2.beta.data(),
+                                  op.bn2.mean.data(), op.bn2.var.data(), op.act, k::kBnEpsilon);
+      if (c.se_hidden > 0) {
+        const int h = c.se_hidden;
+        const std::int64_t ppi = std::int64_t(c.out_size) * c.out_size;
+        k::f32_global_avg_pool_forward(b, ppi, e, pooled_.get(), e, t2, e);
+        k::f32_dense_forward(b, e, h, hidden_.get(), h, pooled_.get(), e, op.w_se1.get(), h,
+                             op.se_b1.data());
+        k::f32_activation_forward(op.se_inner, b, h, hidden_.get(), h, hidden_.get(), h);
+        k::f32_dense_forward(b, h, e, gate_.get(), e, hidden_.get(), h, op.w_se2.get(), e,
+                             op.se_b2.data());
+        k::f32_activation_forward(op.se_gate, b, e, gate_.get(), e, gate_.get(), e);
+        k::f32_se_gate_forward(b, ppi, e, t2, e, t2, e, gate_.get(), e);
+      }
+      k::f32_conv1x1_forward(out_px, e, out, dst, out, t2, e, op.w2.get(), out);
+      k::f32_bn_forward_inference(out_px, out, dst, out, dst, out, op.bn3.gamma.data(),
+                                  op.bn3.beta.data(), op.bn3.mean.data(), op.bn3.var.data(),
+                                  k::Activation::none, k::kBnEpsilon);
+      if (c.residual) {
+        const std::int64_t n = out_px * out;
+        for (std::int64_t i = 0; i < n; ++i) dst[i] += src[i];
+      }
+      break;
     }
-  } else if (c.kind == "activation") {
-    k::f32_activation_forward(op.act, in_px, in, dst, in, src, in);
-  } else if (c.kind == "global_avg_pool") {
-    k::f32_global_avg_pool_forward(b, std::int64_t(c.in_size) * c.in_size, in, dst, in, src, in);
-  } else if (c.kind == "zero") {
-    if (c.residual) {
-      wrote = false;  // the identity
-    } else {
-      std::memset(dst, 0, sizeof(float) * std::size_t(out_px) * out);
+    case ConfigKind::activation: {
+      k::f32_activation_forward(op.act, in_px, in, dst, in, src, in);
+      break;
     }
-  } else if (c.kind == "classifier") {
-    k::f32_conv1x1_bias_forward(in_px, in, out, dst, out, src, in, op.w1.get(), out, op.bias.data());
-  } else {  // detection_endpoint
-    wrote = false;
+    case ConfigKind::global_avg_pool: {
+      k::f32_global_avg_pool_forward(b, std::int64_t(c.in_size) * c.in_size, in, dst, in, src, in);
+      break;
+    }
+    case ConfigKind::zero: {
+      if (c.residual) {
+        wrote = false;  // the identity
+      } else {
+        std::memset(dst, 0, sizeof(float) * std::size_t(out_px) * out);
+      }
+      break;
+    }
+    case ConfigKind::classifier: {
+      k::f32_conv1x1_bias_forward(in_px, in, out, dst, out, src, in, op.w1.get(), out, op.bias.data());
+      break;
+    }
+    case ConfigKind::detection_endpoint:
+      wrote = false;  // no computation
+      break;
+    case ConfigKind::residual:
+    case ConfigKind::choice:
+      break;  // refused by the constructor
   }
   if (wrote) {
     // The network input is never overwritten: every run sees the same input values (a

@@ -2,8 +2,8 @@
 // to time single layers (the profiler) and whole networks (the validation), so the table and
 // the end-to-end figures measure the same code.
 //
-// Per layer (NHWC, batch b, inference-mode BN with moving statistics, eps 1e-3, activation
-// fused into BN as in kernels/f32-bn):
+// Per layer (NHWC, batch b, inference-mode BN with moving statistics and the supernet's
+// epsilon kernels::kBnEpsilon, activation fused into BN as in kernels/f32-bn):
 //   conv        f32_conv_forward, then BN (or a bias)
 //   sepconv     dw(k,s) BN+act, 1x1 BN
 //   bottleneck  1x1 BN+act, dw(k,s) BN+act, [SE: GAP, dense+bias, act, dense+bias, gate act,
@@ -40,6 +40,28 @@ class InferenceRunner {
   void run_timed(std::vector<double>& layer_ms);
   int num_layers() const;
   int batch() const { return batch_; }
+
+  // Layer i's weights, to run trained values instead of the random ones (the test that the
+  // runner computes what the supernet computes). nullptr where the kind has no such tensor.
+  // Layouts are the supernet's: conv HWIO [k][k][in][out], depthwise [k][k][C], 1x1 and dense
+  // [in][out]. BN: gamma, beta, moving mean, moving variance, [C] each.
+  //   conv        conv (+ bn1, or bias without BN)
+  //   sepconv     depthwise, bn1, project, bn2
+  //   bottleneck  conv (the expansion 1x1), bn1, depthwise, bn2, [se_reduce, se_reduce_bias,
+  //               se_expand, se_expand_bias], project, bn3
+  //   classifier  conv (1x1), bias
+  struct BnWeights {
+    float *gamma = nullptr, *beta = nullptr, *mean = nullptr, *variance = nullptr;
+  };
+  struct LayerWeights {
+    float *conv = nullptr, *bias = nullptr, *depthwise = nullptr, *project = nullptr;
+    float *se_reduce = nullptr, *se_reduce_bias = nullptr, *se_expand = nullptr,
+          *se_expand_bias = nullptr;
+    BnWeights bn1, bn2, bn3;
+  };
+  LayerWeights weights(int layer);
+  // The network input [batch][in_size^2][in_channels] that run() reads (random at first).
+  float* input() { return input_.get(); }
   // The output of the last run (for tests): [batch][out_size^2][out_channels] of the last layer.
   const float* output() const { return cur_; }
 

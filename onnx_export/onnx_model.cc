@@ -167,11 +167,12 @@ class NetworkWriter {
 
   std::string activation(const std::string& x, Activation act, const std::string& where) {
     switch (act) {
+      case Activation::none: return x;
       case Activation::relu: return g_.node("Relu", {x}, where + "/relu");
       case Activation::relu6:
         return g_.node("Clip", {x, scalar("clip/zero", 0.f), scalar("clip/six", 6.f)},
                        where + "/relu6");
-      case Activation::swish6: return g_.node("HardSwish", {x}, where + "/hswish");
+      case Activation::hswish: return g_.node("HardSwish", {x}, where + "/hswish");
       case Activation::swish: {
         const std::string s = g_.node("Sigmoid", {x}, where + "/swish_gate");
         return g_.node("Mul", {x, s}, where + "/swish");
@@ -314,10 +315,10 @@ onnx::ModelProto build_onnx_model(supernet::Supernet& net, const datasets::Image
   add_metadata(model, "tunas.space", info.space);
   add_metadata(model, "tunas.indices", info.indices);
   add_metadata(model, "tunas.cost_model", info.cost_model);
-  add_metadata(model, "tunas.cost", Json(info.cost).dump());
+  add_metadata(model, "tunas.cost", json_line(info.cost));
   add_metadata(model, "tunas.cost_unit", info.cost_unit);
-  if (info.latency_ms >= 0) add_metadata(model, "tunas.latency_ms", Json(info.latency_ms).dump());
-  add_metadata(model, "tunas.class_names", Json(images.class_names).dump());
+  if (info.latency_ms >= 0) add_metadata(model, "tunas.latency_ms", json_line(info.latency_ms));
+  add_metadata(model, "tunas.class_names", json_line(images.class_names));
   Json p = Json::object();
   p["input"] = "images: float32 NCHW, raw pixel values in [0, 255]";
   p["input_shape"] = std::vector<int>{images.channels, images.height, images.width};
@@ -328,7 +329,7 @@ onnx::ModelProto build_onnx_model(supernet::Supernet& net, const datasets::Image
   for (float v : pre.inv_std()) std_dev.push_back(1.f / v);
   p["std"] = std_dev;
   p["normalisation"] = "(pixel - mean[c]) * (1 / std[c])";
-  add_metadata(model, "tunas.preprocessing", p.dump());
+  add_metadata(model, "tunas.preprocessing", json_line(p));
   return model;
 }
 

@@ -1,15 +1,12 @@
 #include "onnx_export/weights_export.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json.h"
 #include "datasets/load.h"
 #include "onnx_export/bn_calibration.h"
 #include "onnx_export/export.h"
-#include "search/run_files.h"
-#include "search/search_config.h"
-#include "search/weights_file.h"
+#include "run/weights_file.h"
 #include "search_spaces/catalog.h"
 
 namespace tunas::onnx_export {
@@ -32,10 +29,10 @@ WeightsNetwork load_weights_network(const WeightsExportConfig& c) {
   nc.bn_mode = supernet::BnMode::stateful;
   w.net = std::make_unique<supernet::Supernet>(supernet::prune_space(w.space, w.indices), nc);
   supernet::Supernet& net = *w.net;
-  search::read_weights_file(c.weights, net.params(), spaces::format_indices(w.indices));
+  run::read_weights_file(c.weights, net.params(), spaces::format_indices(w.indices));
   w.masks = supernet::masks_from_indices(
       net.space(), spaces::Indices(std::size_t(net.space().num_decisions()), 0));
-  if (search::read_weights_bn_statistics(c.weights, net.params(), net.bn_statistics())) {
+  if (run::read_weights_bn_statistics(c.weights, net.params(), net.bn_statistics())) {
     w.bn_statistics = str_cat("moving statistics of ", c.weights);
   } else {
     const std::int64_t n = calibrate_bn_statistics(
@@ -65,28 +62,6 @@ Json export_weights_onnx(const WeightsExportConfig& c) {
   TUNAS_REQUIRE(!c.out.empty(), "no output file given for the ONNX model");
   WeightsNetwork w = load_weights_network(c);
   return export_weights_network(w, c);
-}
-
-WeightsExportConfig search_run_export_config(const std::string& run_dir) {
-  const std::string params = search::path_join(run_dir, "params.json");
-  TUNAS_REQUIRE(file_exists(params), run_dir, " is not a search run directory (no params.json)");
-  search::SearchConfig s;
-  search::apply_config_file(s, params);
-  WeightsExportConfig c;
-  c.space = s.space;
-  c.data = s.data;
-  c.data_dir = s.data_dir;
-  c.synthetic_size = s.synthetic_size;
-  c.resolution = s.resolution;
-  c.width_multiplier = s.width_multiplier;
-  c.proxy_layers = s.proxy ? s.proxy_layers : 0;
-  const std::string arch = search::path_join(run_dir, "final_architecture.json");
-  try {
-    c.indices = YAML::LoadFile(arch)["indices"].as<std::string>();
-  } catch (const YAML::Exception& e) {
-    throw Error(str_cat(arch, ": no final architecture (\"indices\"): ", e.what()));
-  }
-  return c;
 }
 
 }  // namespace tunas::onnx_export

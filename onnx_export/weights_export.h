@@ -20,7 +20,7 @@ namespace tunas::onnx_export {
 struct WeightsExportConfig {
   std::string space;    // name or YAML path
   std::string indices;  // "i:j:..." (must be the file's architecture)
-  std::string weights;  // a weights file (search/weights_file.h)
+  std::string weights;  // a weights file (run/weights_file.h)
   std::string out;      // the .onnx file to write
   std::string data = "fashion_mnist";
   std::string data_dir;
@@ -50,10 +50,5 @@ Json export_weights_network(WeightsNetwork& network, const WeightsExportConfig& 
 // the exporter cannot express); nothing is half-written. Returns a summary: onnx, space,
 // indices, input_shape, bn_statistics.
 Json export_weights_onnx(const WeightsExportConfig& config);
-
-// The space, data and network settings of a search run directory (its params.json) and its
-// final architecture (final_architecture.json, as export_final_architecture rewrites it);
-// weights and out are left for the caller.
-WeightsExportConfig search_run_export_config(const std::string& run_dir);
 
 }  // namespace tunas::onnx_export

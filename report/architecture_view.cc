@@ -27,8 +27,12 @@ const char* kind_color(LayerKind kind) {
     case LayerKind::bottleneck: return "#f28e2b";
     case LayerKind::global_avg_pool: return "#76b7b2";
     case LayerKind::zero: return "#d0ccc8";
-    default: return "#9c755f";
+    case LayerKind::activation:
+    case LayerKind::detection_endpoint:
+    case LayerKind::residual:
+    case LayerKind::choice: return "#9c755f";
   }
+  return "#9c755f";
 }
 
 std::string layer_label(const spaces::ResolvedLayer& l) {
@@ -43,8 +47,12 @@ std::string layer_label(const spaces::ResolvedLayer& l) {
                      l.out_channels, l.use_se ? "  SE" : "", stride);
     case LayerKind::global_avg_pool: return "global average pool";
     case LayerKind::zero: return l.residual ? "skipped (identity)" : "zero";
-    default: return spaces::layer_kind_name(l.kind);
+    case LayerKind::activation:
+    case LayerKind::detection_endpoint:
+    case LayerKind::residual:
+    case LayerKind::choice: return spaces::layer_kind_name(l.kind);
   }
+  return spaces::layer_kind_name(l.kind);
 }
 
 }  // namespace

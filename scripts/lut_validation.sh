@@ -11,7 +11,7 @@ STEPS=${2:-0}
 TABLE=docs/lut_proxylessnas_proxy.json
 # The network of the default search (search/configs/fashion_mnist_default.yaml): 32x32x1,
 # 10 classes, width 0.5, the stem at stride 1 (proxy_layers 1).
-NET=(--resolution 32 --input-channels 1 --classes 10 --width-multiplier 0.5 --proxy 1)
+NET=(--resolution 32 --input-channels 1 --classes 10 --width-multiplier 0.5 --proxy --proxy-layers 1)
 
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j2 --target tunas_profile tunas_search tunas_arch

@@ -6,10 +6,9 @@
 
 namespace tunas::search {
 
-void write_search_events(events::EventWriter& writer, std::int64_t step, const std::string& log_line,
-                         const spaces::Space& space, const policy::Policy& policy,
-                         std::span<const double> replica_costs, std::span<const double> replica_accuracies) {
-  writer.add_log_record(log_line);
+void add_search_events(events::EventWriter& writer, const spaces::Space& space,
+                       const policy::Policy& policy, std::span<const double> replica_costs,
+                       std::span<const double> replica_accuracies) {
   std::map<spaces::Tag, int> tag_count;
   for (int d = 0; d < policy.num_decisions(); ++d) {
     const spaces::Decision& decision = space.decisions[std::size_t(d)];
@@ -20,7 +19,6 @@ void write_search_events(events::EventWriter& writer, std::int64_t step, const s
   }
   writer.add_histogram("rlcontroller/replica_cost", replica_costs);
   writer.add_histogram("rlcontroller/replica_validation_accuracy", replica_accuracies);
-  writer.write(step);
 }
 
 }  // namespace tunas::search

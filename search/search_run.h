@@ -12,34 +12,24 @@
 //
 // Determinism: a run is a pure function of its settings and seed; neither the thread count
 // nor the number of MPI ranks changes any number (the replica gradients are summed along one
-// fixed tree, search/replica_step.h), and a run resumed from a checkpoint, on any number of
+// fixed tree, run/replica_step.h), and a run resumed from a checkpoint, on any number of
 // ranks, ends bit for bit where an uninterrupted run ends.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "core/json.h"
 #include "distributed/communicator.h"
+#include "run/step_loop.h"
 #include "search/search_config.h"
 
 namespace tunas::search {
 
-// Set by SIGINT/SIGTERM handlers (or a test): the run stops after the current step, saves a
-// checkpoint and returns with interrupted = true.
-std::atomic<bool>& stop_requested();
-void install_stop_signal_handlers();
-
-struct SearchOutcome {
-  std::int64_t steps_done = 0;   // global step reached
-  std::int64_t total_steps = 0;
-  std::int64_t steps_this_call = 0;
-  bool interrupted = false;
-  std::string final_indices;     // "i:j:..." of the argmax architecture (also when interrupted)
-  double final_cost = 0;         // its cost under the run's cost model
-  std::string run_dir;
+struct SearchOutcome : run::RunOutcome {
+  std::string final_indices;  // "i:j:..." of the argmax architecture (also when interrupted)
+  double final_cost = 0;      // its cost under the run's cost model
 };
 
 class SearchRun {
@@ -56,7 +46,7 @@ class SearchRun {
   ~SearchRun();
 
   // Runs until the last step (or max_steps more steps, for tests; < 0 = no limit) or an
-  // interruption. A non-finite loss stops the run with tunas::Error naming the step; the last
+  // interruption (run/stop_signal.h). A non-finite loss stops the run with tunas::Error naming the step; the last
   // checkpoint is left as it was.
   SearchOutcome run(std::int64_t max_steps = -1);
 

@@ -4,11 +4,13 @@
 //   double ms = model->cost(masks);          // one float vector per decision
 //   double ms2 = model->cost_of(indices);    // one-hot masks from an index vector
 //
-// Registered: "tunas_pixel1" (TuNAS simulated Pixel-1 latency, ms, linear in the spec §5.2
-// features), "macs" and "params" (exact counts of the network resolved at space.network).
+// Registered here: "tunas_pixel1" (TuNAS simulated Pixel-1 latency, ms, linear in the spec
+// §5.2 features), "macs" and "params" (exact counts of the network resolved at space.network).
+// "lut" (latency/lut_cost_model.h, a table measured on this machine) lives in a library above
+// this one and is appended by register_cost_model() from each tool's main().
 // Every model costs the masks as given (spec §4.3): fractional warm-up masks too, the count
-// models and "lut" as the expectation of expected_cost.h. A new model (e.g. a user-hardware
-// "lut") is one more entry in cost_model.cc's table.
+// models and "lut" as the expectation of expected_cost.h. A new model is one more entry in
+// cost_model.cc's table, or a register_cost_model() call when its library sits above this one.
 #pragma once
 
 #include <memory>
@@ -33,7 +35,7 @@ class CostModel {
   const Space& space() const { return space_; }
 
  private:
-  Space space_;  // a copy: the model outlives nothing
+  Space space_;  // a copy: the model does not depend on the caller's space staying alive
 };
 
 struct CostModelOptions {

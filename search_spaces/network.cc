@@ -117,9 +117,15 @@ std::int64_t layer_params(const ResolvedLayer& l) {
       if (l.use_se) p += e * h + h + h * e + e;
       return p;
     }
-    default:
+    case LayerKind::activation:
+    case LayerKind::global_avg_pool:
+    case LayerKind::detection_endpoint:
+    case LayerKind::zero:
+    case LayerKind::residual:  // resolved layers carry residual as a flag
+    case LayerKind::choice:    // resolved layers are never choices
       return 0;
   }
+  return 0;
 }
 
 std::int64_t layer_macs(const ResolvedLayer& l) {
@@ -136,9 +142,15 @@ std::int64_t layer_macs(const ResolvedLayer& l) {
       if (l.use_se) m += 2 * e * h;
       return m;
     }
-    default:
+    case LayerKind::activation:
+    case LayerKind::global_avg_pool:
+    case LayerKind::detection_endpoint:
+    case LayerKind::zero:
+    case LayerKind::residual:  // resolved layers carry residual as a flag
+    case LayerKind::choice:    // resolved layers are never choices
       return 0;
   }
+  return 0;
 }
 
 std::int64_t count_params(const Network& net) {

@@ -15,11 +15,6 @@
 namespace tunas::spaces {
 namespace {
 
-const char* const kLayerKinds =
-    "conv, sepconv, bottleneck, activation, residual, one_of, zero, global_avg_pool, "
-    "detection_endpoint";
-const char* const kActivations = "relu, relu6, swish6, swish, sigmoid";
-
 std::string trim_number(double v) {
   std::ostringstream os;
   os << v;
@@ -140,14 +135,13 @@ class Parser {
   }
 
   Activation activation(const YAML::Node& node, const std::string& what) const {
-    require(node.IsScalar(), node, "'", what, "' must be an activation name (", kActivations, ")");
+    require(node.IsScalar(), node, "'", what, "' must be an activation name (",
+            activation_spellings(), ")");
     const std::string name = node.Scalar();
-    for (Activation a : {Activation::relu, Activation::relu6, Activation::swish6,
-                         Activation::swish, Activation::sigmoid}) {
-      if (name == activation_name(a)) return a;
-    }
+    Activation a = Activation::none;
+    if (find_activation(name, a)) return a;
     throw Error(str_cat(where(node), ": unknown activation '", name, "' for '", what,
-                        "' (valid: ", kActivations, ")"));
+                        "' (valid: ", activation_spellings(), ")"));
   }
 
   Tag tag(const YAML::Node& node) const {
@@ -278,23 +272,21 @@ class Parser {
     layer.source = where(node);
     if (node.IsScalar()) {
       const std::string kind = node.Scalar();
-      if (kind == "zero") layer.kind = LayerKind::zero;
-      else if (kind == "global_avg_pool") layer.kind = LayerKind::global_avg_pool;
-      else if (kind == "detection_endpoint") layer.kind = LayerKind::detection_endpoint;
-      else if (kind == "conv" || kind == "sepconv" || kind == "bottleneck" ||
-               kind == "activation" || kind == "residual" || kind == "one_of")
+      if (!find_layer_kind(kind, layer.kind))
+        throw Error(str_cat(where(node), ": unknown layer kind '", kind, "' (valid: ",
+                            layer_kind_spellings(), ")"));
+      if (layer_kind_has_fields(layer.kind))
         throw Error(str_cat(where(node), ": layer '", kind, "' needs its fields, e.g. '", kind,
                             ": {...}'"));
-      else
-        throw Error(str_cat(where(node), ": unknown layer kind '", kind, "' (valid: ", kLayerKinds, ")"));
       return layer;
     }
     require(node.IsMap() && node.size() > 0, node,
             "a layer must be a kind name or a one-key mapping such as 'conv: {...}' (valid kinds: ",
-            kLayerKinds, ")");
+            layer_kind_spellings(), ")");
     // The kind is the first key; 'tag' may accompany 'one_of'.
     const YAML::Node key = node.begin()->first;
-    require(key.IsScalar(), key, "a layer's key must be its kind (", kLayerKinds, ")");
+    require(key.IsScalar(), key, "a layer's key must be its kind (", layer_kind_spellings(),
+            ")");
     const std::string kind = node["one_of"] ? std::string("one_of") : key.Scalar();
     const YAML::Node body = node[kind];
     auto fields_of = [&](std::initializer_list<const char*> allowed) {
@@ -306,79 +298,81 @@ class Parser {
       require(static_cast<bool>(fields[name]), fields, "'", kind, "' needs the field '", name, "'");
       return fields[name];
     };
-    auto no_fields = [&](LayerKind k) {
+    auto no_fields = [&] {
       require(body.IsNull() || (body.IsMap() && body.size() == 0), body, "'", kind,
               "' has no fields");
-      layer.kind = k;
     };
     if (kind != "one_of") check_keys(node, "a layer", {kind.c_str()});
-    if (kind == "conv") {
-      const YAML::Node f = fields_of({"kernel_size", "strides", "use_batch_norm"});
-      layer.kind = LayerKind::conv;
-      layer.kernel_size = field<int>(required(f, "kernel_size"), path, "kernel_size", Tag::op,
-                                     [this](auto& n, auto& w) { return kernel_value(n, w); });
-      layer.declared_strides = strides(f);
-      if (f["use_batch_norm"]) layer.use_batch_norm = boolean(f["use_batch_norm"], "use_batch_norm");
-    } else if (kind == "sepconv") {
-      const YAML::Node f = fields_of({"kernel_size", "strides", "activation"});
-      layer.kind = LayerKind::sepconv;
-      layer.kernel_size = field<int>(required(f, "kernel_size"), path, "kernel_size", Tag::op,
-                                     [this](auto& n, auto& w) { return kernel_value(n, w); });
-      layer.declared_strides = strides(f);
-      if (f["activation"]) layer.activation = activation(f["activation"], "activation");
-    } else if (kind == "bottleneck") {
-      const YAML::Node f = fields_of({"kernel_size", "expansion_filters", "use_squeeze_and_excite",
-                                      "strides", "activation", "se_inner_activation",
-                                      "se_gating_activation"});
-      layer.kind = LayerKind::bottleneck;
-      // Declaration order = decision order (spec §1.3).
-      layer.kernel_size = field<int>(required(f, "kernel_size"), path, "kernel_size", Tag::op,
-                                     [this](auto& n, auto& w) { return kernel_value(n, w); });
-      layer.expansion =
-          field<Width>(required(f, "expansion_filters"), path, "expansion_filters", Tag::filters,
-                       [this](auto& n, auto& w) { return expansion_value(n, w); });
-      if (f["use_squeeze_and_excite"]) {
-        layer.use_se = field<bool>(f["use_squeeze_and_excite"], path, "use_squeeze_and_excite",
-                                   Tag::op, [this](auto& n, auto& w) { return se_value(n, w); });
-      } else {
-        layer.use_se.options = {false};
+    if (!find_layer_kind(kind, layer.kind))
+      throw Error(str_cat(where(key), ": unknown layer kind '", kind, "' (valid: ",
+                          layer_kind_spellings(), ")"));
+    switch (layer.kind) {
+      case LayerKind::conv: {
+        const YAML::Node f = fields_of({"kernel_size", "strides", "use_batch_norm"});
+        layer.kernel_size = field<int>(required(f, "kernel_size"), path, "kernel_size", Tag::op,
+                                       [this](auto& n, auto& w) { return kernel_value(n, w); });
+        layer.declared_strides = strides(f);
+        if (f["use_batch_norm"])
+          layer.use_batch_norm = boolean(f["use_batch_norm"], "use_batch_norm");
+        break;
       }
-      layer.declared_strides = strides(f);
-      if (f["activation"]) layer.activation = activation(f["activation"], "activation");
-      if (f["se_inner_activation"])
-        layer.se_inner_activation = activation(f["se_inner_activation"], "se_inner_activation");
-      if (f["se_gating_activation"])
-        layer.se_gating_activation = activation(f["se_gating_activation"], "se_gating_activation");
-    } else if (kind == "activation") {
-      layer.kind = LayerKind::activation;
-      layer.activation = activation(body, "activation");
-    } else if (kind == "residual") {
-      layer.kind = LayerKind::residual;
-      layer.children.push_back(parse_layer(body, str_cat(path, "/layer")));
-    } else if (kind == "one_of") {
-      check_keys(node, "a layer choice", {"one_of", "tag"});
-      require(body.IsSequence() && body.size() > 0, body,
-              "'one_of' needs a non-empty list of layers");
-      layer.kind = LayerKind::choice;
-      Decision d;
-      d.path = path;
-      d.tag = node["tag"] ? tag(node["tag"]) : Tag::op;
-      std::vector<int> child_begin;
-      for (std::size_t i = 0; i < body.size(); ++i) {
+      case LayerKind::sepconv: {
+        const YAML::Node f = fields_of({"kernel_size", "strides", "activation"});
+        layer.kernel_size = field<int>(required(f, "kernel_size"), path, "kernel_size", Tag::op,
+                                       [this](auto& n, auto& w) { return kernel_value(n, w); });
+        layer.declared_strides = strides(f);
+        if (f["activation"]) layer.activation = activation(f["activation"], "activation");
+        break;
+      }
+      case LayerKind::bottleneck: {
+        const YAML::Node f = fields_of({"kernel_size", "expansion_filters",
+                                        "use_squeeze_and_excite", "strides", "activation",
+                                        "se_inner_activation", "se_gating_activation"});
+        // Declaration order = decision order (spec §1.3).
+        layer.kernel_size = field<int>(required(f, "kernel_size"), path, "kernel_size", Tag::op,
+                                       [this](auto& n, auto& w) { return kernel_value(n, w); });
+        layer.expansion =
+            field<Width>(required(f, "expansion_filters"), path, "expansion_filters",
+                         Tag::filters, [this](auto& n, auto& w) { return expansion_value(n, w); });
+        if (f["use_squeeze_and_excite"]) {
+          layer.use_se = field<bool>(f["use_squeeze_and_excite"], path, "use_squeeze_and_excite",
+                                     Tag::op, [this](auto& n, auto& w) { return se_value(n, w); });
+        } else {
+          layer.use_se.options = {false};
+        }
+        layer.declared_strides = strides(f);
+        if (f["activation"]) layer.activation = activation(f["activation"], "activation");
+        if (f["se_inner_activation"])
+          layer.se_inner_activation = activation(f["se_inner_activation"], "se_inner_activation");
+        if (f["se_gating_activation"])
+          layer.se_gating_activation =
+              activation(f["se_gating_activation"], "se_gating_activation");
+        break;
+      }
+      case LayerKind::activation: layer.activation = activation(body, "activation"); break;
+      case LayerKind::residual:
+        layer.children.push_back(parse_layer(body, str_cat(path, "/layer")));
+        break;
+      case LayerKind::choice: {
+        check_keys(node, "a layer choice", {"one_of", "tag"});
+        require(body.IsSequence() && body.size() > 0, body,
+                "'one_of' needs a non-empty list of layers");
+        Decision d;
+        d.path = path;
+        d.tag = node["tag"] ? tag(node["tag"]) : Tag::op;
+        std::vector<int> child_begin;
+        for (std::size_t i = 0; i < body.size(); ++i) {
+          child_begin.push_back(space_.num_decisions());
+          layer.children.push_back(parse_layer(body[i], str_cat(path, "/choices/", i)));
+          d.choices.push_back(Choice{layer_label(layer.children.back()), 0, false});
+        }
         child_begin.push_back(space_.num_decisions());
-        layer.children.push_back(parse_layer(body[i], str_cat(path, "/choices/", i)));
-        d.choices.push_back(Choice{layer_label(layer.children.back()), 0, false});
+        layer.decision = add_decision(std::move(d), child_begin);
+        break;
       }
-      child_begin.push_back(space_.num_decisions());
-      layer.decision = add_decision(std::move(d), child_begin);
-    } else if (kind == "zero") {
-      no_fields(LayerKind::zero);
-    } else if (kind == "global_avg_pool") {
-      no_fields(LayerKind::global_avg_pool);
-    } else if (kind == "detection_endpoint") {
-      no_fields(LayerKind::detection_endpoint);
-    } else {
-      throw Error(str_cat(where(key), ": unknown layer kind '", kind, "' (valid: ", kLayerKinds, ")"));
+      case LayerKind::zero:
+      case LayerKind::global_avg_pool:
+      case LayerKind::detection_endpoint: no_fields(); break;
     }
     return layer;
   }
@@ -397,7 +391,10 @@ class Parser {
       case LayerKind::residual:
         label += str_cat("(", layer_label(layer.children[0]), ")");
         break;
-      default:
+      case LayerKind::choice:
+      case LayerKind::zero:
+      case LayerKind::global_avg_pool:
+      case LayerKind::detection_endpoint:
         break;
     }
     return label;

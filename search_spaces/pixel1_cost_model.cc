@@ -1,11 +1,11 @@
 #include "search_spaces/pixel1_cost_model.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <map>
 #include <mutex>
 
 #include "core/error.h"
+#include "core/files.h"
+#include "core/json.h"
 #include "search_spaces/catalog.h"
 
 namespace tunas::spaces {
@@ -51,9 +51,13 @@ Vec layer_features(const Layer& layer, const Masks& masks) {
       }
       return out;
     }
-    default:
+    case LayerKind::activation:
+    case LayerKind::global_avg_pool:
+    case LayerKind::detection_endpoint:
+    case LayerKind::zero:
       return {1.0};
   }
+  return {1.0};
 }
 
 class Pixel1CostModel final : public CostModel {
@@ -96,49 +100,35 @@ std::vector<double> pixel1_features(const Space& space, const Masks& masks) {
 
 Pixel1Weights load_pixel1_weights(const std::string& file, const std::string& space_name) {
   static std::mutex mutex;
-  static std::map<std::string, YAML::Node> cache;  // JSON is YAML; parsed once per file
-  YAML::Node root;
+  static std::map<std::string, JsonDocument> cache;  // parsed once per file
+  const JsonDocument* doc = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = cache.find(file);
     if (it == cache.end()) {
-      try {
-        root = YAML::LoadFile(file);
-      } catch (const YAML::BadFile&) {
-        throw Error(str_cat(file, ": cannot open the Pixel-1 cost model weights (set "
-                                  "TUNAS_DATA_DIR to the directory holding search_spaces/)"));
-      } catch (const YAML::ParserException& e) {
-        throw Error(str_cat(file, ":", e.mark.line + 1, ":", e.mark.column + 1,
-                            ": malformed cost model JSON: ", e.msg));
-      }
-      it = cache.emplace(file, root).first;
+      TUNAS_REQUIRE(file_exists(file), file, ": cannot open the Pixel-1 cost model weights (set "
+                                             "TUNAS_DATA_DIR to the directory holding search_spaces/)");
+      it = cache.emplace(file, read_json_file(file)).first;
     }
-    root = it->second;
+    doc = &it->second;  // map nodes stay put; entries are never erased
   }
-  const YAML::Node spaces = root["spaces"];
-  TUNAS_REQUIRE(spaces && spaces.IsMap(), file, ": no 'spaces' mapping in the cost model file");
-  const YAML::Node entry = spaces[space_name];
+  const JsonField spaces = JsonField(*doc, file)["spaces"];
+  TUNAS_REQUIRE(spaces.is_object(), file, ": no 'spaces' mapping in the cost model file");
+  const JsonField entry = spaces[space_name];
   if (!entry) {
     std::string names;
-    for (const auto& kv : spaces) names += (names.empty() ? "" : ", ") + kv.first.Scalar();
+    for (const std::string& name : spaces.keys()) names += (names.empty() ? "" : ", ") + name;
     throw Error(str_cat(file, ": no Pixel-1 weights for '", space_name, "' (available: ", names, ")"));
   }
   Pixel1Weights w;
-  try {
-    w.bias = entry["bias"].as<double>();
-    const YAML::Node kernel = entry["kernel"];
-    TUNAS_REQUIRE(kernel && kernel.IsSequence(), file, ": spaces.", space_name,
-                  ".kernel must be a list of numbers");
-    w.kernel.reserve(kernel.size());
-    for (const YAML::Node& v : kernel) w.kernel.push_back(v.as<double>());
-    if (entry["num_features"]) {
-      TUNAS_REQUIRE(entry["num_features"].as<std::size_t>() == w.kernel.size(), file, ": spaces.",
-                    space_name, ".kernel has ", w.kernel.size(), " values, num_features says ",
-                    entry["num_features"].as<std::size_t>());
-    }
-  } catch (const YAML::Exception& e) {
-    throw Error(str_cat(file, ":", e.mark.line + 1, ":", e.mark.column + 1, ": spaces.",
-                        space_name, ": ", e.msg));
+  w.bias = entry["bias"].as<double>();
+  const JsonField kernel = entry["kernel"];
+  TUNAS_REQUIRE(kernel.is_array(), file, ": spaces.", space_name, ".kernel must be a list of numbers");
+  w.kernel.reserve(kernel.size());
+  for (std::size_t i = 0; i < kernel.size(); ++i) w.kernel.push_back(kernel[i].as<double>());
+  if (const JsonField n = entry["num_features"]) {
+    TUNAS_REQUIRE(n.as<std::size_t>() == w.kernel.size(), file, ": spaces.", space_name, ".kernel has ",
+                  w.kernel.size(), " values, num_features says ", n.as<std::size_t>());
   }
   return w;
 }

@@ -11,32 +11,6 @@ namespace tunas::spaces {
 
 const char* tag_name(Tag tag) { return tag == Tag::op ? "op" : "filters"; }
 
-const char* activation_name(Activation activation) {
-  switch (activation) {
-    case Activation::relu: return "relu";
-    case Activation::relu6: return "relu6";
-    case Activation::swish6: return "swish6";
-    case Activation::swish: return "swish";
-    case Activation::sigmoid: return "sigmoid";
-  }
-  return "?";
-}
-
-const char* layer_kind_name(LayerKind kind) {
-  switch (kind) {
-    case LayerKind::conv: return "conv";
-    case LayerKind::sepconv: return "sepconv";
-    case LayerKind::bottleneck: return "bottleneck";
-    case LayerKind::activation: return "activation";
-    case LayerKind::global_avg_pool: return "global_avg_pool";
-    case LayerKind::detection_endpoint: return "detection_endpoint";
-    case LayerKind::residual: return "residual";
-    case LayerKind::zero: return "zero";
-    case LayerKind::choice: return "one_of";
-  }
-  return "?";
-}
-
 double Space::log10_cardinality() const {
   double sum = 0;
   for (const Decision& d : decisions) sum += std::log10(static_cast<double>(d.size()));

@@ -28,6 +28,9 @@
 #include <string>
 #include <vector>
 
+#include "core/activation.h"
+#include "search_spaces/layer_kind.h"
+
 namespace tunas::spaces {
 
 // Decision tags of the original: "op" (op_indices: operation, kernel, SE, skip) and
@@ -35,22 +38,9 @@ namespace tunas::spaces {
 enum class Tag { op, filters };
 const char* tag_name(Tag tag);  // "op" / "filters"
 
-enum class Activation { relu, relu6, swish6, swish, sigmoid };
-const char* activation_name(Activation activation);  // the YAML spelling
-
-enum class LayerKind {
-  conv,                // kernel_size, strides, use_batch_norm
-  sepconv,             // kernel_size, strides, activation
-  bottleneck,          // kernel_size, expansion_filters, use_squeeze_and_excite, strides,
-                       // activation, se_inner_activation, se_gating_activation
-  activation,          // activation
-  global_avg_pool,     // mean over H, W (kept as 1x1)
-  detection_endpoint,  // no computation; the latency model counts it as a layer
-  residual,            // children[0] is the wrapped layer
-  zero,                // zeros of the input's shape
-  choice,              // a decision over whole layers: children are the options
-};
-const char* layer_kind_name(LayerKind kind);  // the YAML spelling ("one_of" for choice)
+// The one activation enum (core/activation.h), shared with the kernels.
+using ::tunas::Activation;
+using ::tunas::activation_name;  // the YAML spelling
 
 // One choice of a decision, for display and for ordering ("largest").
 struct Choice {

@@ -38,7 +38,27 @@ void Workspace::begin_sizing() {
 
 void Workspace::end_sizing() {
   sizing_ = false;
+  sized_ = true;
   used_ = peak_ = 0;
+}
+
+void Workspace::reserve(std::size_t bytes) {
+  arena_.reserve(bytes);
+  bn_scratch_ = aligned_array<float>(std::size_t(std::max<std::int64_t>(bn_scratch_floats_, 1)));
+}
+
+float* Workspace::bn_scratch(std::int64_t floats) {
+  if (sizing_) {
+    bn_scratch_floats_ = std::max(bn_scratch_floats_, floats);
+    return nullptr;
+  }
+  if (!bn_scratch_ || floats > bn_scratch_floats_) {
+    TUNAS_CHECK(!sized_, "BN scratch: need ", floats, " floats, planned ", bn_scratch_floats_,
+                " (the worst-case plan is wrong)");
+    bn_scratch_floats_ = std::max<std::int64_t>(floats, 1);
+    bn_scratch_ = aligned_array<float>(std::size_t(bn_scratch_floats_));
+  }
+  return bn_scratch_.get();
 }
 
 float* Workspace::floats(std::int64_t count) {
@@ -54,7 +74,7 @@ float* Workspace::zeros(std::int64_t count) {
   float* p = floats(count);
   if (count > 0 && !sizing_) {
     const auto body = [p](std::int64_t b, std::int64_t e) { std::fill(p + b, p + e, 0.f); };
-    parallel_for(count, 1 << 16, std::cref(body));
+    parallel_for(count, 1 << 16, body);
   }
   return p;
 }
@@ -80,21 +100,37 @@ Act alloc(Ctx& ctx, int n, int h, int w, int c) {
   return a;
 }
 Act alloc_like(Ctx& ctx, const Act& s) { return alloc(ctx, s.n, s.h, s.w, s.c); }
+
+// x = 0 over count floats (std::cref: see the element-wise helpers below).
+void fill_zero(const Ctx& ctx, std::int64_t count, float* x) {
+  if (ctx.sizing) return;
+  const auto body = [=](std::int64_t b, std::int64_t e) { std::fill(x + b, x + e, 0.f); };
+  parallel_for(count, kGrain, std::cref(body));
+}
+
+}  // namespace
+
+void Node::backward_fresh(Ctx& ctx, const Act& dy, const Act& dx, float reg) {
+  fill_zero(ctx, dx.size(), dx.data);
+  backward(ctx, dy, dx, reg);
+}
+
+namespace {
+
 Act zeros_like(Ctx& ctx, const Act& s) {
   Act a = s;
   a.data = ctx.ws->zeros(s.size());
   return a;
 }
 
-// The element-wise helpers hand parallel_for a std::cref of their body: a reference_wrapper
-// fits std::function's small buffer, so no heap allocation happens inside a step.
+// The element-wise helpers (parallel_for takes a FunctionRef: no heap allocation in a step).
 // y += a * x
 void axpy(const Ctx& ctx, std::int64_t count, float a, const float* x, float* y) {
   if (ctx.sizing) return;
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] += a * x[i];
   };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, body);
 }
 // y += x
 void add_to(const Ctx& ctx, std::int64_t count, const float* x, float* y) {
@@ -102,7 +138,7 @@ void add_to(const Ctx& ctx, std::int64_t count, const float* x, float* y) {
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] += x[i];
   };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, body);
 }
 // y = a * x
 void scale_into(const Ctx& ctx, std::int64_t count, float a, const float* x, float* y) {
@@ -110,7 +146,7 @@ void scale_into(const Ctx& ctx, std::int64_t count, float a, const float* x, flo
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] = a * x[i];
   };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, body);
 }
 // y = x + r
 void sum_into(const Ctx& ctx, std::int64_t count, const float* x, const float* r, float* y) {
@@ -118,7 +154,7 @@ void sum_into(const Ctx& ctx, std::int64_t count, const float* x, const float* r
   const auto body = [=](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) y[i] = x[i] + r[i];
   };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, body);
 }
 
 // Masked L2 of one active kernel slice (§3.8): the loss in the forward pass (once, not in
@@ -144,41 +180,109 @@ void l2_matrix(Ctx& ctx, bool backward, std::int64_t offset, int rows, int cols,
   else l2_forward(ctx, offset, 2, extents, strides, reg);
 }
 
+// The BN kernels' scratch for a call on z. The forward asks while sizing (the backward of the
+// same z needs no more), so the plan holds every call's.
+float* bn_scratch(Ctx& ctx, const Act& z) {
+  return ctx.ws->bn_scratch(k::f32_bn_scratch_floats(z.pixels(), z.c));
+}
+// 1x1 conv z = x * W[:cin, :cout] on a row range: the producer of a BN's input, run chunk by
+// chunk inside the batch statistics (kernels/f32-bn BnRowsHook) so z is read once, not twice.
+struct Conv1x1Rows {
+  const Act& x;
+  const Act& z;
+  const float* w;
+  std::int64_t w_stride;
+  void operator()(std::int64_t r0, std::int64_t r1) const {
+    k::f32_conv1x1_forward_serial(r1 - r0, x.c, z.c, z.data + r0 * z.c, z.c, x.data + r0 * x.c,
+                                  x.c, w, w_stride);
+  }
+};
+// dx += dz * W[:cin, :cout]^T on a row range: the consumer of a BN backward's output, run on
+// each block of dz right after the BN backward wrote it, so dz is read once, not twice.
+struct Conv1x1DataRows {
+  const Act& dz;
+  const Act& dx;
+  const float* w;
+  std::int64_t w_stride;
+  void operator()(std::int64_t r0, std::int64_t r1) const {
+    k::f32_conv1x1_backward_data_serial(r1 - r0, dx.c, dz.c, dx.data + r0 * dx.c, dx.c,
+                                        dz.data + r0 * dz.c, dz.c, w, w_stride);
+  }
+};
+
 // BN (+ fused activation) on z -> y, per the context's mode. mean/inv_std: saved state.
+// produce, when given, writes z (Conv1x1Rows): inside the statistics in training, else first
+// (over row ranges in parallel).
+// A hook is built from std::cref of its functor: a reference_wrapper fits std::function's
+// small buffer, so no heap allocation happens inside a step.
 void bn_forward(Ctx& ctx, const BnParams& bn, const Act& z, const Act& y, float*& mean,
-                float*& inv_std, k::Activation act) {
+                float*& inv_std, k::Activation act, const k::BnRowsHook* produce = nullptr) {
   const int c = z.c;
   const float* gamma = ctx.w + bn.gamma;
   const float* beta = ctx.w + bn.beta;
   float* moving_mean = ctx.bn_stats + bn.stats;
   float* moving_var = moving_mean + bn.max_c;
   if (ctx.bn_use_moving) {
-    if (!ctx.sizing)
-      k::f32_bn_forward_inference(z.pixels(), c, y.data, c, z.data, c, gamma, beta, moving_mean,
-                                  moving_var, act, k::kBnEpsilon);
+    if (!ctx.sizing && produce) parallel_for(z.pixels(), 256, *produce);  // rows in parallel
     mean = inv_std = nullptr;
+    float* scratch = bn_scratch(ctx, z);
+    if (!ctx.sizing)
+      k::f32_bn_forward_inference(scratch, z.pixels(), c, y.data, c, z.data, c, gamma, beta,
+                                  moving_mean, moving_var, act, k::kBnEpsilon);
     return;
   }
   mean = ctx.ws->floats(c);
   inv_std = ctx.ws->floats(c);
   const bool update = ctx.bn_update_moving && ctx.recompute == 0;
   float* batch_var = update ? ctx.ws->floats(c) : nullptr;
+  float* scratch = bn_scratch(ctx, z);
   if (ctx.sizing) return;
-  k::f32_bn_forward_training(z.pixels(), c, y.data, c, mean, inv_std, batch_var, z.data, c, gamma,
-                             beta, act, k::kBnEpsilon);
+  if (produce) {
+    k::f32_bn_forward_training_produced(scratch, z.pixels(), c, y.data, c, mean, inv_std,
+                                        batch_var, z.data, c, gamma, beta, act, k::kBnEpsilon,
+                                        *produce);
+  } else {
+    k::f32_bn_forward_training(scratch, z.pixels(), c, y.data, c, mean, inv_std, batch_var,
+                               z.data, c, gamma, beta, act, k::kBnEpsilon);
+  }
   if (update) {
     k::f32_bn_update_moving_statistics(c, moving_mean, moving_var, mean, batch_var, z.pixels(),
                                        k::kBnMomentum);
   }
 }
 
+// dz = BN backward of dy: dz is a fresh buffer that the kernel overwrites (no zero pass).
+// consume, when given, reads dz block by block as it is written (Conv1x1DataRows).
 void bn_backward(Ctx& ctx, const BnParams& bn, const Act& dz, const Act& dy, const Act& z,
-                 const float* mean, const float* inv_std, k::Activation act) {
+                 const float* mean, const float* inv_std, k::Activation act,
+                 const k::BnRowsHook* consume = nullptr) {
   if (ctx.sizing) return;
   const int c = z.c;
-  k::f32_bn_backward_training(z.pixels(), c, dz.data, c, ctx.g + bn.gamma, ctx.g + bn.beta,
-                              dy.data, c, mean, inv_std, z.data, c, ctx.w + bn.gamma,
-                              ctx.w + bn.beta, act);
+  k::f32_bn_backward_training_overwrite(bn_scratch(ctx, z), z.pixels(), c, dz.data, c,
+                                        ctx.g + bn.gamma, ctx.g + bn.beta, dy.data, c, mean,
+                                        inv_std, z.data, c, ctx.w + bn.gamma, ctx.w + bn.beta,
+                                        act, consume);
+}
+
+// Whether to run a 1x1 conv fused with its BN (Conv1x1Rows, Conv1x1DataRows): each row chunk
+// repacks the weights, which pays while they stay in cache beside the chunk (56x56 24->144);
+// wide convs (14x14 96->576, 7x7 160->960) keep the parallel GEMM. Bitwise the same either way.
+bool fuse_conv1x1(const Ctx& ctx, int cin, int cout) {
+  return std::int64_t(cin) * cout <= ctx.fuse_max_weight_floats;
+}
+
+// z = conv(x) (conv writes z), y = BN(z) (+ activation): fused when fuse_conv1x1 says so.
+void conv1x1_bn_forward(Ctx& ctx, const Conv1x1Rows& conv, const BnParams& bn, const Act& y,
+                        float*& mean, float*& inv_std, k::Activation act) {
+  if (fuse_conv1x1(ctx, conv.x.c, conv.z.c)) {
+    const k::BnRowsHook produce(std::cref(conv));
+    bn_forward(ctx, bn, conv.z, y, mean, inv_std, act, &produce);
+    return;
+  }
+  if (!ctx.sizing)
+    k::f32_conv1x1_forward(conv.x.pixels(), conv.x.c, conv.z.c, conv.z.data, conv.z.c,
+                           conv.x.data, conv.x.c, conv.w, conv.w_stride);
+  bn_forward(ctx, bn, conv.z, y, mean, inv_std, act);
 }
 
 int out_extent(int in, int stride) { return (in + stride - 1) / stride; }
@@ -226,7 +330,7 @@ class ConvBranch final : public Node {
         for (std::int64_t p = b; p < e; ++p)
           for (int c = 0; c < cout; ++c) z[p * cout + c] += bias[c];
       };
-      parallel_for(z_.pixels(), 256, std::cref(body));
+      parallel_for(z_.pixels(), 256, body);
     }
     l2(ctx, false, cin, cout, reg);
     return y;
@@ -234,7 +338,7 @@ class ConvBranch final : public Node {
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
     const int cin = x_.c, cout = z_.c;
     Act dz = dy;
-    if (use_bn_) dz = zeros_like(ctx, z_);
+    if (use_bn_) dz = alloc_like(ctx, z_);
     if (ctx.sizing) return;  // planning: every allocation of this pass is made
     if (use_bn_) {
       bn_backward(ctx, bn_, dz, dy, z_, mean_, inv_std_, k::Activation::none);
@@ -302,18 +406,27 @@ class DepthwiseBranch final : public Node {
     return y;
   }
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
+    backward_into(ctx, dy, dx, reg, false);
+  }
+  void backward_fresh(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
+    backward_into(ctx, dy, dx, reg, true);
+  }
+
+ private:
+  // overwrite: dx is fresh, the backward-data overwrites it (no zero pass over dx).
+  void backward_into(Ctx& ctx, const Act& dy, const Act& dx, float reg, bool overwrite) {
     const int c = x_.c;
-    Act dz = zeros_like(ctx, z_);
+    Act dz = alloc_like(ctx, z_);
     if (ctx.sizing) return;  // planning: every allocation of this pass is made
     bn_backward(ctx, bn_, dz, dy, z_, mean_, inv_std_, act_);
     const auto g = k::same_conv_geometry(x_.n, x_.h, x_.w, k_, stride_);
     k::f32_dwconv_backward_weights(g, c, ctx.g + w_, max_c_, dz.data, c, x_.data, c);
-    if (!dx.is_zero())
+    if (overwrite)
+      k::f32_dwconv_backward_data_overwrite(g, c, dx.data, c, dz.data, c, ctx.w + w_, max_c_);
+    else if (!dx.is_zero())
       k::f32_dwconv_backward_data(g, c, dx.data, c, dz.data, c, ctx.w + w_, max_c_);
     l2_matrix(ctx, true, w_, k_ * k_, c, max_c_, reg);
   }
-
- private:
   int k_, stride_, max_c_;
   k::Activation act_;
   std::int64_t w_ = 0;
@@ -398,6 +511,9 @@ class Identity final : public Node {
   Act forward(Ctx&, const Act& x, float) override { return x; }
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float) override {
     if (!dx.is_zero()) add_to(ctx, dy.size(), dy.data, dx.data);
+  }
+  void backward_fresh(Ctx& ctx, const Act& dy, const Act& dx, float) override {
+    scale_into(ctx, dy.size(), 1.f, dy.data, dx.data);  // dx = dy: no zero pass
   }
 };
 
@@ -538,7 +654,18 @@ class Switch final : public Node {
     return y;
   }
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
+    backward_into(ctx, dy, dx, reg, false);
+  }
+  // The first branch that runs overwrites the fresh dx, the others accumulate.
+  void backward_fresh(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
+    if (!backward_into(ctx, dy, dx, reg, true)) fill_zero(ctx, dx.size(), dx.data);
+  }
+
+ private:
+  // Returns whether a branch ran (and so wrote dx).
+  bool backward_into(Ctx& ctx, const Act& dy, const Act& dx, float reg, bool fresh) {
     const std::vector<float>& m = (*ctx.masks)[std::size_t(decision_)];
+    bool wrote = false;
     for (int a = 0; a < count_; ++a) {
       const int i = active_[std::size_t(a)];
       const std::size_t idx = std::size_t(i);
@@ -554,12 +681,13 @@ class Switch final : public Node {
         dyi = alloc_like(ctx, dy);
         scale_into(ctx, dy.size(), m[idx], dy.data, dyi.data);
       }
-      branches_[idx]->backward(ctx, dyi, dx, reg * m[idx]);
+      if (fresh && !wrote) branches_[idx]->backward_fresh(ctx, dyi, dx, reg * m[idx]);
+      else branches_[idx]->backward(ctx, dyi, dx, reg * m[idx]);
+      wrote = true;
       ctx.ws->rewind(mark);
     }
+    return wrote;
   }
-
- private:
   Act run_branch(Ctx& ctx, int i, const Act& x, float reg) {
     const auto& b = branches_[std::size_t(i)];
     if (!b) return Act{nullptr, x.n, x.h, x.w, x.c};
@@ -595,24 +723,22 @@ class SepConv final : public Node {
     const int cin = a_.c;
     z_ = alloc_like(ctx, out_shape(ctx, x));
     const int cout = z_.c;
-    if (!ctx.sizing)
-      k::f32_conv1x1_forward(a_.pixels(), cin, cout, z_.data, cout, a_.data, cin, ctx.w + wp_,
-                             max_out_);
     Act y = alloc_like(ctx, z_);
-    bn_forward(ctx, bn_, z_, y, mean_, inv_std_, k::Activation::none);
+    conv1x1_bn_forward(ctx, Conv1x1Rows{a_, z_, ctx.w + wp_, max_out_}, bn_, y, mean_, inv_std_,
+                       k::Activation::none);
     l2_matrix(ctx, false, wp_, cin, cout, max_out_, reg);
     return y;
   }
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
     const int cin = a_.c, cout = z_.c;
-    Act dz = zeros_like(ctx, z_);
-    Act da = zeros_like(ctx, a_);
+    Act dz = alloc_like(ctx, z_);
+    Act da = alloc_like(ctx, a_);
     if (!ctx.sizing) {
       bn_backward(ctx, bn_, dz, dy, z_, mean_, inv_std_, k::Activation::none);
       k::f32_conv1x1_backward_weights(a_.pixels(), cin, cout, ctx.g + wp_, max_out_, dz.data,
                                       cout, a_.data, cin);
-      k::f32_conv1x1_backward_data(a_.pixels(), cin, cout, da.data, cin, dz.data, cout,
-                                   ctx.w + wp_, max_out_);
+      k::f32_conv1x1_backward_data_overwrite(a_.pixels(), cin, cout, da.data, cin, dz.data,
+                                             cout, ctx.w + wp_, max_out_);
     }
     dw_->backward(ctx, da, dx, reg);
     l2_matrix(ctx, true, wp_, cin, cout, max_out_, reg);
@@ -668,49 +794,51 @@ class Bottleneck final : public Node {
     const int cin = x.c, e = expansion_width(ctx, cin);
     TUNAS_CHECK(e <= max_e_, "bottleneck: expansion ", e, " exceeds the planned ", max_e_);
     z1_ = alloc(ctx, x.n, x.h, x.w, e);
-    if (!ctx.sizing)
-      k::f32_conv1x1_forward(x.pixels(), cin, e, z1_.data, e, x.data, cin, ctx.w + we_, max_e_);
     y1_ = alloc_like(ctx, z1_);
-    bn_forward(ctx, bn_e_, z1_, y1_, mean1_, inv1_, act_);
+    conv1x1_bn_forward(ctx, Conv1x1Rows{x_, z1_, ctx.w + we_, max_e_}, bn_e_, y1_, mean1_, inv1_,
+                       act_);
     a_ = dw_->forward(ctx, y1_, reg);
     b_ = se_ ? se_->forward(ctx, a_, reg) : a_;
     const int cout = ctx.active_width(out_decision_);
     z3_ = alloc(ctx, b_.n, b_.h, b_.w, cout);
-    if (!ctx.sizing)
-      k::f32_conv1x1_forward(b_.pixels(), e, cout, z3_.data, cout, b_.data, e, ctx.w + wp_,
-                             max_out_);
     Act y = alloc_like(ctx, z3_);
-    bn_forward(ctx, bn_p_, z3_, y, mean3_, inv3_, k::Activation::none);
+    conv1x1_bn_forward(ctx, Conv1x1Rows{b_, z3_, ctx.w + wp_, max_out_}, bn_p_, y, mean3_, inv3_,
+                       k::Activation::none);
     l2_matrix(ctx, false, we_, cin, e, max_e_, reg);
     l2_matrix(ctx, false, wp_, e, cout, max_out_, reg);
     return y;
   }
   void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) override {
     const int cin = x_.c, e = z1_.c, cout = z3_.c;
-    Act dz3 = zeros_like(ctx, z3_);
-    Act db = zeros_like(ctx, b_);
+    // Fresh gradient buffers are overwritten by their first writer, never zero-filled.
+    Act dz3 = alloc_like(ctx, z3_);
+    Act db = alloc_like(ctx, b_);
     if (!ctx.sizing) {
       bn_backward(ctx, bn_p_, dz3, dy, z3_, mean3_, inv3_, k::Activation::none);
       k::f32_conv1x1_backward_weights(b_.pixels(), e, cout, ctx.g + wp_, max_out_, dz3.data,
                                       cout, b_.data, e);
-      k::f32_conv1x1_backward_data(b_.pixels(), e, cout, db.data, e, dz3.data, cout,
-                                   ctx.w + wp_, max_out_);
+      k::f32_conv1x1_backward_data_overwrite(b_.pixels(), e, cout, db.data, e, dz3.data,
+                                             cout, ctx.w + wp_, max_out_);
     }
     Act da = db;
     if (se_) {
-      da = zeros_like(ctx, a_);
-      se_->backward(ctx, db, da, reg);
+      da = alloc_like(ctx, a_);
+      se_->backward_fresh(ctx, db, da, reg);
     }
-    Act dy1 = zeros_like(ctx, y1_);
-    dw_->backward(ctx, da, dy1, reg);
-    Act dz1 = zeros_like(ctx, z1_);
+    Act dy1 = alloc_like(ctx, y1_);
+    dw_->backward_fresh(ctx, da, dy1, reg);
+    Act dz1 = alloc_like(ctx, z1_);
     if (ctx.sizing) return;  // planning: every allocation of this pass is made
-    bn_backward(ctx, bn_e_, dz1, dy1, z1_, mean1_, inv1_, act_);
-    k::f32_conv1x1_backward_weights(x_.pixels(), cin, e, ctx.g + we_, max_e_, dz1.data, e,
-                                    x_.data, cin);
-    if (!dx.is_zero())
+    // dx += dz1 * We^T: on each block of dz1 as the BN backward writes it (fuse_conv1x1).
+    const bool fuse = !dx.is_zero() && fuse_conv1x1(ctx, cin, e);
+    const Conv1x1DataRows expand_data{dz1, dx, ctx.w + we_, max_e_};
+    const k::BnRowsHook consume_dz1(std::cref(expand_data));
+    bn_backward(ctx, bn_e_, dz1, dy1, z1_, mean1_, inv1_, act_, fuse ? &consume_dz1 : nullptr);
+    if (!fuse && !dx.is_zero())
       k::f32_conv1x1_backward_data(x_.pixels(), cin, e, dx.data, cin, dz1.data, e, ctx.w + we_,
                                    max_e_);
+    k::f32_conv1x1_backward_weights(x_.pixels(), cin, e, ctx.g + we_, max_e_, dz1.data, e,
+                                    x_.data, cin);
     l2_matrix(ctx, true, we_, cin, e, max_e_, reg);
     l2_matrix(ctx, true, wp_, e, cout, max_out_, reg);
   }
@@ -745,17 +873,6 @@ std::unique_ptr<Node> make_conv(Builder& b, const std::string& prefix, int kerne
 }
 
 // ---- builder ---------------------------------------------------------------------------------------
-
-kernels::Activation to_kernel_activation(spaces::Activation a) {
-  switch (a) {
-    case spaces::Activation::relu: return k::Activation::relu;
-    case spaces::Activation::relu6: return k::Activation::relu6;
-    case spaces::Activation::swish6: return k::Activation::hswish;
-    case spaces::Activation::swish: return k::Activation::swish;
-    case spaces::Activation::sigmoid: return k::Activation::sigmoid;
-  }
-  return k::Activation::none;
-}
 
 std::int64_t Builder::add_param(const std::string& name, std::vector<int> shape, bool l2,
                                 InitKind kind, int fan_in) {
@@ -799,8 +916,8 @@ std::unique_ptr<Node> Builder::build_layer(const spaces::Layer& layer, bool in_r
       return std::make_unique<Switch>(std::move(branches), layer.kernel_size.decision, false);
     }
     case LayerKind::sepconv: {
-      auto dw = build_kernel_switch(layer, layer.path + "/depthwise", s.max_in,
-                                    to_kernel_activation(layer.activation), layer.strides);
+      auto dw = build_kernel_switch(layer, layer.path + "/depthwise", s.max_in, layer.activation,
+                                    layer.strides);
       return std::make_unique<SepConv>(*this, layer.path, std::move(dw), s.max_in, s.max_out,
                                        s.out_width_decision);
     }
@@ -813,7 +930,7 @@ std::unique_ptr<Node> Builder::build_layer(const spaces::Layer& layer, bool in_r
                                         : Bottleneck::Expansion{
                                               false, double(space_.scaled_width(int(e.value)))});
       auto dw = build_kernel_switch(layer, layer.path + "/depthwise", s.max_expansion,
-                                    to_kernel_activation(layer.activation), layer.strides);
+                                    layer.activation, layer.strides);
       std::unique_ptr<Node> se;
       const auto& se_options = layer.use_se.options;
       const bool any_se = std::find(se_options.begin(), se_options.end(), true) != se_options.end();
@@ -824,8 +941,7 @@ std::unique_ptr<Node> Builder::build_layer(const spaces::Layer& layer, bool in_r
           if (on)
             branches.push_back(std::make_unique<SqueezeExcite>(
                 *this, layer.path + "/se", s.max_expansion, s.max_se_hidden, space_.filters_base,
-                to_kernel_activation(layer.se_inner_activation),
-                to_kernel_activation(layer.se_gating_activation)));
+                layer.se_inner_activation, layer.se_gating_activation));
           else
             branches.push_back(std::make_unique<Identity>());
         }
@@ -837,10 +953,10 @@ std::unique_ptr<Node> Builder::build_layer(const spaces::Layer& layer, bool in_r
       return std::make_unique<Bottleneck>(
           *this, layer.path, std::move(expansions), layer.expansion.decision, space_.filters_base,
           s.max_in, s.max_expansion, s.max_out, s.out_width_decision,
-          to_kernel_activation(layer.activation), std::move(dw), std::move(se));
+          layer.activation, std::move(dw), std::move(se));
     }
     case LayerKind::activation:
-      return std::make_unique<ActivationLayer>(to_kernel_activation(layer.activation));
+      return std::make_unique<ActivationLayer>(layer.activation);
     case LayerKind::global_avg_pool: return std::make_unique<GlobalAvgPool>();
     case LayerKind::detection_endpoint: return std::make_unique<Identity>();
     case LayerKind::zero: return std::make_unique<Zero>();

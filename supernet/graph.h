@@ -32,7 +32,8 @@ class Workspace {
   void begin_sizing();
   void end_sizing();
   bool sizing() const { return sizing_; }
-  void reserve(std::size_t bytes) { arena_.reserve(bytes); }
+  // The stack's bytes, and the BN scratch that sizing passes asked for.
+  void reserve(std::size_t bytes);
   float* floats(std::int64_t count);
   float* zeros(std::int64_t count);  // no fill while sizing
   std::size_t mark() const { return sizing_ ? used_ : arena_.mark(); }
@@ -42,11 +43,18 @@ class Workspace {
   std::size_t peak() const { return peak_; }
   void reset_peak() { peak_ = used_; }
   const Arena& arena() const { return arena_; }
+  // Scratch of one BN kernel call (kernels/f32-bn), a buffer beside the stack that each call
+  // reuses: while sizing it records the largest request, which reserve() then allocates, so
+  // BN never allocates inside a step. A workspace that was never sized (node tests) grows it.
+  float* bn_scratch(std::int64_t floats);
 
  private:
   Arena arena_;
   bool sizing_ = false;
   std::size_t used_ = 0, peak_ = 0;
+  AlignedPtr<float> bn_scratch_;
+  std::int64_t bn_scratch_floats_ = 0;
+  bool sized_ = false;  // a sizing pass ran: bn_scratch_floats_ is the plan
 };
 
 // A dense NHWC activation; data == nullptr means "all zeros" (a zero op's output).
@@ -79,6 +87,7 @@ struct Ctx {
   float path_keep = 1.f;  // 1 - rate
   float weight_decay = 0.f;
   float grad_scale = 1.f;
+  std::int64_t fuse_max_weight_floats = 32 * 1024;  // SupernetConfig
   double reg_loss = 0;
   int active_width(int decision) const {
     return decision < 0 ? input_channels : width_of[decision];
@@ -93,6 +102,10 @@ class Node {
   // reg: product of the enclosing switch mask values (weight-decay and gradient scale).
   virtual Act forward(Ctx& ctx, const Act& x, float reg) = 0;
   virtual void backward(Ctx& ctx, const Act& dy, const Act& dx, float reg) = 0;
+  // backward into a FRESH dx (a new, uninitialised gradient buffer, never a zero Act): dx is
+  // overwritten, not accumulated into. The default zero-fills dx and runs backward; a node
+  // whose first write to dx can overwrite (the depthwise conv) saves that pass over dx.
+  virtual void backward_fresh(Ctx& ctx, const Act& dy, const Act& dx, float reg);
 };
 
 enum class InitKind { he, he_depthwise, classifier, zeros, ones };
@@ -130,8 +143,6 @@ class Builder {
   std::vector<InitSpec> inits_;
   std::int64_t bn_stats_ = 0;
 };
-
-kernels::Activation to_kernel_activation(spaces::Activation a);
 
 // Node factories (the builder uses the same classes; tests drive single nodes through these).
 std::unique_ptr<Node> make_switch(std::vector<std::unique_ptr<Node>> branches, int decision,

@@ -286,6 +286,7 @@ detail::Ctx Supernet::pass_context(const Masks& masks, bool training, float grad
   ctx.bn_update_moving = stateful && training;
   ctx.remat = config_.remat;
   ctx.weight_decay = config_.weight_decay;
+  ctx.fuse_max_weight_floats = config_.fuse_max_weight_floats;
   ctx.grad_scale = grad_scale;
   return ctx;
 }
@@ -297,28 +298,89 @@ bool Supernet::uses_path_dropout(bool training) const {
   return training && config_.bn_mode == BnMode::stateful && config_.path_dropout > 0.f;
 }
 
-ReplicaResult Supernet::run(const Tensor& images, const std::int32_t* labels, const Masks& masks,
-                            float grad_scale, bool training) {
-  detail::Graph& g = *graph_;
-  const spaces::NetworkConfig& net = space_.network;
+namespace {
+
+// Throws tunas::Error naming what does not match the network: batch, image shape, masks.
+void check_run_inputs(const spaces::Space& space, const SupernetConfig& config,
+                      const Tensor& images, const Masks& masks, bool training) {
+  const spaces::NetworkConfig& net = space.network;
   const int batch = images.n();
-  TUNAS_REQUIRE(batch > 0 && batch <= (training ? config_.max_batch
-                                                : std::max(config_.max_batch,
-                                                           config_.max_eval_batch)),
+  TUNAS_REQUIRE(batch > 0 && batch <= (training ? config.max_batch
+                                                : std::max(config.max_batch,
+                                                           config.max_eval_batch)),
                 "Supernet: batch ", batch, " outside [1, max batch]");
   TUNAS_REQUIRE(images.h() == net.resolution && images.w() == net.resolution &&
                     images.c() == net.input_channels && images.dense(),
                 "Supernet: images must be dense NHWC [b][", net.resolution, "][", net.resolution,
                 "][", net.input_channels, "], got ", images.shape().str());
-  TUNAS_REQUIRE(masks.size() == space_.decisions.size(), "Supernet: ", masks.size(),
-                " masks for ", space_.decisions.size(), " decisions");
+  TUNAS_REQUIRE(masks.size() == space.decisions.size(), "Supernet: ", masks.size(),
+                " masks for ", space.decisions.size(), " decisions");
   for (std::size_t d = 0; d < masks.size(); ++d) {
-    TUNAS_REQUIRE(int(masks[d].size()) == space_.decisions[d].size(), "Supernet: mask of ",
-                  space_.decisions[d].path, " has ", masks[d].size(), " entries, expected ",
-                  space_.decisions[d].size());
+    TUNAS_REQUIRE(int(masks[d].size()) == space.decisions[d].size(), "Supernet: mask of ",
+                  space.decisions[d].path, " has ", masks[d].size(), " entries, expected ",
+                  space.decisions[d].size());
   }
-  Ctx ctx = pass_context(masks, training, grad_scale);
+}
 
+// The top-level layers' forward from the images to the features. Training keeps every
+// boundary activation (with each layer's state) for the backward; evaluation keeps only the
+// current one, ping-ponging between the two boundary buffers.
+Act forward_layers(detail::Graph& g, Ctx& ctx, Act x, float* const* boundary, bool training) {
+  g.acts[0] = x;
+  int cur = 0;
+  for (std::size_t l = 0; l < g.layers.size(); ++l) {
+    const std::size_t mark = g.ws.mark();
+    g.marks[l] = mark;  // to pop the layer's state after its backward
+    Act y = g.forward_layer(ctx, l, x);
+    if (!training && y.data != x.data) {
+      float* dst = boundary[cur];
+      std::memcpy(dst, y.data, std::size_t(y.size()) * sizeof(float));
+      y.data = dst;
+      cur ^= 1;
+      g.ws.rewind(mark);
+    }
+    g.acts[l + 1] = y;
+    x = y;
+  }
+  return x;
+}
+
+// Inverted dropout of the features before the classifier (stand-alone training): keeps each
+// value with probability `keep`, scaled by 1/keep; the mask goes to `drop` for the backward.
+const float* drop_features(const Act& features, float keep, Rng rng, float* drop, float* dropped) {
+  for (std::int64_t i = 0; i < features.size(); ++i) {
+    drop[i] = rng.uniform() < keep ? 1.f / keep : 0.f;
+    dropped[i] = features.data[i] * drop[i];
+  }
+  return dropped;
+}
+
+// The layers' backward from the features' gradient dy (in boundary[0]), last layer first,
+// popping each layer's state when it is done.
+void backward_layers(detail::Graph& g, Ctx& ctx, Act dy, float* const* boundary) {
+  int which = 0;
+  for (std::size_t l = g.layers.size(); l-- > 0;) {
+    const Act& in = g.acts[l];
+    Act dx{nullptr, in.n, in.h, in.w, in.c};
+    if (l > 0) {
+      dx.data = boundary[which ^ 1];
+      std::memset(dx.data, 0, std::size_t(dx.size()) * sizeof(float));
+    }
+    g.layers[l]->backward(ctx, dy, dx, 1.f);
+    g.ws.rewind(g.marks[l]);
+    dy = dx;
+    which ^= 1;
+  }
+}
+
+}  // namespace
+
+ReplicaResult Supernet::run(const Tensor& images, const std::int32_t* labels, const Masks& masks,
+                            float grad_scale, bool training) {
+  check_run_inputs(space_, config_, images, masks, training);
+  detail::Graph& g = *graph_;
+  const int batch = images.n();
+  Ctx ctx = pass_context(masks, training, grad_scale);
   g.ws.reset();
   const int classes = g.classes;
   const bool use_dropout = uses_dropout(training);
@@ -332,80 +394,38 @@ ReplicaResult Supernet::run(const Tensor& images, const std::int32_t* labels, co
     ctx.path_keep = 1.f - config_.path_dropout;
   }
   const detail::Graph::Head head = g.allocate_head(batch, training, use_dropout);
-  float* const* pp = head.boundary;
-  float* logits = head.logits;
-  float* d_logits = head.d_logits;
-  float* drop = head.drop;
-  float* dropped = head.dropped;
 
-  Act x{images.data(), batch, images.h(), images.w(), images.c()};
-  const std::size_t n_layers = g.layers.size();
-  // Marks of each top-level layer's forward, to pop its state after its backward.
-  std::vector<std::size_t>& marks_storage = g.marks;
-  std::vector<Act>& acts = g.acts;
-  acts[0] = x;
-  int cur = 0;
-  for (std::size_t l = 0; l < n_layers; ++l) {
-    const std::size_t mark = g.ws.mark();
-    marks_storage[l] = mark;
-    Act y = g.forward_layer(ctx, l, x);
-    if (!training && y.data != x.data) {
-      // Evaluation keeps only the current boundary activation (ping-pong).
-      float* dst = pp[cur];
-      std::memcpy(dst, y.data, std::size_t(y.size()) * sizeof(float));
-      y.data = dst;
-      cur ^= 1;
-      g.ws.rewind(mark);
-    }
-    acts[l + 1] = y;
-    x = y;
-  }
-  const Act features = x;
+  const Act features = forward_layers(
+      g, ctx, Act{images.data(), batch, images.h(), images.w(), images.c()}, head.boundary, training);
   TUNAS_CHECK(features.h == 1 && features.w == 1, "classifier input is not 1x1");
   const int c = features.c;
-  const float* f = features.data;
-  if (use_dropout) {  // inverted dropout before the classifier (stand-alone training)
-    Rng rng(config_.init_seed, stream_id("dropout") + dropout_call);
-    const float keep = 1.f - config_.dropout;
-    for (std::int64_t i = 0; i < std::int64_t(batch) * c; ++i) {
-      drop[i] = rng.uniform() < keep ? 1.f / keep : 0.f;
-      dropped[i] = f[i] * drop[i];
-    }
-    f = dropped;
-  }
-  kernels::f32_dense_forward(batch, c, classes, logits, classes, f, c,
+  const float* f = use_dropout ? drop_features(features, 1.f - config_.dropout,
+                                               Rng(config_.init_seed, stream_id("dropout") + dropout_call),
+                                               head.drop, head.dropped)
+                               : features.data;
+  kernels::f32_dense_forward(batch, c, classes, head.logits, classes, f, c,
                              params_.values() + g.classifier_w, classes,
                              params_.values() + g.classifier_b);
-  last_logits_ = logits;
+  last_logits_ = head.logits;
   ReplicaResult result;
   result.batch = batch;
-  result.correct = kernels::f32_top1_correct(batch, classes, logits, classes, labels);
-  result.empirical_loss = kernels::f32_softmax_cross_entropy(
-      batch, classes, d_logits, classes, logits, classes, labels, config_.label_smoothing);
+  result.correct = kernels::f32_top1_correct(batch, classes, head.logits, classes, labels);
+  result.empirical_loss = kernels::f32_softmax_cross_entropy(batch, classes, head.d_logits, classes,
+                                                             head.logits, classes, labels,
+                                                             config_.label_smoothing);
   if (training) {
+    float* d_logits = head.d_logits;
     for (std::int64_t i = 0; i < std::int64_t(batch) * classes; ++i) d_logits[i] *= grad_scale;
     kernels::f32_dense_backward_weights(batch, c, classes, params_.grads() + g.classifier_w,
                                         classes, params_.grads() + g.classifier_b, d_logits,
                                         classes, f, c);
-    Act dy{pp[0], batch, 1, 1, c};
+    Act dy{head.boundary[0], batch, 1, 1, c};
     std::fill(dy.data, dy.data + dy.size(), 0.f);
     kernels::f32_dense_backward_data(batch, c, classes, dy.data, c, d_logits, classes,
                                      params_.values() + g.classifier_w, classes);
-    if (drop)
-      for (std::int64_t i = 0; i < dy.size(); ++i) dy.data[i] *= drop[i];
-    int which = 0;
-    for (std::size_t l = n_layers; l-- > 0;) {
-      const Act& in = acts[l];
-      Act dx{nullptr, in.n, in.h, in.w, in.c};
-      if (l > 0) {
-        dx.data = pp[which ^ 1];
-        std::memset(dx.data, 0, std::size_t(dx.size()) * sizeof(float));
-      }
-      g.layers[l]->backward(ctx, dy, dx, 1.f);
-      g.ws.rewind(marks_storage[l]);
-      dy = dx;
-      which ^= 1;
-    }
+    if (head.drop)
+      for (std::int64_t i = 0; i < dy.size(); ++i) dy.data[i] *= head.drop[i];
+    backward_layers(g, ctx, dy, head.boundary);
   }
   result.regularization_loss = ctx.reg_loss;
   result.loss = result.empirical_loss + result.regularization_loss;

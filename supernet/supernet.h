@@ -77,6 +77,11 @@ struct SupernetConfig {
   // residual, before the add) x Bernoulli(1 - p)/(1 - p), one draw per layer per train_replica
   // shared by the batch; train_replica in stateful mode only.
   float path_dropout = 0.f;
+  // A bottleneck's / sepconv's 1x1 conv runs fused with its BN (chunk by chunk inside the
+  // statistics) when its active weights have at most this many floats: each chunk repacks
+  // them, which pays while they stay in cache. Values are bitwise the same either way (tests
+  // compare 0 = never against a huge value = always).
+  std::int64_t fuse_max_weight_floats = 32 * 1024;
 };
 
 struct ParameterInfo {

@@ -15,14 +15,20 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "run/option_blocks.h"
+#include "run/option_table.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/cost_model.h"
 #include "search_spaces/indices.h"
 #include "search_spaces/network.h"
 #include "search_spaces/pixel1_cost_model.h"
 #ifdef TUNAS_HAVE_SEARCH
+#include <yaml-cpp/yaml.h>
+
+#include "core/files.h"
 #include "onnx_export/weights_export.h"
-#include "search/run_files.h"
+#include "run/run_files.h"
+#include "search/search_config.h"
 #include "search/search_run.h"
 #endif
 #ifdef TUNAS_HAVE_LATENCY
@@ -35,22 +41,83 @@ namespace {
 using namespace tunas;
 using namespace tunas::spaces;
 
-const char* const kUsage = R"(usage: tunas_arch <command> [options]
+// Every option of every command; 0 (or "") where the default comes from the space or the
+// command (see defaults_for).
+struct ArchOptions {
+  std::string space, indices, cost_model, lut, run, weights, onnx, out;
+  int resolution = 0, input_channels = 0, classes = 0;
+  double width_multiplier = 0;
+  bool proxy = false;
+  int proxy_layers = 2;
+  std::int64_t num = 1, max_attempts = 10000000;
+  double min_cost = 83, max_cost = 85;
+  std::uint64_t seed = 0;
+  std::string data = "fashion_mnist", data_dir;
+  std::int64_t synthetic_size = 2000;
+  int calibration_batches = 20;
+};
 
-commands:
-  info    --space S                 decisions (position, tag, choice count, path, choices),
+const OptionTable<ArchOptions>& table() {
+  using C = ArchOptions;
+  static const std::vector<std::string> net = {"space", "resolution", "classes", "input_channels",
+                                               "width_multiplier", "proxy", "proxy_layers"};
+  auto with_net = [](std::vector<std::string> keys) {
+    keys.insert(keys.end(), net.begin(), net.end());
+    return keys;
+  };
+  static const OptionTable<C> t(
+      concat<C>({
+          {
+              option("space", &C::space, "search space: a name or a YAML path"),
+              option("indices", &C::indices, "architecture: i:j:k:... (one per decision)"),
+              option("cost_model", &C::cost_model, "tunas_pixel1 (ms), macs, params or lut (ms)"),
+              option("lut", &C::lut, "latency table for --cost-model lut (tunas_profile)"),
+              option("input_channels", &C::input_channels, "input channels (default: the space's)")
+                  .in(1, 64),
+              option("classes", &C::classes, "logits (default: the space's)").in(1, 1000000),
+          },
+          network_options<C>(),
+          {
+              option("num", &C::num, "architectures to find").in(0, 100000000),
+              option("min_cost", &C::min_cost, "lowest cost kept"),
+              option("max_cost", &C::max_cost, "highest cost kept"),
+              option("seed", &C::seed, "random seed of the samples"),
+              option("max_attempts", &C::max_attempts, "samples drawn before giving up")
+                  .in(1, 1e12),
+              option("run", &C::run, "a tunas_search run directory"),
+              option("weights", &C::weights, "a weights file (tunas_arch export --weights, "
+                                             "tunas_train's weights.bin)"),
+              option("onnx", &C::onnx, "also write that path as an ONNX model to this file"),
+              option("out", &C::out, "the ONNX file to write"),
+          },
+          data_options<C>(),
+          {
+              option("calibration_batches", &C::calibration_batches,
+                     "training batches the BN statistics are calibrated on (when FILE has none)")
+                  .in(1, 100000),
+          },
+      }),
+      {
+          {"info", with_net({}), {"space"}, R"(  info    --space S                 decisions (position, tag, choice count, path, choices),
                                     tag counts and cardinality
-  cost    --space S --indices I     one JSON object: latency_ms (tunas_pixel1; null when the
+)"},
+          {"cost", with_net({"indices", "cost_model", "lut"}), {"space"}, R"(  cost    --space S --indices I     one JSON object: latency_ms (tunas_pixel1; null when the
           [--cost-model NAME]       space has no Pixel-1 weights), macs, params, resolution,
                                     classes, and cost/cost_model when --cost-model is given
-  show    --space S --indices I     the resolved layer table
-  sample  --space S [--num N] [--min-cost A] [--max-cost B] [--seed K]
+)"},
+          {"show", with_net({"indices"}), {"space"}, R"(  show    --space S --indices I     the resolved layer table
+)"},
+          {"sample",
+           with_net({"num", "min_cost", "max_cost", "seed", "cost_model", "max_attempts", "lut"}),
+           {"space"},
+           R"(  sample  --space S [--num N] [--min-cost A] [--max-cost B] [--seed K]
           [--cost-model NAME] [--max-attempts M]
                                     uniform samples of every decision, kept when
                                     A <= cost <= B; progress on stderr, a JSON list of
                                     {"indices", "cost"} on stdout. Defaults: N=1, A=83,
                                     B=85, K=0, NAME=tunas_pixel1, M=10000000.
-  export  --run DIR [--weights FILE] [--onnx FILE]
+)"},
+          {"export", {"run", "weights", "onnx"}, {"run"}, R"(  export  --run DIR [--weights FILE] [--onnx FILE]
                                     rewrites DIR/final_architecture.json from the run's
                                     latest checkpoint (finished or not: the arg-max of the
                                     policy there) and prints it; with --weights, also writes
@@ -58,21 +125,35 @@ commands:
                                     tunas_train --init-weights FILE); with --onnx, that path
                                     as an ONNX model (weights in DIR/final_weights.bin unless
                                     --weights; BN statistics calibrated on training images)
-  onnx    --space S --indices I --weights FILE --out FILE.onnx
+)"},
+          {"onnx",
+           {"space", "indices", "weights", "out", "data", "data_dir", "synthetic_size", "resolution",
+            "width_multiplier", "proxy", "proxy_layers", "calibration_batches"},
+           {"space", "weights", "out"},
+           R"(  onnx    --space S --indices I --weights FILE --out FILE.onnx
           [--data NAME] [--data-dir DIR] [--synthetic-size N] [--resolution R]
-          [--width-multiplier M] [--proxy N] [--calibration-batches B]
+          [--width-multiplier M] [--proxy] [--proxy-layers N] [--calibration-batches B]
                                     the architecture with the weights of FILE (tunas_train's
                                     weights.bin, or export --weights) as an ONNX model that
-                                    takes the data set's raw images (defaults: fashion_mnist,
-                                    R=32, M=1, N=2 as tunas_train); BN moving statistics from
-                                    FILE, or calibrated on B (20) training batches
+                                    takes the data set's raw images (defaults as tunas_train:
+                                    fashion_mnist, R=32, M=1, the proxy on with N=2); BN
+                                    moving statistics from FILE, or calibrated on B (20)
+                                    training batches
+)"},
+      });
+  return t;
+}
 
-network options (info, cost, show, sample; they never change the decisions, and the
-Pixel-1 latency is always that of the original 224x224 network):
-  --resolution R  --classes C  --input-channels N  --width-multiplier M
-  --proxy N       the first N stride-2 layers at stride 1 (as tunas_search --proxy-layers N)
-  --lut FILE      latency table for --cost-model lut (cost, sample; written by tunas_profile)
-
+// --help: the commands, then every option with its range from the table.
+std::string usage() {
+  std::string out = "usage: tunas_arch <command> [options]\n\ncommands:\n";
+  for (const OptionCommand& c : table().commands()) out += c.usage;
+  out += R"(
+options (network options never change the decisions, and the Pixel-1 latency is always
+that of the original 224x224 network; unset, the network is the space's own):
+)";
+  out += option_help_block(table().help_lines());
+  out += R"(
 S is a space name (a file <data root>/search_spaces/S.yaml; the data root is
 $TUNAS_DATA_DIR or the source checkout) or a path to a YAML file. I is a colon-separated
 index list "i:j:k:..." with one entry per decision (empty for fixed architectures).
@@ -80,103 +161,36 @@ Cost models: tunas_pixel1 (ms), macs, params, lut (ms, needs --lut).
 
 Exit status: 0 done, 1 bad input (message on stderr), 2 internal error (a bug).
 )";
-
-struct Args {
-  std::string command;
-  std::map<std::string, std::string> options;
-
-  bool has(const std::string& key) const { return options.count(key) > 0; }
-  std::string get(const std::string& key, const std::string& fallback) const {
-    auto it = options.find(key);
-    return it == options.end() ? fallback : it->second;
-  }
-  std::string required(const std::string& key) const {
-    TUNAS_REQUIRE(has(key), "command '", command, "' needs --", key, " (see --help)");
-    return options.at(key);
-  }
-  long long integer(const std::string& key, long long fallback, long long min_value,
-                    long long max_value) const {
-    if (!has(key)) return fallback;
-    const std::string& text = options.at(key);
-    long long v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    const bool whole = end == text.data() + text.size();
-    TUNAS_REQUIRE((ec == std::errc() || ec == std::errc::result_out_of_range) && whole, "--", key,
-                  " must be an integer, got '", text, "'");
-    TUNAS_REQUIRE(ec == std::errc() && v >= min_value && v <= max_value, "--", key,
-                  " must be in [", min_value, ", ", max_value, "], got ", text);
-    return v;
-  }
-  double number(const std::string& key, double fallback) const {
-    if (!has(key)) return fallback;
-    const std::string& text = options.at(key);
-    double v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    TUNAS_REQUIRE(ec == std::errc() && end == text.data() + text.size() && std::isfinite(v), "--",
-                  key, " must be a number, got '", text, "'");
-    return v;
-  }
-};
-
-const std::map<std::string, std::vector<std::string>>& command_options() {
-  static const std::vector<std::string> net = {"space", "resolution", "classes", "input-channels",
-                                               "width-multiplier", "proxy"};
-  auto with = [&](std::vector<std::string> extra) {
-    extra.insert(extra.end(), net.begin(), net.end());
-    return extra;
-  };
-  static const std::map<std::string, std::vector<std::string>> table = {
-      {"info", with({})},
-      {"cost", with({"indices", "cost-model", "lut"})},
-      {"show", with({"indices"})},
-      {"sample", with({"num", "min-cost", "max-cost", "seed", "cost-model", "max-attempts", "lut"})},
-      {"export", {"run", "weights", "onnx"}},
-      {"onnx", {"space", "indices", "weights", "out", "data", "data-dir", "synthetic-size",
-                "resolution", "width-multiplier", "proxy", "calibration-batches"}},
-  };
-  return table;
+  return out;
 }
 
-Args parse_args(int argc, char** argv) {
-  Args args;
-  TUNAS_REQUIRE(argc >= 2, "missing command (info, cost, show, sample, export, onnx); see --help");
-  args.command = argv[1];
-  const auto& table = command_options();
-  auto it = table.find(args.command);
-  TUNAS_REQUIRE(it != table.end(), "unknown command '", args.command,
-                "' (valid: info, cost, show, sample, export, onnx; see --help)");
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    TUNAS_REQUIRE(arg.rfind("--", 0) == 0, "unexpected argument '", arg, "' (options look like --name value)");
-    std::string key = arg.substr(2), value;
-    const std::size_t eq = key.find('=');
-    if (eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key = key.substr(0, eq);
-    } else {
-      TUNAS_REQUIRE(i + 1 < argc, "option --", key, " needs a value");
-      value = argv[++i];
-    }
-    bool known = false;
-    std::string valid;
-    for (const std::string& k : it->second) {
-      known = known || k == key;
-      valid += (valid.empty() ? "--" : ", --") + k;
-    }
-    TUNAS_REQUIRE(known, "unknown option --", key, " for '", args.command, "' (valid: ", valid, ")");
-    TUNAS_REQUIRE(args.options.emplace(key, value).second, "option --", key, " given twice");
+// onnx builds the network tunas_train trained (its defaults: resolution 32, the proxy on);
+// the other commands the space as written unless told otherwise.
+ArchOptions defaults_for(const std::string& command) {
+  ArchOptions o;
+#ifdef TUNAS_HAVE_SEARCH
+  if (command == "onnx") {
+    const onnx_export::WeightsExportConfig c;
+    o.resolution = c.resolution;
+    o.width_multiplier = c.width_multiplier;
+    o.proxy = c.proxy_layers > 0;
+    o.proxy_layers = c.proxy_layers > 0 ? c.proxy_layers : o.proxy_layers;
+    o.data = c.data;
+    o.synthetic_size = c.synthetic_size;
+    o.calibration_batches = c.calibration_batches;
   }
-  return args;
+#endif
+  return o;
 }
 
-Space load(const Args& args) {
-  Space space = load_space(args.required("space"));
+Space load(const ArchOptions& o) {
+  Space space = load_space(o.space);
   const NetworkConfig& net = space.network;
-  configure_data_network(space, static_cast<int>(args.integer("resolution", net.resolution, 1, 4096)),
-                         static_cast<int>(args.integer("input-channels", net.input_channels, 1, 64)),
-                         static_cast<int>(args.integer("classes", net.classes, 1, 1000000)),
-                         args.number("width-multiplier", net.width_multiplier),
-                         static_cast<int>(args.integer("proxy", 0, 0, 8)));
+  configure_data_network(space, o.resolution > 0 ? o.resolution : net.resolution,
+                         o.input_channels > 0 ? o.input_channels : net.input_channels,
+                         o.classes > 0 ? o.classes : net.classes,
+                         o.width_multiplier > 0 ? o.width_multiplier : net.width_multiplier,
+                         o.proxy ? o.proxy_layers : 0);
   return space;
 }
 
@@ -213,8 +227,8 @@ std::string cardinality_text(double log10_size) {
   return buf;
 }
 
-int cmd_info(const Args& args) {
-  const Space space = load(args);
+int cmd_info(const ArchOptions& o) {
+  const Space space = load(o);
   int multi = 0;
   for (const Decision& d : space.decisions) multi += d.size() > 1;
   std::string out;
@@ -250,12 +264,12 @@ int cmd_info(const Args& args) {
   return 0;
 }
 
-int cmd_cost(const Args& args) {
-  const Space space = load(args);
-  const Indices indices = parse_indices(space, args.get("indices", ""));
+int cmd_cost(const ArchOptions& o) {
+  const Space space = load(o);
+  const Indices indices = parse_indices(space, o.indices);
   std::string cost_line;
-  if (args.has("cost-model")) {
-    const auto model = make_cost_model(args.options.at("cost-model"), space, {args.get("lut", "")});
+  if (!o.cost_model.empty()) {
+    const auto model = make_cost_model(o.cost_model, space, {o.lut});
     cost_line = str_cat(",\n  \"cost_model\": ", json_string(model->name()), ",\n  \"cost\": ",
                         json_number(model->cost_of(indices)), ",\n  \"cost_unit\": ",
                         json_string(model->unit()));
@@ -275,27 +289,25 @@ int cmd_cost(const Args& args) {
   return 0;
 }
 
-int cmd_show(const Args& args) {
-  const Space space = load(args);
-  const Indices indices = parse_indices(space, args.get("indices", ""));
+int cmd_show(const ArchOptions& o) {
+  const Space space = load(o);
+  const Indices indices = parse_indices(space, o.indices);
   const std::string out = str_cat("space: ", space.name, "\nindices: ", format_indices(indices),
                                   "\n", format_network(resolve(space, indices)));
   std::fputs(out.c_str(), stdout);
   return 0;
 }
 
-int cmd_sample(const Args& args) {
-  const Space space = load(args);
-  const long long num = args.integer("num", 1, 0, 100000000);
-  const double min_cost = args.number("min-cost", 83);
-  const double max_cost = args.number("max-cost", 85);
+int cmd_sample(const ArchOptions& o) {
+  const Space space = load(o);
+  const long long num = o.num, max_attempts = o.max_attempts;
+  const double min_cost = o.min_cost, max_cost = o.max_cost;
   TUNAS_REQUIRE(min_cost <= max_cost, "--min-cost (", min_cost, ") must be <= --max-cost (",
                 max_cost, ")");
-  const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0, 0, std::numeric_limits<long long>::max()));
-  const long long max_attempts = args.integer("max-attempts", 10000000, 1, 1000000000000LL);
-  const auto model = make_cost_model(args.get("cost-model", "tunas_pixel1"), space, {args.get("lut", "")});
+  const auto model =
+      make_cost_model(o.cost_model.empty() ? "tunas_pixel1" : o.cost_model, space, {o.lut});
 
-  Rng rng(seed, stream_id("tunas_arch/sample"));
+  Rng rng(o.seed, stream_id("tunas_arch/sample"));
   Indices indices(space.decisions.size());
   std::vector<std::pair<std::string, double>> found;
   long long attempts = 0;
@@ -327,17 +339,41 @@ int cmd_sample(const Args& args) {
   return 0;
 }
 
-int cmd_export(const Args& args) {
 #ifdef TUNAS_HAVE_SEARCH
-  const std::string run = args.required("run");
-  const std::string weights =
-      args.has("onnx") ? args.get("weights", search::path_join(run, "final_weights.bin"))
-                       : args.get("weights", "");
+// The space, data and network settings of a search run directory (its params.json) and its
+// final architecture (final_architecture.json, as export_final_architecture rewrites it);
+// weights and out are left for the caller.
+onnx_export::WeightsExportConfig search_run_export_config(const std::string& run_dir) {
+  const std::string params = run::path_join(run_dir, "params.json");
+  TUNAS_REQUIRE(file_exists(params), run_dir, " is not a search run directory (no params.json)");
+  search::SearchConfig s;
+  search::apply_config_file(s, params);
+  onnx_export::WeightsExportConfig c;
+  c.space = s.space;
+  c.data = s.data;
+  c.data_dir = s.data_dir;
+  c.synthetic_size = s.synthetic_size;
+  c.resolution = s.resolution;
+  c.width_multiplier = s.width_multiplier;
+  c.proxy_layers = s.proxy ? s.proxy_layers : 0;
+  const std::string arch = run::path_join(run_dir, "final_architecture.json");
+  TUNAS_REQUIRE(file_exists(arch), arch, ": no final architecture (run `tunas_arch export` first)");
+  c.indices = JsonField(read_json_file(arch), arch)["indices"].as<std::string>();
+  return c;
+}
+#endif
+
+int cmd_export(const ArchOptions& o) {
+#ifdef TUNAS_HAVE_SEARCH
+  const std::string& run = o.run;
+  const std::string weights = !o.onnx.empty() && o.weights.empty()
+                                  ? run::path_join(run, "final_weights.bin")
+                                  : o.weights;
   Json j = search::export_final_architecture(run, weights);
-  if (args.has("onnx")) {
-    onnx_export::WeightsExportConfig c = onnx_export::search_run_export_config(run);
+  if (!o.onnx.empty()) {
+    onnx_export::WeightsExportConfig c = search_run_export_config(run);
     c.weights = weights;
-    c.out = args.options.at("onnx");
+    c.out = o.onnx;
     j["onnx"] = onnx_export::export_weights_onnx(c);
   }
   std::fputs((j.dump(2) + "\n").c_str(), stdout);
@@ -347,20 +383,20 @@ int cmd_export(const Args& args) {
 #endif
 }
 
-int cmd_onnx(const Args& args) {
+int cmd_onnx(const ArchOptions& o) {
 #ifdef TUNAS_HAVE_SEARCH
   onnx_export::WeightsExportConfig c;
-  c.space = args.required("space");
-  c.indices = args.get("indices", "");
-  c.weights = args.required("weights");
-  c.out = args.required("out");
-  c.data = args.get("data", c.data);
-  c.data_dir = args.get("data-dir", "");
-  c.synthetic_size = args.integer("synthetic-size", 0, 0, 10000000);
-  c.resolution = static_cast<int>(args.integer("resolution", c.resolution, 1, 4096));
-  c.width_multiplier = args.number("width-multiplier", c.width_multiplier);
-  c.proxy_layers = static_cast<int>(args.integer("proxy", c.proxy_layers, 0, 8));
-  c.calibration_batches = static_cast<int>(args.integer("calibration-batches", c.calibration_batches, 1, 100000));
+  c.space = o.space;
+  c.indices = o.indices;
+  c.weights = o.weights;
+  c.out = o.out;
+  c.data = o.data;
+  c.data_dir = o.data_dir;
+  c.synthetic_size = o.synthetic_size;
+  c.resolution = o.resolution;
+  c.width_multiplier = o.width_multiplier;
+  c.proxy_layers = o.proxy ? o.proxy_layers : 0;
+  c.calibration_batches = o.calibration_batches;
   std::fputs((onnx_export::export_weights_onnx(c).dump(2) + "\n").c_str(), stdout);
   return 0;
 #else
@@ -369,23 +405,18 @@ int cmd_onnx(const Args& args) {
 }
 
 int body(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--help" || a == "-h" || a == "help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-  }
+  ArchOptions o = defaults_for(table().command_of(argc, argv));
+  const std::string command = table().parse_command(o, argc, argv, usage());
+  if (command.empty()) return 0;  // --help
 #ifdef TUNAS_HAVE_LATENCY
   latency::register_latency_cost_models();
 #endif
-  const Args args = parse_args(argc, argv);
-  if (args.command == "info") return cmd_info(args);
-  if (args.command == "cost") return cmd_cost(args);
-  if (args.command == "show") return cmd_show(args);
-  if (args.command == "export") return cmd_export(args);
-  if (args.command == "onnx") return cmd_onnx(args);
-  return cmd_sample(args);
+  if (command == "info") return cmd_info(o);
+  if (command == "cost") return cmd_cost(o);
+  if (command == "show") return cmd_show(o);
+  if (command == "export") return cmd_export(o);
+  if (command == "onnx") return cmd_onnx(o);
+  return cmd_sample(o);
 }
 
 }  // namespace

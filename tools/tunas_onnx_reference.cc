@@ -2,7 +2,8 @@
 // ONNX Runtime check in tests/onnx_export (check_onnx.py compares the two).
 //
 //   random  --space S --seed K --out DIR [--shape HxWxC] [--resolution R] [--channels C]
-//           [--classes N] [--proxy P] [--images M] [--indices I] [--bench-seconds S]
+//           [--classes N] [--proxy BOOL] [--proxy-layers P] [--images M] [--indices I]
+//           [--bench-seconds S]
 //       a uniformly drawn architecture of S with random weights, BN parameters and moving
 //       statistics, M random uint8 images of shape HxWxC; the network takes RxRxC
 //       (pad when R - min(H, W) <= 8, else bilinear: datasets::proxy_preprocess).
@@ -12,7 +13,7 @@
 //       a finished tunas_train run (resumed from its checkpoint): every image of its
 //       evaluation set through tunas_train's evaluation path.
 //   weights --space S --indices I --weights FILE --out DIR [--data D] [--synthetic-size N]
-//           [--resolution R] [--width-multiplier M] [--proxy P]
+//           [--resolution R] [--width-multiplier M] [--proxy BOOL] [--proxy-layers P]
 //       the network tunas_arch onnx builds from a weights file (BN statistics from the file or
 //       calibrated), exported and evaluated on the data set's test images.
 //
@@ -23,7 +24,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -37,7 +37,9 @@
 #include "onnx_export/bn_calibration.h"
 #include "onnx_export/export.h"
 #include "onnx_export/weights_export.h"
-#include "search/run_files.h"
+#include "run/option_blocks.h"
+#include "run/option_table.h"
+#include "run/run_files.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/network.h"
 #include "train/train_run.h"
@@ -46,22 +48,64 @@ namespace {
 
 using namespace tunas;
 
-std::map<std::string, std::string> parse(int argc, char** argv, int first) {
-  std::map<std::string, std::string> o;
-  for (int i = first; i < argc; i += 2) {
-    const std::string key = argv[i];
-    TUNAS_REQUIRE(key.rfind("--", 0) == 0 && i + 1 < argc, "expected --name value, got '", key, "'");
-    o[key.substr(2)] = argv[i + 1];
-  }
-  return o;
+// Every option of the three modes; 0 (or "") where the default comes from elsewhere.
+struct ReferenceOptions {
+  std::string space, out, shape = "28x28x1", indices, run, weights;
+  std::uint64_t seed = 0;
+  int resolution = 32, channels = 0, classes = 10, images = 8;
+  double width_multiplier = 1, bench_seconds = 0;
+  bool proxy = true;
+  int proxy_layers = 2;
+  std::string data = "fashion_mnist", data_dir;
+  std::int64_t synthetic_size = 0;
+};
+
+const OptionTable<ReferenceOptions>& table() {
+  using C = ReferenceOptions;
+  static const std::vector<std::string> weights_net = {"resolution", "width_multiplier", "proxy",
+                                                       "proxy_layers"};
+  static const OptionTable<C> t(
+      concat<C>({
+          {
+              option("space", &C::space, "search space: a name or a YAML path"),
+              option("indices", &C::indices, "architecture i:j:k:... (random: drawn when unset)"),
+              option("out", &C::out, "output directory"),
+              option("seed", &C::seed, "random seed of the weights, images and architecture"),
+              option("shape", &C::shape, "random images' HxWxC"),
+              option("channels", &C::channels, "network input channels (0 = the images')")
+                  .in(0, 64),
+              option("classes", &C::classes, "logits").in(1, 100000),
+              option("images", &C::images, "random images").in(1, 100000),
+              option("bench_seconds", &C::bench_seconds,
+                     "then time the engine's inference, about this long per row (0 = no)")
+                  .at_least(0),
+              option("run", &C::run, "a finished tunas_train run directory"),
+              option("weights", &C::weights, "a weights file (tunas_arch onnx's FILE)"),
+          },
+          network_options<C>(),
+          data_options<C>(),
+      }),
+      {
+          {"random",
+           {"space", "seed", "out", "shape", "resolution", "channels", "classes", "proxy",
+            "proxy_layers", "images", "indices", "bench_seconds"},
+           {"space", "out"},
+           "  random  --space S --out DIR [--seed K] [--shape HxWxC] [--images M] ...\n"},
+          {"trained", {"run", "out"}, {"run", "out"}, "  trained --run DIR --out DIR\n"},
+          {"weights",
+           {"space", "indices", "weights", "out", "data", "data_dir", "synthetic_size",
+            "resolution", "width_multiplier", "proxy", "proxy_layers"},
+           {"space", "weights", "out"},
+           "  weights --space S --indices I --weights FILE --out DIR [--data D] ...\n"},
+      });
+  return t;
 }
 
-std::string get(const std::map<std::string, std::string>& o, const std::string& k,
-                const std::string& fallback) {
-  const auto it = o.find(k);
-  if (it != o.end()) return it->second;
-  TUNAS_REQUIRE(!fallback.empty(), "missing --", k);
-  return fallback;
+std::string usage() {
+  std::string out = "usage: tunas_onnx_reference <mode> [options] (see the comment atop "
+                    "tools/tunas_onnx_reference.cc)\n\nmodes:\n";
+  for (const OptionCommand& c : table().commands()) out += c.usage;
+  return out + "\noptions:\n" + option_help_block(table().help_lines());
 }
 
 template <typename T>
@@ -71,9 +115,9 @@ void write_raw(const std::string& path, const T* data, std::size_t count) {
 
 void write_outputs(const std::string& dir, const datasets::ImageSet& set,
                    const std::vector<float>& logits, std::int64_t correct) {
-  write_raw(search::path_join(dir, "images.u8"), set.pixels.data(), set.pixels.size());
-  write_raw(search::path_join(dir, "labels.i32"), set.labels.data(), set.labels.size());
-  write_raw(search::path_join(dir, "logits.f32"), logits.data(), logits.size());
+  write_raw(run::path_join(dir, "images.u8"), set.pixels.data(), set.pixels.size());
+  write_raw(run::path_join(dir, "labels.i32"), set.labels.data(), set.labels.size());
+  write_raw(run::path_join(dir, "logits.f32"), logits.data(), logits.size());
   Json meta = Json::object();
   meta["images"] = set.size();
   meta["height"] = set.height;
@@ -81,7 +125,7 @@ void write_outputs(const std::string& dir, const datasets::ImageSet& set,
   meta["channels"] = set.channels;
   meta["classes"] = set.num_classes;
   meta["correct"] = correct;
-  write_file_atomic(search::path_join(dir, "meta.json"), meta.dump(2) + "\n");
+  write_file_atomic(run::path_join(dir, "meta.json"), meta.dump(2) + "\n");
 }
 
 // Random values where the engine's initialisation leaves constants (BN gamma/beta, biases),
@@ -147,17 +191,19 @@ void bench_engine(supernet::Supernet& net, const supernet::Masks& masks,
   }
 }
 
-int random_mode(const std::map<std::string, std::string>& o) {
-  const std::string dir = get(o, "out", "");
-  const std::uint64_t seed = std::stoull(get(o, "seed", "0"));
+int random_mode(const ReferenceOptions& o) {
+  const std::string& dir = o.out;
+  const std::uint64_t seed = o.seed;
   int h = 28, w = 28, c = 1;
-  TUNAS_REQUIRE(std::sscanf(get(o, "shape", "28x28x1").c_str(), "%dx%dx%d", &h, &w, &c) == 3,
-                "--shape must be HxWxC");
-  const int resolution = std::stoi(get(o, "resolution", "32"));
-  const int net_channels = std::stoi(get(o, "channels", std::to_string(c)));
-  const int classes = std::stoi(get(o, "classes", "10"));
-  const int proxy = std::stoi(get(o, "proxy", "2"));
-  const int count = std::stoi(get(o, "images", "8"));
+  char rest = 0;
+  TUNAS_REQUIRE(std::sscanf(o.shape.c_str(), "%dx%dx%d%c", &h, &w, &c, &rest) == 3 && h > 0 &&
+                    w > 0 && c > 0,
+                "option --shape must be HxWxC (positive), got '", o.shape, "'");
+  const int resolution = o.resolution;
+  const int net_channels = o.channels > 0 ? o.channels : c;
+  const int classes = o.classes;
+  const int proxy = o.proxy ? o.proxy_layers : 0;
+  const int count = o.images;
 
   datasets::ImageSet set;
   set.name = "random";
@@ -176,12 +222,12 @@ int random_mode(const std::map<std::string, std::string>& o) {
   for (int i = 0; i < count; ++i) set.labels.push_back(std::int32_t(rng.uniform_int(classes)));
   set.validate();
 
-  spaces::Space space = spaces::load_space(get(o, "space", ""));
+  spaces::Space space = spaces::load_space(o.space);
   spaces::configure_data_network(space, resolution, net_channels, classes, 1.0, proxy);
   // A uniformly drawn architecture the exporter takes (a zero layer outside a residual, or
   // one where the width changes, is redrawn).
   spaces::Indices indices;
-  if (o.count("indices")) indices = spaces::parse_indices(space, o.at("indices"));
+  if (!o.indices.empty()) indices = spaces::parse_indices(space, o.indices);
   for (int attempt = 0; indices.empty(); ++attempt) {
     TUNAS_REQUIRE(attempt < 1000, "no exportable architecture in 1000 draws");
     indices = spaces::uniform_indices(space, rng);
@@ -211,12 +257,12 @@ int random_mode(const std::map<std::string, std::string>& o) {
   randomise(net, seed, set, pc, masks);
 
   make_directories(dir);
-  onnx_export::export_onnx(search::path_join(dir, "model.onnx"), net, set, pc,
-                           onnx_export::model_info(space, get(o, "space", ""), indices));
+  onnx_export::export_onnx(run::path_join(dir, "model.onnx"), net, set, pc,
+                           onnx_export::model_info(space, o.space, indices));
   const supernet::ReplicaResult r = net.evaluate(images, set.labels.data(), masks);
   const float* logits = net.last_logits();
   write_outputs(dir, set, std::vector<float>(logits, logits + std::size_t(count) * classes), r.correct);
-  if (o.count("bench-seconds")) bench_engine(net, masks, set, pre, images, std::stod(o.at("bench-seconds")));
+  if (o.bench_seconds > 0) bench_engine(net, masks, set, pre, images, o.bench_seconds);
   std::printf("%s [%s]: %d images %dx%dx%d -> %dx%dx%d, %d classes\n", space.name.c_str(),
               spaces::format_indices(indices).c_str(), count, h, w, c, resolution, resolution,
               net_channels, classes);
@@ -252,10 +298,10 @@ std::vector<float> engine_logits(supernet::Supernet& net, const supernet::Masks&
   return logits;
 }
 
-int trained_mode(const std::map<std::string, std::string>& o) {
-  const std::string dir = get(o, "out", "");
+int trained_mode(const ReferenceOptions& o) {
+  const std::string& dir = o.out;
   train::TrainConfig config;
-  config.out = get(o, "run", "");
+  config.out = o.run;
   config.resume = true;
   config.quiet = true;
   train::TrainRun run(config);
@@ -270,19 +316,20 @@ int trained_mode(const std::map<std::string, std::string>& o) {
   return 0;
 }
 
-int weights_mode(const std::map<std::string, std::string>& o) {
-  const std::string dir = get(o, "out", "");
+int weights_mode(const ReferenceOptions& o) {
+  const std::string& dir = o.out;
   onnx_export::WeightsExportConfig c;
-  c.space = get(o, "space", "");
-  c.indices = o.count("indices") ? o.at("indices") : "";
-  c.weights = get(o, "weights", "");
-  c.data = get(o, "data", c.data);
-  c.synthetic_size = std::stoll(get(o, "synthetic-size", "0"));
-  c.resolution = std::stoi(get(o, "resolution", std::to_string(c.resolution)));
-  c.width_multiplier = std::stod(get(o, "width-multiplier", "1"));
-  c.proxy_layers = std::stoi(get(o, "proxy", std::to_string(c.proxy_layers)));
+  c.space = o.space;
+  c.indices = o.indices;
+  c.weights = o.weights;
+  c.data = o.data;
+  c.data_dir = o.data_dir;
+  c.synthetic_size = o.synthetic_size;
+  c.resolution = o.resolution;
+  c.width_multiplier = o.width_multiplier;
+  c.proxy_layers = o.proxy ? o.proxy_layers : 0;
   make_directories(dir);
-  c.out = search::path_join(dir, "model.onnx");
+  c.out = run::path_join(dir, "model.onnx");
   onnx_export::WeightsNetwork w = onnx_export::load_weights_network(c);
   (void)onnx_export::export_weights_network(w, c);
   std::int64_t correct = 0;
@@ -294,12 +341,11 @@ int weights_mode(const std::map<std::string, std::string>& o) {
 }
 
 int body(int argc, char** argv) {
-  TUNAS_REQUIRE(argc >= 2, "usage: tunas_onnx_reference random|trained|weights --name value ...");
-  const std::string mode = argv[1];
-  const auto options = parse(argc, argv, 2);
+  ReferenceOptions options;
+  const std::string mode = table().parse_command(options, argc, argv, usage());
+  if (mode.empty()) return 0;  // --help
   if (mode == "random") return random_mode(options);
   if (mode == "weights") return weights_mode(options);
-  TUNAS_REQUIRE(mode == "trained", "unknown mode '", mode, "' (random, trained, weights)");
   return trained_mode(options);
 }
 

@@ -18,7 +18,7 @@
 // validate and measure build the network the table was profiled for (its settings).
 //
 // Network options (profile): --resolution R --input-channels N --classes C
-//   --width-multiplier M --proxy N (the first N stride-2 layers at stride 1, as tunas_search --proxy-layers)
+//   --width-multiplier M --proxy --proxy-layers N (as tunas_search). Every option: table().
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -38,6 +38,8 @@
 #include "latency/plot.h"
 #include "latency/profile.h"
 #include "latency/stats.h"
+#include "run/option_blocks.h"
+#include "run/option_table.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/network.h"
 
@@ -46,98 +48,109 @@ namespace {
 using namespace tunas;
 using namespace tunas::latency;
 
-const char* kUsage = R"(tunas_profile: latency lookup tables for this machine
+// Every option of the three commands (see defaults_for for those whose default differs).
+struct ProfileToolOptions {
+  std::string space, out, lut, indices, json, svg;
+  int resolution = 0, input_channels = 0, classes = 0;  // 0 = the space's
+  double width_multiplier = 0;
+  bool proxy = false;
+  int proxy_layers = 2;
+  int batch = 1, threads = 1, warmup = 10, repeats = 30, save_every = 8, contexts = 4, rounds = 3;
+  std::string method = "in_network";
+  std::uint64_t seed = 0;
+  bool resume = false, write_correction = false;
+  std::int64_t num = 100;
+};
 
-  tunas_profile [profile] --space S --out FILE [--resolution R] [--input-channels N]
-                [--classes C] [--width-multiplier M] [--proxy N] [--batch 1] [--threads 1]
+const OptionTable<ProfileToolOptions>& table() {
+  using C = ProfileToolOptions;
+  static const OptionTable<C> t(
+      concat<C>({
+          {
+              option("space", &C::space, "search space: a name or a YAML path"),
+              option("out", &C::out, "the table file to write"),
+              option("lut", &C::lut, "a table written by tunas_profile"),
+              option("indices", &C::indices, "architecture: i:j:k:... (one per decision)"),
+              option("input_channels", &C::input_channels, "input channels (default: the space's)")
+                  .at_least(1),
+              option("classes", &C::classes, "logits (default: the space's)").at_least(1),
+          },
+          network_options<C>(),
+          {
+              option("batch", &C::batch, "images per timed run").at_least(1),
+              option("threads", &C::threads, "threads (0 = all cores)").at_least(0),
+              option("method", &C::method,
+                     "in_network: each layer timed inside sampled whole networks of the space; "
+                     "isolated: each layer alone")
+                  .one_of({"in_network", "isolated"}),
+              option("contexts", &C::contexts,
+                     "in_network: whole networks each configuration is timed in, at least")
+                  .at_least(1),
+              option("rounds", &C::rounds, "passes over the configurations / architectures")
+                  .at_least(1),
+              option("seed", &C::seed, "random seed of the sampled networks"),
+              option("warmup", &C::warmup, "untimed runs first (profile 10, validate 3, measure 5)")
+                  .at_least(0),
+              option("repeats", &C::repeats, "timed runs (profile 30, validate 10, measure 30)")
+                  .at_least(1),
+              option("resume", &C::resume, "keep the entries of an existing --out and continue"),
+              option("save_every", &C::save_every, "entries between atomic writes of the table")
+                  .at_least(1),
+              option("num", &C::num, "architectures sampled").in(3, 2147483647),
+              option("json", &C::json, "write the comparison as JSON to this file"),
+              option("svg", &C::svg, "write the scatter plot to this file"),
+              option("write_correction", &C::write_correction,
+                     "store the fitted scale and offset in the table"),
+          },
+      }),
+      {
+          {"profile",
+           {"space", "out", "resolution", "input_channels", "classes", "width_multiplier", "proxy",
+            "proxy_layers", "batch", "threads", "warmup", "repeats", "resume", "save_every",
+            "method", "contexts", "rounds", "seed"},
+           {"space", "out"},
+           R"(  tunas_profile [profile] --space S --out FILE [network options] [--batch 1] [--threads 1]
                 [--method in_network|isolated] [--contexts 4] [--rounds 3] [--seed 0]
                 [--warmup 10] [--repeats 30] [--resume] [--save-every 8]
       in_network: each layer timed inside sampled whole networks of the space (each
       configuration in >= --contexts of them, --rounds passes); isolated: each layer alone.
-  tunas_profile validate --space S --lut FILE [--num 100] [--seed 0] [--warmup 3]
+)"},
+          {"validate",
+           {"space", "lut", "num", "seed", "warmup", "repeats", "rounds", "json", "svg",
+            "write_correction"},
+           {"space", "lut"},
+           R"(  tunas_profile validate --space S --lut FILE [--num 100] [--seed 0] [--warmup 3]
                 [--repeats 10] [--rounds 3] [--json OUT] [--svg OUT] [--write-correction]
-  tunas_profile measure --space S --lut FILE --indices "i0 i1 ..." [--warmup 5] [--repeats 30]
+)"},
+          {"measure",
+           {"space", "lut", "indices", "warmup", "repeats"},
+           {"space", "lut", "indices"},
+           R"(  tunas_profile measure --space S --lut FILE --indices "i0:i1:..." [--warmup 5] [--repeats 30]
+)"},
+      });
+  return t;
+}
 
-Timings are medians (and p10/p90) of single runs, batch --batch, --threads threads.
-)";
+std::string usage() {
+  std::string out = "tunas_profile: latency lookup tables for this machine\n\n";
+  for (const OptionCommand& c : table().commands()) out += c.usage;
+  out += "\noptions (network options: default the space's own network):\n";
+  out += option_help_block(table().help_lines());
+  out += "\nTimings are medians (and p10/p90) of single runs, batch --batch, --threads threads.\n"
+         "Exit status: 0 done, 1 bad input (message on stderr), 2 internal error (a bug).\n";
+  return out;
+}
 
-struct Args {
-  std::string command = "profile";
-  std::map<std::string, std::string> opts;
-  bool flag(const std::string& k) const { return opts.count(k) > 0; }
-  std::string get(const std::string& k, const std::string& d = "") const {
-    auto it = opts.find(k);
-    return it == opts.end() ? d : it->second;
-  }
-  std::string required(const std::string& k) const {
-    TUNAS_REQUIRE(opts.count(k), "--", k, " is required for '", command, "'");
-    return opts.at(k);
-  }
-  // Every caller narrows to int: the range check comes before that (no wrap).
-  long long integer(const std::string& k, long long d, long long min,
-                    long long max = std::numeric_limits<int>::max()) const {
-    if (!opts.count(k)) return d;
-    std::size_t end = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(opts.at(k), &end);
-    } catch (...) {
-      end = 0;
-    }
-    TUNAS_REQUIRE(end == opts.at(k).size() && end > 0, "--", k, " must be an integer, got '", opts.at(k), "'");
-    TUNAS_REQUIRE(v >= min && v <= max, "--", k, " must be in [", min, ", ", max, "], got ", v);
-    return v;
-  }
-  double number(const std::string& k, double d) const {
-    if (!opts.count(k)) return d;
-    std::size_t end = 0;
-    double v = 0;
-    try {
-      v = std::stod(opts.at(k), &end);
-    } catch (...) {
-      end = 0;
-    }
-    TUNAS_REQUIRE(end == opts.at(k).size() && end > 0 && std::isfinite(v), "--", k,
-                  " must be a number, got '", opts.at(k), "'");
-    return v;
-  }
-};
-
-Args parse(int argc, char** argv) {
-  static const std::map<std::string, std::vector<std::string>> valid = {
-      {"profile", {"space", "out", "resolution", "input-channels", "classes", "width-multiplier",
-                   "proxy", "batch", "threads", "warmup", "repeats", "resume", "save-every",
-                   "method", "contexts", "rounds", "seed"}},
-      {"validate", {"space", "lut", "num", "seed", "warmup", "repeats", "rounds", "json", "svg",
-                    "write-correction"}},
-      {"measure", {"space", "lut", "indices", "warmup", "repeats"}},
-  };
-  static const std::vector<std::string> flags = {"resume", "write-correction"};
-  Args a;
-  int i = 1;
-  if (argc > 1 && std::string(argv[1]).rfind("--", 0) != 0) a.command = argv[i++];
-  TUNAS_REQUIRE(valid.count(a.command), "unknown command '", a.command,
-                "' (valid: profile, validate, measure; see --help)");
-  for (; i < argc; ++i) {
-    std::string key = argv[i];
-    TUNAS_REQUIRE(key.rfind("--", 0) == 0, "unexpected argument '", key, "'");
-    key = key.substr(2);
-    const auto& ok = valid.at(a.command);
-    TUNAS_REQUIRE(std::find(ok.begin(), ok.end(), key) != ok.end(), "unknown option --", key,
-                  " for '", a.command, "' (see --help)");
-    if (std::find(flags.begin(), flags.end(), key) != flags.end()) {
-      a.opts[key] = "1";
-    } else {
-      TUNAS_REQUIRE(i + 1 < argc, "option --", key, " needs a value");
-      a.opts[key] = argv[++i];
-    }
-  }
-  return a;
+ProfileToolOptions defaults_for(const std::string& command) {
+  ProfileToolOptions o;
+  if (command == "validate") o.warmup = 3, o.repeats = 10;
+  if (command == "measure") o.warmup = 5;
+  return o;
 }
 
 // The space at the network a table was profiled for.
-spaces::Space space_for_table(const Args& a, const LutTable& table) {
-  spaces::Space space = spaces::load_space(a.required("space"));
+spaces::Space space_for_table(const ProfileToolOptions& a, const LutTable& table) {
+  spaces::Space space = spaces::load_space(a.space);
   spaces::NetworkConfig net = space.network;
   net.resolution = table.settings.resolution;
   net.input_channels = table.settings.input_channels;
@@ -148,26 +161,26 @@ spaces::Space space_for_table(const Args& a, const LutTable& table) {
   return space;
 }
 
-int cmd_profile(const Args& a) {
-  spaces::Space space = spaces::load_space(a.required("space"));
+int cmd_profile(const ProfileToolOptions& a) {
+  spaces::Space space = spaces::load_space(a.space);
   const spaces::NetworkConfig& net = space.network;
-  spaces::configure_data_network(space, static_cast<int>(a.integer("resolution", net.resolution, 1, 4096)),
-                                 static_cast<int>(a.integer("input-channels", net.input_channels, 1)),
-                                 static_cast<int>(a.integer("classes", net.classes, 1)),
-                                 a.number("width-multiplier", net.width_multiplier),
-                                 static_cast<int>(a.integer("proxy", 0, 0)));
+  spaces::configure_data_network(space, a.resolution > 0 ? a.resolution : net.resolution,
+                                 a.input_channels > 0 ? a.input_channels : net.input_channels,
+                                 a.classes > 0 ? a.classes : net.classes,
+                                 a.width_multiplier > 0 ? a.width_multiplier : net.width_multiplier,
+                                 a.proxy ? a.proxy_layers : 0);
   ProfileOptions o;
-  o.out = a.required("out");
-  o.batch = static_cast<int>(a.integer("batch", 1, 1));
-  o.threads = static_cast<int>(a.integer("threads", 1, 0));
-  o.warmup = static_cast<int>(a.integer("warmup", 10, 0));
-  o.repeats = static_cast<int>(a.integer("repeats", 30, 1));
-  o.save_every = static_cast<int>(a.integer("save-every", 8, 1));
-  o.method = a.get("method", "in_network");
-  o.contexts = static_cast<int>(a.integer("contexts", 4, 1));
-  o.rounds = static_cast<int>(a.integer("rounds", 3, 1));
-  o.seed = static_cast<std::uint64_t>(a.integer("seed", 0, 0));
-  o.resume = a.flag("resume");
+  o.out = a.out;
+  o.batch = a.batch;
+  o.threads = a.threads;
+  o.warmup = a.warmup;
+  o.repeats = a.repeats;
+  o.save_every = a.save_every;
+  o.method = a.method;
+  o.contexts = a.contexts;
+  o.rounds = a.rounds;
+  o.seed = a.seed;
+  o.resume = a.resume;
   TUNAS_REQUIRE(o.resume || !file_exists(o.out), o.out,
                 " exists; pass --resume to continue it or remove it");
   const LutTable t = profile_space(space, o);
@@ -184,16 +197,14 @@ std::vector<double> corrected(const std::vector<double>& x, const LinearFit& f) 
   return y;
 }
 
-int cmd_validate(const Args& a) {
-  const std::string lut = a.required("lut");
+int cmd_validate(const ProfileToolOptions& a) {
+  const std::string& lut = a.lut;
   LutTable table = LutTable::load(lut);
   const spaces::Space space = space_for_table(a, table);
   const LutCostModel model(space, table, lut);
-  const long long num = a.integer("num", 100, 3);
-  const auto seed = static_cast<std::uint64_t>(a.integer("seed", 0, 0));
-  const int warmup = static_cast<int>(a.integer("warmup", 3, 0));
-  const int repeats = static_cast<int>(a.integer("repeats", 10, 1));
-  const int rounds = static_cast<int>(a.integer("rounds", 3, 1));
+  const long long num = a.num;
+  const std::uint64_t seed = a.seed;
+  const int warmup = a.warmup, repeats = a.repeats, rounds = a.rounds;
   const int previous_threads = num_threads();
   set_num_threads(table.settings.threads);
 
@@ -285,9 +296,9 @@ int cmd_validate(const Args& a) {
   st["seed"] = static_cast<long long>(seed);
   st["timing"] = str_cat(rounds, " rounds x (", warmup, " warm-up + ", repeats,
                          " timed runs) per architecture, median of all timed runs");
-  j["measured_range_ms"] = Json(Json::Array{*std::min_element(measured.begin(), measured.end()),
-                                            *std::max_element(measured.begin(), measured.end())});
-  j["layer_range_ms"] = Json(Json::Array{lo, hi});
+  j["measured_range_ms"] = Json::array({*std::min_element(measured.begin(), measured.end()),
+                                      *std::max_element(measured.begin(), measured.end())});
+  j["layer_range_ms"] = Json::array({lo, hi});
   Json& rows = j["architectures"];
   rows = Json::array();
   for (std::size_t i = 0; i < archs.size(); ++i) {
@@ -300,21 +311,18 @@ int cmd_validate(const Args& a) {
     r["measured_p90_ms"] = timings[i].p90_ms;
     rows.push_back(std::move(r));
   }
-  if (a.flag("json")) {
-    const std::string path = a.get("json");
-    write_file_atomic(path, j.dump(1) + "\n");
-  }
-  if (a.flag("svg")) {
+  if (!a.json.empty()) write_file_atomic(a.json, j.dump(1) + "\n");
+  if (!a.svg.empty()) {
     char title[200];
     std::snprintf(title, sizeof title,
                   "%s: n=%zu, Spearman %.3f, Pearson %.3f, MAPE %.1f%% (raw) / %.1f%% (fit, 2-fold CV)",
                   table.settings.space.c_str(), archs.size(), s, p, m_raw, m_cv);
-    write_file_atomic(a.get("svg"),
+    write_file_atomic(a.svg,
                       scatter_svg(title, "predicted latency (ms)", "measured latency (ms)",
                                   {{"sum of per-layer table entries", "#d62728", predicted, measured},
                                    {"with fitted scale + offset", "#1f77b4", pred_fit, measured}}));
   }
-  if (a.flag("write-correction")) {
+  if (a.write_correction) {
     table.correction = Correction{fit.scale, fit.offset,
                                   str_cat("tunas_profile validate: n=", archs.size(), ", seed ", seed,
                                           ", in-sample MAPE ", m_fit, "%")};
@@ -326,18 +334,16 @@ int cmd_validate(const Args& a) {
   return 0;
 }
 
-int cmd_measure(const Args& a) {
-  const std::string lut = a.required("lut");
+int cmd_measure(const ProfileToolOptions& a) {
+  const std::string& lut = a.lut;
   const LutTable table = LutTable::load(lut);
   const spaces::Space space = space_for_table(a, table);
   const LutCostModel model(space, table, lut);
-  const spaces::Indices idx = spaces::parse_indices(space, a.required("indices"));
+  const spaces::Indices idx = spaces::parse_indices(space, a.indices);
   const spaces::Network net = spaces::resolve(space, idx);
   const int previous_threads = num_threads();
   set_num_threads(table.settings.threads);
-  const Timing t = measure_network(space, idx, table.settings.batch,
-                                   static_cast<int>(a.integer("warmup", 5, 0)),
-                                   static_cast<int>(a.integer("repeats", 30, 1)));
+  const Timing t = measure_network(space, idx, table.settings.batch, a.warmup, a.repeats);
   set_num_threads(previous_threads);
   const double raw = model.raw_sum(net);
   std::printf("{\"predicted_sum_ms\": %.6g, \"predicted_ms\": %.6g, \"measured_median_ms\": %.6g, "
@@ -347,17 +353,12 @@ int cmd_measure(const Args& a) {
 }
 
 int body(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string s = argv[i];
-    if (s == "--help" || s == "-h" || s == "help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-  }
+  ProfileToolOptions a = defaults_for(table().command_of(argc, argv, "profile"));
+  const std::string command = table().parse_command(a, argc, argv, usage(), "profile");
+  if (command.empty()) return 0;  // --help
   register_latency_cost_models();
-  const Args a = parse(argc, argv);
-  if (a.command == "validate") return cmd_validate(a);
-  if (a.command == "measure") return cmd_measure(a);
+  if (command == "validate") return cmd_validate(a);
+  if (command == "measure") return cmd_measure(a);
   return cmd_profile(a);
 }
 

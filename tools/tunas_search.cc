@@ -7,6 +7,7 @@
 #ifdef TUNAS_HAVE_LATENCY
 #include "latency/lut_cost_model.h"
 #endif
+#include "run/stop_signal.h"
 #include "search/search_config.h"
 #include "search/search_run.h"
 
@@ -18,7 +19,7 @@ int search_main(tunas::distributed::Communicator& comm, int argc, char** argv) {
 #endif
   tunas::search::SearchConfig config;
   if (!tunas::search::parse_search_flags(config, argc, argv)) return 0;
-  tunas::search::install_stop_signal_handlers();
+  tunas::run::install_stop_signal_handlers();
   tunas::search::SearchRun run(config, &comm);
   if (!run.config().quiet) {
     std::fprintf(stderr, "tunas_search: %s on %s, %lld steps x %d replicas, run directory %s%s\n",

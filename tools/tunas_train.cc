@@ -6,8 +6,8 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "distributed/tool_main.h"
-#include "search/run_files.h"
-#include "search/search_run.h"
+#include "run/run_files.h"
+#include "run/stop_signal.h"
 #include "train/train_config.h"
 #include "train/train_run.h"
 
@@ -16,7 +16,7 @@ namespace {
 int train_main(tunas::distributed::Communicator& comm, int argc, char** argv) {
   tunas::train::TrainConfig config;
   if (!tunas::train::parse_train_flags(config, argc, argv)) return 0;
-  tunas::search::install_stop_signal_handlers();
+  tunas::run::install_stop_signal_handlers();
   tunas::train::TrainRun run(config, &comm);
   const auto& c = run.config();
   if (!c.quiet) {
@@ -44,7 +44,7 @@ int train_main(tunas::distributed::Communicator& comm, int argc, char** argv) {
   if (outcome.already_finished) {
     std::fprintf(stderr, "tunas_train: the run in %s had finished; its result.json is unchanged\n",
                  outcome.run_dir.c_str());
-    std::fputs(tunas::read_file(tunas::search::path_join(outcome.run_dir, "result.json")).c_str(),
+    std::fputs(tunas::read_file(tunas::run::path_join(outcome.run_dir, "result.json")).c_str(),
                stdout);
     return 0;
   }

@@ -1,9 +1,8 @@
 #include "train/architecture_file.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/parse.h"
 
@@ -18,17 +17,14 @@ ArchitectureFile read_architecture_file(const std::string& path) {
   } catch (const Error& e) {
     throw Error(str_cat("--arch: ", e.what()));
   }
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw Error(str_cat("--arch ", path, ":", e.mark.line + 1, ": malformed JSON: ", e.msg));
-  }
+  const JsonDocument doc = parse_json(text, "--arch " + path);
+  const JsonField root(doc, "--arch " + path);
+  // Absent or not a string: empty (the checks below name what is missing).
   auto text_field = [&](const char* key) -> std::string {
-    const YAML::Node n = root.IsMap() ? root[key] : YAML::Node();
-    return n && n.IsScalar() ? n.Scalar() : std::string();
+    const JsonField f = root[key];
+    return f && f.json().is_string() ? f.as<std::string>() : std::string();
   };
-  TUNAS_REQUIRE(root.IsMap() && root["indices"] && root["indices"].IsScalar(), "--arch ", path,
+  TUNAS_REQUIRE(!text_field("indices").empty(), "--arch ", path,
                 ": expected a final_architecture.json object with an \"indices\" string");
   a.indices = text_field("indices");
   a.space = text_field("space");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,8 @@ struct TrainConfig {
   // tree. Under mpirun a multiple of the ranks; 1 = one batch, the plain single-process step.
   int replicas = 1;
   int eval_batch = 256;
-  double lr = 0;                // peak; 0 = 0.165 * batch / 256
+  // Peak; nullopt ("auto") = 0.165 * batch / 256; any number, 0 included, as given.
+  std::optional<double> lr;
   double warmup_fraction = 0.025;
   double weight_decay = -1;     // -1 = the space's default (4e-5)
   double label_smoothing = 0.1;
@@ -62,6 +64,11 @@ struct TrainConfig {
   std::vector<std::string> given_keys;  // keys set by --config or a flag (--resume checks them)
 };
 
+// The key build_params_json puts into params.json's "resolved" section: this file spells the
+// default learning rate "auto" (older ones wrote 0, which reads as auto).
+inline constexpr const char* kLrAutoSpelledAuto = "lr_auto_spelled_auto";
+
+// Applies a --config file or a run's params.json (its "resolved" section skipped).
 void apply_train_config_file(TrainConfig& config, const std::string& path);
 // Returns false when --help was given (usage printed).
 bool parse_train_flags(TrainConfig& config, int argc, char** argv);

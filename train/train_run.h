@@ -7,10 +7,10 @@
 //   params.json      every setting (a valid --config file) + a "resolved" section
 //   log.jsonl        a training record every log_every steps, an eval record per evaluation
 //   checkpoint.bin   weights, BN moving statistics, RMSProp slots, data iterator, dropout
-//                    counter, step (search/checkpoint.h format, written atomically)
+//                    counter, step (run/checkpoint.h format, written atomically)
 //   result.json      the final metric (validation or test top-1) and the architecture's costs
 //   weights.bin      the final (last-step) weights, the ones result.json scores, with the BN
-//                    moving statistics (search/weights_file.h; tunas_arch onnx reads it)
+//                    moving statistics (run/weights_file.h; tunas_arch onnx reads it)
 //   model.onnx       the same weights as ONNX (onnx_export/onnx_model.h); result.json's
 //                    "onnx" names it (null when the exporter refuses the network)
 //
@@ -22,7 +22,7 @@
 // last batch is short when the size is not a multiple (unlike the original, which dropped the
 // remainder, spec §7.6): our sets are small enough for the remainder to matter.
 //
-// Data parallelism: with replicas = K the batch is cut into K sub-batches (search/
+// Data parallelism: with replicas = K the batch is cut into K sub-batches (run/
 // replica_step.h: per-replica BN batch statistics, gradients and BN moving statistics over
 // the fixed replica tree), run by one process or split over the ranks of an mpirun job.
 //
@@ -39,6 +39,7 @@
 #include "datasets/dataset.h"
 #include "distributed/communicator.h"
 #include "datasets/preprocess.h"
+#include "run/step_loop.h"
 #include "supernet/supernet.h"
 #include "train/train_config.h"
 
@@ -58,15 +59,10 @@ EvalResult evaluate_set(supernet::Supernet& net, const supernet::Masks& masks,
                         const datasets::ImageSet& set, const datasets::PreprocessConfig& preprocess,
                         int batch);
 
-struct TrainOutcome {
-  std::int64_t steps_done = 0;
-  std::int64_t total_steps = 0;
-  std::int64_t steps_this_call = 0;
-  bool interrupted = false;
+struct TrainOutcome : run::RunOutcome {
   Json result;  // result.json's content (null when interrupted or already finished)
   // --resume of a run that had finished: nothing ran, result.json was left as it was.
   bool already_finished = false;
-  std::string run_dir;
 };
 
 class TrainRun {
@@ -79,7 +75,7 @@ class TrainRun {
   ~TrainRun();
 
   // Trains to the last step (or max_steps more, for tests; < 0 = no limit) or an interruption
-  // (search::stop_requested()), checkpoints, and when the last step is reached evaluates and
+  // (run/stop_signal.h), checkpoints, and when the last step is reached evaluates and
   // writes result.json.
   TrainOutcome run(std::int64_t max_steps = -1);
 

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "run/option_table.h"
 #include "core/memory.h"
 #include "core/rng.h"
 #include "core/threads.h"
@@ -173,24 +174,34 @@ WaitResult wait_fraction(const datasets::ImageSet& set, int threads, int batch, 
   return r;
 }
 
-int bench_main(int argc, char** argv) {
-  std::string dir, make, json;
+struct ImageDataOptions {
+  std::string dir, make_folder, json;
   int images = 512, batches = 16, step_batch = 16, steps = 3;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      TUNAS_REQUIRE(i + 1 < argc, a, " needs a value");
-      return argv[++i];
-    };
-    if (a == "--dir") dir = value();
-    else if (a == "--make-folder") make = value();
-    else if (a == "--images") images = std::stoi(value());
-    else if (a == "--batches") batches = std::stoi(value());
-    else if (a == "--step-batch") step_batch = std::stoi(value());
-    else if (a == "--steps") steps = std::stoi(value());
-    else if (a == "--json") json = value();
-    else throw Error(str_cat("unknown option ", a, "; see the comment at the top of bench_image_data.cc"));
-  }
+};
+
+const OptionTable<ImageDataOptions>& table() {
+  using C = ImageDataOptions;
+  static const OptionTable<C> t({
+      option("dir", &C::dir, "an image folder to read"),
+      option("make_folder", &C::make_folder, "write a photo-like JPEG folder here and exit"),
+      option("images", &C::images, "--make-folder: JPEGs written").above(0),
+      option("batches", &C::batches, "timed batches of 64 per thread count").above(0),
+      option("step_batch", &C::step_batch, "batch of the 224 supernet step").above(0),
+      option("steps", &C::steps, "timed supernet steps (0 = none)").at_least(0),
+      option("json", &C::json, "write the rows as JSON to this file"),
+  });
+  return t;
+}
+
+int bench_main(int argc, char** argv) {
+  ImageDataOptions o;
+  if (!table().parse_tool(o, argc, argv,
+                          "usage: tunas_bench_image_data --make-folder DIR [--images N]\n"
+                          "       tunas_bench_image_data --dir DIR [--batches N] [--step-batch B] "
+                          "[--steps S] [--json FILE]\n"))
+    return 0;
+  const std::string &dir = o.dir, &make = o.make_folder, &json = o.json;
+  const int images = o.images, batches = o.batches, step_batch = o.step_batch, steps = o.steps;
   if (!make.empty()) {
     make_folder(make, images);
     return 0;

@@ -18,22 +18,33 @@
 
 #include "core/error.h"
 #include "core/memory.h"
+#include "run/option_table.h"
 #include "distributed/tool_main.h"
 #include "distributed/data_parallel.h"
 
 namespace {
 
-int bench_main(tunas::distributed::Communicator& comm, int argc, char** argv) {
+struct TreeSumOptions {
   std::int64_t floats = 1 << 20;
   int iterations = 20;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    TUNAS_REQUIRE(i + 1 < argc, a, " needs a value");
-    if (a == "--floats") floats = std::atoll(argv[++i]);
-    else if (a == "--iterations") iterations = std::atoi(argv[++i]);
-    else throw tunas::Error("unknown flag " + a + " (valid: --floats N --iterations I)");
-  }
-  TUNAS_REQUIRE(floats > 0 && iterations > 0, "--floats and --iterations must be > 0");
+};
+
+const tunas::OptionTable<TreeSumOptions>& table() {
+  using C = TreeSumOptions;
+  static const tunas::OptionTable<C> t({
+      tunas::option("floats", &C::floats, "floats per reduction").above(0),
+      tunas::option("iterations", &C::iterations, "timed reductions").above(0),
+  });
+  return t;
+}
+
+int bench_main(tunas::distributed::Communicator& comm, int argc, char** argv) {
+  TreeSumOptions o;
+  if (!table().parse_tool(o, argc, argv,
+                          "usage: mpirun -np R tunas_bench_tree_sum [--floats N] [--iterations I]\n"))
+    return 0;
+  const std::int64_t floats = o.floats;
+  const int iterations = o.iterations;
   tunas::distributed::DataParallel dp(comm, comm.size());
   auto sum = tunas::aligned_array<float>(std::size_t(floats));
   const auto leaf = [&](int r, float* out) { std::fill_n(out, floats, float(r + 1)); };

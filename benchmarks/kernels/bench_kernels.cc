@@ -10,6 +10,8 @@
 // counts the compulsory traffic of OUR pass (every tensor read once, outputs written once,
 // accumulated outputs read and written). oneDNN's backward passes overwrite their outputs,
 // ours accumulate (+=), which costs us the extra read.
+// roof = our GFLOP/s over the row's roofline bound min(FMA peak, triad bandwidth x GFLOP/GB),
+// both limits measured at start for each thread count (benchmarks/roofline.h).
 //
 // Threads: ours run on TBB (tunas::set_num_threads); Debian's oneDNN 2.6 uses OpenMP
 // (DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP), capped with omp_set_num_threads.
@@ -26,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/bench_timing.h"
+#include "benchmarks/roofline.h"
 #include "core/cpu.h"
 #include "core/error.h"
 #include "core/memory.h"
@@ -35,6 +39,7 @@
 #include "kernels/f32-dwconv/dwconv.h"
 #if __has_include("kernels/f32-conv1x1/conv1x1.h")
 #include "kernels/f32-conv1x1/conv1x1.h"
+#include "run/option_table.h"
 #define TUNAS_BENCH_HAVE_CONV1X1 1
 #endif
 
@@ -42,6 +47,7 @@ namespace {
 
 using namespace tunas;
 using namespace tunas::kernels;
+using namespace tunas::bench;
 using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
@@ -58,66 +64,8 @@ struct Row {
   int threads = 1;
   double ms = 0, onednn_ms = 0, gflops = 0, gbps = 0, onednn_gflops = 0, ratio = 0;
   Isa isa = kernel_isa();  // the dispatch table timed
+  double roofline = 0;  // gflops / min(FMA peak, triad bandwidth x flops / bytes)
 };
-
-struct Buffer {
-  AlignedPtr<float> data;
-  size_t count = 0;
-  explicit Buffer(size_t n, Rng* rng = nullptr) : data(aligned_array<float>(n)), count(n) {
-    if (rng) {
-      for (size_t i = 0; i < n; ++i) data[i] = rng->uniform() * 2.f - 1.f;
-    }
-  }
-  float* get() const { return data.get(); }
-  void zero() { std::memset(data.get(), 0, count * sizeof(float)); }
-};
-
-double seconds_now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// Best (minimum) wall times (ms) of ours() and theirs(), after one warm-up call each. The
-// calls alternate so that a background load (the machine is shared with other jobs) hits
-// both sides alike, and the minimum is the run least disturbed by it.
-struct Timing {
-  double ours_ms = 0, theirs_ms = 0;
-};
-Timing time_pair(const Options& opt, const std::function<void()>& ours,
-                 const std::function<void()>& theirs) {
-  ours();
-  theirs();
-  const double min_total = opt.quick ? 0.0 : 0.6;
-  const int min_reps = opt.quick ? 2 : 7;
-  std::vector<double> a, b;
-  const double start = seconds_now();
-  while (int(a.size()) < min_reps || (seconds_now() - start < min_total && a.size() < 200)) {
-    double t0 = seconds_now();
-    ours();
-    a.push_back((seconds_now() - t0) * 1e3);
-    t0 = seconds_now();
-    theirs();
-    b.push_back((seconds_now() - t0) * 1e3);
-  }
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  return {a.front(), b.front()};
-}
-
-// max |a - b| <= tol * max(1, max |b|), else a tool error naming the row.
-void check_equal(const char* what, const std::string& row, const float* a, const float* b,
-                 size_t n, double tol) {
-  double max_diff = 0, max_ref = 0;
-  size_t where = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const double d = std::fabs(double(a[i]) - b[i]);
-    if (d > max_diff) max_diff = d, where = i;
-    max_ref = std::max(max_ref, std::fabs(double(b[i])));
-  }
-  TUNAS_REQUIRE(max_diff <= tol * std::max(1.0, max_ref), "benchmark check failed: ", row, " ",
-                what, ": ours ", a[where], " vs oneDNN ", b[where], " at index ", where,
-                " (max |diff| ", max_diff, ", max |ref| ", max_ref, ")");
-}
 
 struct Bench {
   Options opt;
@@ -125,6 +73,24 @@ struct Bench {
   dnnl::stream stream{engine};
   std::vector<Row> rows;
   Rng rng{20200611, stream_id("bench_kernels")};
+  std::vector<MachineLimits> limits;  // one per thread count, measured at start
+
+  void measure_limits() {
+    for (int t : opt.threads) {
+      limits.push_back(measure_machine_limits(t));
+      std::printf("machine limits, %d thread%s: AVX2 FMA peak %.1f GFLOP/s, triad %.1f GB/s\n",
+                  t, t > 1 ? "s" : "", limits.back().fma_gflops, limits.back().triad_gbps);
+    }
+    std::fflush(stdout);
+  }
+  const MachineLimits& limits_for(int threads) const {
+    for (const MachineLimits& m : limits)
+      if (m.threads == threads) return m;
+    throw Error(str_cat("tunas_bench_kernels: no machine limits for ", threads, " threads"));
+  }
+
+  int min_reps() const { return opt.quick ? 2 : 7; }
+  double min_seconds() const { return opt.quick ? 0.0 : 0.6; }
 
   void set_threads(int t) {
     set_num_threads(t);
@@ -132,9 +98,9 @@ struct Bench {
   }
 
   void print(const Row& r) {
-    std::printf("%-8s %-26s %-12s %2d  %9.3f %9.3f  %8.1f %8.1f %7.1f  %6.2fx  %s | %s\n",
+    std::printf("%-8s %-26s %-12s %2d  %9.3f %9.3f  %8.1f %8.1f %7.1f  %6.2fx %5.0f%%  %s | %s\n",
                 r.kernel.c_str(), r.shape.c_str(), r.pass.c_str(), r.threads, r.ms, r.onednn_ms,
-                r.gflops, r.onednn_gflops, r.gbps, r.ratio, r.ukernel.c_str(),
+                r.gflops, r.onednn_gflops, r.gbps, r.ratio, 100 * r.roofline, r.ukernel.c_str(),
                 r.onednn_impl.c_str());
     std::fflush(stdout);
   }
@@ -144,6 +110,7 @@ struct Bench {
     r.onednn_gflops = flops / (r.onednn_ms * 1e6);
     r.gbps = bytes / (r.ms * 1e6);
     r.ratio = r.onednn_ms / r.ms;
+    r.roofline = r.gflops / limits_for(r.threads).bound_gflops(flops, bytes);
     print(r);
     rows.push_back(r);
   }
@@ -233,7 +200,7 @@ struct Bench {
       Row r{"dwconv", shape, "fwd", u.forward_name, fwd_pd.impl_info_str(), t};
       r.isa = isa;
       Timing tm = time_pair(
-          opt,
+          min_reps(), min_seconds(),
           [&] { f32_dwconv_forward_with(u, g, c, dst.get(), c, src.get(), c, weight.get(), c); },
           [&] {
             fwd.execute(stream,
@@ -246,7 +213,7 @@ struct Bench {
       r = Row{"dwconv", shape, "bwd_data", u.backward_data_name, bwd_d_pd.impl_info_str(), t};
       r.isa = isa;
       tm = time_pair(
-          opt,
+          min_reps(), min_seconds(),
           [&] {
             f32_dwconv_backward_data_with(u, g, c, d_src.get(), c, d_dst.get(), c, weight.get(), c);
           },
@@ -261,7 +228,7 @@ struct Bench {
       r = Row{"dwconv", shape, "bwd_weights", u.backward_weights_name, bwd_w_pd.impl_info_str(), t};
       r.isa = isa;
       tm = time_pair(
-          opt,
+          min_reps(), min_seconds(),
           [&] {
             f32_dwconv_backward_weights_with(u, g, c, d_weight.get(), c, d_dst.get(), c, src.get(), c);
           },
@@ -327,7 +294,7 @@ struct Bench {
       set_threads(t);
       Row r{"conv1x1", shape, "fwd", "f32_conv1x1_forward", f_pd.impl_info_str(), t};
       {
-        const Timing tm = time_pair(opt, [&] {
+        const Timing tm = time_pair(min_reps(), min_seconds(), [&] {
         f32_conv1x1_forward(p, cin, cout, dst.get(), cout, src.get(), cin, weight.get(), cout);
       }, [&] { run(f_mm, mf_a, mf_b, mf_c); });
         r.ms = tm.ours_ms, r.onednn_ms = tm.theirs_ms;
@@ -335,7 +302,7 @@ struct Bench {
       add(r, flops, b_src + b_dst + b_w);
       r = Row{"conv1x1", shape, "bwd_data", "f32_conv1x1_backward_data", d_pd.impl_info_str(), t};
       {
-        const Timing tm = time_pair(opt, [&] {
+        const Timing tm = time_pair(min_reps(), min_seconds(), [&] {
         f32_conv1x1_backward_data(p, cin, cout, d_src.get(), cin, d_dst.get(), cout, weight.get(), cout);
       }, [&] { run(d_mm, md_a, md_b, md_c); });
         r.ms = tm.ours_ms, r.onednn_ms = tm.theirs_ms;
@@ -343,7 +310,7 @@ struct Bench {
       add(r, flops, 2 * b_src + b_dst + b_w);
       r = Row{"conv1x1", shape, "bwd_weights", "f32_conv1x1_backward_weights", w_pd.impl_info_str(), t};
       {
-        const Timing tm = time_pair(opt, [&] {
+        const Timing tm = time_pair(min_reps(), min_seconds(), [&] {
         f32_conv1x1_backward_weights(p, cin, cout, d_weight.get(), cout, d_dst.get(), cout, src.get(), cin);
       }, [&] { run(w_mm, mw_a, mw_b, mw_c); });
         r.ms = tm.ours_ms, r.onednn_ms = tm.theirs_ms;
@@ -382,51 +349,44 @@ struct Bench {
         << ", \"gflops\": " << r.gflops << ", \"gbps\": " << r.gbps
         << ", \"onednn_impl\": \"" << r.onednn_impl << "\", \"onednn_ms\": " << r.onednn_ms
         << ", \"onednn_gflops\": " << r.onednn_gflops
-        << ", \"ratio_vs_onednn\": " << r.ratio << "}" << (i + 1 < rows.size() ? "," : "") << "\n";
+        << ", \"ratio_vs_onednn\": " << r.ratio << ", \"roofline\": " << r.roofline << "}" << (i + 1 < rows.size() ? "," : "") << "\n";
     }
     f << "]\n";
   }
 };
 
-std::vector<int> parse_threads(const std::string& s) {
-  std::vector<int> v;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    const size_t comma = std::min(s.find(',', pos), s.size());
-    const std::string item = s.substr(pos, comma - pos);
-    char* end = nullptr;
-    const long t = std::strtol(item.c_str(), &end, 10);
-    TUNAS_REQUIRE(!item.empty() && *end == '\0' && t >= 1 && t <= 256,
-                  "--threads: expected a comma-separated list of counts in [1, 256], got '", s,
-                  "'");
-    v.push_back(int(t));
-    pos = comma + 1;
-  }
-  return v;
+// The options as given; --threads is a list, split by parse_threads.
+struct KernelBenchFlags {
+  bool quick = false;
+  std::string json, threads = "1,2", filter;
+};
+
+const OptionTable<KernelBenchFlags>& table() {
+  using C = KernelBenchFlags;
+  static const OptionTable<C> t({
+      option("quick", &C::quick, "fewer repetitions (a smoke run)"),
+      option("json", &C::json, "write the rows as JSON to this file"),
+      option("threads", &C::threads, "comma-separated thread counts, each in [1, 256]"),
+      option("filter", &C::filter, "only rows whose \"kernel shape\" contains this"),
+  });
+  return t;
 }
 
 int bench_main(int argc, char** argv) {
+  KernelBenchFlags flags;
+  if (!table().parse_tool(flags, argc, argv, "usage: tunas_bench_kernels [options]\n")) return 0;
   Bench b;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      TUNAS_REQUIRE(i + 1 < argc, a, ": missing value");
-      return argv[++i];
-    };
-    if (a == "--quick") b.opt.quick = true;
-    else if (a == "--json") b.opt.json = value();
-    else if (a == "--threads") b.opt.threads = parse_threads(value());
-    else if (a == "--filter") b.opt.filter = value();
-    else
-      TUNAS_REQUIRE(false, "unknown argument '", a,
-                    "'; usage: tunas_bench_kernels [--quick] [--json FILE] [--threads 1,2] "
-                    "[--filter SUBSTRING]");
-  }
+  b.opt.quick = flags.quick;
+  b.opt.json = flags.json;
+  b.opt.threads = parse_thread_counts(flags.threads, "option --threads");
+  b.opt.filter = flags.filter;
   std::printf("tunas_bench_kernels: isa %s, hardware threads %d, oneDNN %d.%d (OpenMP), %s\n",
               isa_name(kernel_isa()), set_num_threads(0), dnnl_version()->major,
               dnnl_version()->minor, b.opt.quick ? "quick" : "full");
-  std::printf("%-8s %-26s %-12s %2s  %9s %9s  %8s %8s %7s  %7s  %s\n", "kernel", "shape", "pass",
-              "t", "ours ms", "dnnl ms", "GFLOP/s", "dnnl GF", "GB/s", "ratio",
+  TUNAS_REQUIRE(cpu_has(Isa::avx2), "tunas_bench_kernels: the roofline peak needs AVX2+FMA");
+  b.measure_limits();
+  std::printf("%-8s %-26s %-12s %2s  %9s %9s  %8s %8s %7s  %7s %6s  %s\n", "kernel", "shape", "pass",
+              "t", "ours ms", "dnnl ms", "GFLOP/s", "dnnl GF", "GB/s", "ratio", "roof",
               "ukernel | oneDNN impl");
   std::fflush(stdout);
   const int batch = 32;

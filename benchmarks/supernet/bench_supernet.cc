@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "run/option_table.h"
 #include "core/files.h"
 #include "core/memory.h"
 #include "core/rng.h"
@@ -224,26 +225,24 @@ MemResult bench_memory(const char* label, const spaces::Space& space, int batch,
   return r;
 }
 
+const OptionTable<Options>& table() {
+  using C = Options;
+  static const OptionTable<C> t({
+      option("quick", &C::quick, "2 timed steps per case (default 5)"),
+      option("threads", &C::threads, "threads").in(1, 1024),
+      option("iters", &C::iters, "timed steps per case (0 = 2 with --quick, else 5)").at_least(0),
+      option("case", &C::only, "run one case (profiling)").one_of({"", "full", "proxy", "memory"}),
+      option("json", &C::json, "write the results as JSON to this file"),
+      option("indices_file", &C::indices_file, "replay these index strings, one per line"),
+      option("write_indices", &C::write_indices,
+             "write --iters sampled index strings of proxylessnas_search here and exit"),
+  });
+  return t;
+}
+
 int body(int argc, char** argv) {
   Options opt;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      TUNAS_REQUIRE(i + 1 < argc, a, " needs a value");
-      return argv[++i];
-    };
-    if (a == "--quick") opt.quick = true;
-    else if (a == "--threads") opt.threads = std::stoi(value());
-    else if (a == "--iters") opt.iters = std::stoi(value());
-    else if (a == "--json") opt.json = value();
-    else if (a == "--case") opt.only = value();
-    else if (a == "--indices-file") opt.indices_file = value();
-    else if (a == "--write-indices") opt.write_indices = value();
-    else
-      throw Error(str_cat("unknown option ", a,
-                          " (valid: --quick --threads N --iters N --case full|proxy|memory "
-                          "--json FILE --indices-file FILE --write-indices FILE)"));
-  }
+  if (!table().parse_tool(opt, argc, argv, "usage: tunas_bench_supernet [options]\n")) return 0;
   set_num_threads(opt.threads);
   const int iters = opt.iters > 0 ? opt.iters : (opt.quick ? 2 : 5);
   std::printf("tunas_bench_supernet: %d threads, %d timed steps per case\n", num_threads(), iters);

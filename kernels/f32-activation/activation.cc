@@ -8,18 +8,6 @@
 
 namespace tunas::kernels {
 
-const char* activation_name(Activation act) {
-  switch (act) {
-    case Activation::none: return "none";
-    case Activation::relu: return "relu";
-    case Activation::relu6: return "relu6";
-    case Activation::hswish: return "hswish";
-    case Activation::sigmoid: return "sigmoid";
-    case Activation::swish: return "swish";
-  }
-  return "?";
-}
-
 namespace {
 // Rows per task: ~16K elements per task (the partition never changes a result: every
 // element is computed independently).

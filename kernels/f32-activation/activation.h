@@ -24,14 +24,16 @@
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
+#include "core/activation.h"
 #include "core/cpu.h"
 
 namespace tunas::kernels {
 
-enum class Activation { none, relu, relu6, hswish, sigmoid, swish };
-
-const char* activation_name(Activation act);
+// The one activation enum and its names live in core/activation.h (search spaces use it too).
+using ::tunas::Activation;
+using ::tunas::activation_name;
 
 // Scalar definitions shared by every kernel that fuses an activation (BN). Inline so that
 // loops with a loop-invariant `act` vectorise.
@@ -104,15 +106,25 @@ using f32_activation_backward_rows_fn = void(Activation act, std::int64_t rows, 
 
 }  // namespace tunas::kernels
 
-// Expands call(A) once per activation with A a constant, so that each inner loop is
-// branch-free: TUNAS_ACTIVATION_SWITCH(act, MY_CALL) with #define MY_CALL(A) f<A>(...).
-#define TUNAS_ACTIVATION_SWITCH(act, call) \
-  switch (act) {                           \
-    case ::tunas::kernels::Activation::none: call(::tunas::kernels::Activation::none); break;       \
-    case ::tunas::kernels::Activation::relu: call(::tunas::kernels::Activation::relu); break;       \
-    case ::tunas::kernels::Activation::relu6: call(::tunas::kernels::Activation::relu6); break;     \
-    case ::tunas::kernels::Activation::hswish: call(::tunas::kernels::Activation::hswish); break;   \
-    case ::tunas::kernels::Activation::sigmoid: call(::tunas::kernels::Activation::sigmoid); break; \
-    case ::tunas::kernels::Activation::swish: call(::tunas::kernels::Activation::swish); break;     \
-  }
+namespace tunas::kernels {
 
+// Calls f(std::integral_constant<Activation, A>{}) with A == act, so that each inner loop is
+// compiled once per activation and is branch-free.
+template <typename F>
+void with_constant_activation(Activation act, F&& f) {
+  switch (act) {
+    case Activation::none: f(std::integral_constant<Activation, Activation::none>{}); return;
+#define TUNAS_ACTIVATION_CONSTANT_CASE(id, value, spelling) \
+  case Activation::id: f(std::integral_constant<Activation, Activation::id>{}); return;
+      TUNAS_ACTIVATIONS(TUNAS_ACTIVATION_CONSTANT_CASE)
+#undef TUNAS_ACTIVATION_CONSTANT_CASE
+  }
+}
+
+}  // namespace tunas::kernels
+
+// TUNAS_ACTIVATION_SWITCH(act, MY_CALL) with #define MY_CALL(A) f<A>(...): MY_CALL expanded
+// with A the constant equal to act (with_constant_activation), one copy per activation.
+#define TUNAS_ACTIVATION_SWITCH(act, call)                                   \
+  ::tunas::kernels::with_constant_activation(                                \
+      act, [&](auto constant_) { call(decltype(constant_)::value); });

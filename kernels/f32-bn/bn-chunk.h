@@ -9,7 +9,8 @@
 
 namespace tunas::kernels::bn_detail {
 
-inline constexpr int kActivationCount = 6;
+// The TUNAS_BN_ROW tables (bn.cc, the per-ISA files) list every activation in value order.
+static_assert(kActivationCount == 6, "a new activation: add it to every TUNAS_BN_ROW, then here");
 
 // Per-channel vectors (dense [channels]) read by the element-wise kernels.
 struct Coefficients {

@@ -212,16 +212,18 @@ class Scratch {
 //   S  = sum_k (n_k * pivot_k + D_k),  mean = S / n,
 //   M2 = sum_k (Q_k + 2 (pivot_k - mean) D_k + n_k (pivot_k - mean)^2)   (exact identity).
 // Writes mean, and variance and/or inv_std = 1/sqrt(var + eps) where not null.
-void statistics(const ChunkKernels& kern, std::int64_t pixels, int channels, const float* src,
-                std::int64_t src_stride, float* mean, float* variance, float* inv_std,
-                float eps) {
+// scratch: 3 * chunk_count(pixels) * channels floats. `produce`, when given, writes each chunk
+// of src right before its moments are taken.
+void statistics(const ChunkKernels& kern, float* scratch, std::int64_t pixels, int channels,
+                const float* src, std::int64_t src_stride, float* mean, float* variance,
+                float* inv_std, float eps, const BnRowsHook* produce = nullptr) {
   const std::int64_t chunks = chunk_count(pixels);
-  Scratch scratch(std::size_t(chunks) * 3 * std::size_t(channels));
-  float* parts = scratch.data();  // [chunk][pivot | dsum | sqsum][channels]
+  float* parts = scratch;  // [chunk][pivot | dsum | sqsum][channels]
   const std::size_t part_stride = 3 * std::size_t(channels);
   parallel_for(chunks, chunk_grain(channels), [&](std::int64_t k0, std::int64_t k1) {
     for (std::int64_t k = k0; k < k1; ++k) {
       float* p = parts + std::size_t(k) * part_stride;
+      if (produce) (*produce)(k * kChunkRows, k * kChunkRows + chunk_rows(pixels, k));
       kern.moments(chunk_rows(pixels, k), channels, src + k * kChunkRows * src_stride,
                    src_stride, p, p + channels, p + 2 * channels);
     }
@@ -283,57 +285,61 @@ void f32_bn_batch_statistics(Isa isa, std::int64_t pixels, int channels, float* 
                              float* variance, const float* src, std::int64_t src_stride) {
   TUNAS_DASSERT(pixels >= 1 && src_stride >= channels);
   if (channels <= 0) return;
-  statistics(kernels_for(isa), pixels, channels, src, src_stride, mean, variance, nullptr, 0.f);
+  Scratch scratch(std::size_t(f32_bn_scratch_floats(pixels, channels)));
+  statistics(kernels_for(isa), scratch.data(), pixels, channels, src, src_stride, mean, variance,
+             nullptr, 0.f);
 }
 
-void f32_bn_forward_training(Isa isa, std::int64_t pixels, int channels, float* dst,
-                             std::int64_t dst_stride, float* save_mean, float* save_inv_std,
-                             float* batch_variance, const float* src, std::int64_t src_stride,
-                             const float* gamma, const float* beta, Activation act, float eps) {
+namespace {
+
+// f32_bn_forward_training, with src produced chunk by chunk when `produce` is given.
+void forward_training(const ChunkKernels& kern, float* scratch, std::int64_t pixels, int channels,
+                      float* dst, std::int64_t dst_stride, float* save_mean, float* save_inv_std,
+                      float* batch_variance, const float* src, std::int64_t src_stride,
+                      const float* gamma, const float* beta, Activation act, float eps,
+                      const BnRowsHook* produce = nullptr) {
   TUNAS_DASSERT(pixels >= 1 && src_stride >= channels && dst_stride >= channels);
   if (channels <= 0) return;
-  const ChunkKernels& kern = kernels_for(isa);
-  statistics(kern, pixels, channels, src, src_stride, save_mean, batch_variance, save_inv_std,
-             eps);
-  Scratch scratch(2 * std::size_t(channels));
-  float* scale = scratch.data();
+  statistics(kern, scratch, pixels, channels, src, src_stride, save_mean, batch_variance,
+             save_inv_std, eps, produce);
+  float* scale = scratch;  // the chunk sums are spent
   float* shift = scale + channels;
   fold_affine(channels, scale, shift, save_mean, save_inv_std, gamma, beta);
   normalize(kern, pixels, channels, dst, dst_stride, src, src_stride, scale, shift, act);
 }
 
-void f32_bn_forward_inference(Isa isa, std::int64_t pixels, int channels, float* dst,
-                              std::int64_t dst_stride, const float* src, std::int64_t src_stride,
-                              const float* gamma, const float* beta, const float* moving_mean,
-                              const float* moving_variance, Activation act, float eps) {
+void forward_inference(const ChunkKernels& kern, float* scratch, std::int64_t pixels, int channels,
+                       float* dst, std::int64_t dst_stride, const float* src,
+                       std::int64_t src_stride, const float* gamma, const float* beta,
+                       const float* moving_mean, const float* moving_variance, Activation act,
+                       float eps) {
   TUNAS_DASSERT(src_stride >= channels && dst_stride >= channels);
   if (channels <= 0 || pixels <= 0) return;
-  Scratch scratch(2 * std::size_t(channels));
-  float* scale = scratch.data();
+  float* scale = scratch;
   float* shift = scale + channels;
   for (int c = 0; c < channels; ++c) {
     const float inv_std = float(1.0 / std::sqrt(double(moving_variance[c]) + double(eps)));
     scale[c] = gamma[c] * inv_std;
     shift[c] = beta[c] - moving_mean[c] * scale[c];
   }
-  normalize(kernels_for(isa), pixels, channels, dst, dst_stride, src, src_stride, scale, shift,
-            act);
+  normalize(kern, pixels, channels, dst, dst_stride, src, src_stride, scale, shift, act);
 }
 
-void f32_bn_backward_training(Isa isa, std::int64_t pixels, int channels, float* d_src,
-                              std::int64_t d_src_stride, float* d_gamma, float* d_beta,
-                              const float* d_dst, std::int64_t d_dst_stride,
-                              const float* save_mean, const float* save_inv_std,
-                              const float* src, std::int64_t src_stride, const float* gamma,
-                              const float* beta, Activation act) {
+// f32_bn_backward_training (overwrite == false) and f32_bn_backward_training_overwrite;
+// consume, when given, runs on each block of d_src rows right after it is written.
+void backward_training(const ChunkKernels& kern, float* scratch, bool overwrite,
+                       std::int64_t pixels, int channels, float* d_src,
+                       std::int64_t d_src_stride, float* d_gamma, float* d_beta,
+                       const float* d_dst, std::int64_t d_dst_stride, const float* save_mean,
+                       const float* save_inv_std, const float* src, std::int64_t src_stride,
+                       const float* gamma, const float* beta, Activation act,
+                       const BnRowsHook* consume = nullptr) {
   TUNAS_DASSERT(pixels >= 1 && src_stride >= channels && d_src_stride >= channels &&
                 d_dst_stride >= channels);
   if (channels <= 0) return;
-  const ChunkKernels& kern = kernels_for(isa);
   const std::int64_t chunks = chunk_count(pixels);
   // [scale | shift | k_dz | k_xhat_s][channels], then [chunk][sum_dz | sum_dz_xhat][channels].
-  Scratch scratch((4 + 2 * std::size_t(chunks)) * std::size_t(channels));
-  float* scale = scratch.data();
+  float* scale = scratch;
   float* shift = scale + channels;
   float* k_dz = shift + channels;
   float* k_xhat_s = k_dz + channels;
@@ -372,12 +378,127 @@ void f32_bn_backward_training(Isa isa, std::int64_t pixels, int channels, float*
       }
     }
   });
-  // Element-wise pass, parallel over rows.
+  // Element-wise pass, parallel over rows, in blocks of row_grain rows (an overwritten
+  // block is cleared just before, while it stays in cache).
   const bn_detail::BackwardRowsFn rows_fn = kern.backward_rows[int(act)];
-  parallel_for(pixels, row_grain(channels), [&](std::int64_t r0, std::int64_t r1) {
-    rows_fn(r1 - r0, channels, d_src + r0 * d_src_stride, d_src_stride,
-            d_dst + r0 * d_dst_stride, d_dst_stride, src + r0 * src_stride, src_stride, coef);
+  const std::int64_t block = row_grain(channels);
+  parallel_for(pixels, block, [&](std::int64_t r0, std::int64_t r1) {
+    for (std::int64_t b0 = r0; b0 < r1; b0 += block) {
+      const std::int64_t rows = std::min(block, r1 - b0);
+      float* dx = d_src + b0 * d_src_stride;
+      if (overwrite) {
+        for (std::int64_t r = 0; r < rows; ++r)
+          std::fill(dx + r * d_src_stride, dx + r * d_src_stride + channels, 0.f);
+      }
+      rows_fn(rows, channels, dx, d_src_stride, d_dst + b0 * d_dst_stride, d_dst_stride,
+              src + b0 * src_stride, src_stride, coef);
+      if (consume) (*consume)(b0, b0 + rows);
+    }
   });
+}
+
+}  // namespace
+
+std::int64_t f32_bn_scratch_floats(std::int64_t pixels, int channels) {
+  // statistics: 3 per chunk; backward: 4 + 2 per chunk (per channel).
+  const std::int64_t chunks = chunk_count(std::max<std::int64_t>(pixels, 1));
+  return std::max(3 * chunks, 4 + 2 * chunks) * std::max(channels, 0);
+}
+
+void f32_bn_forward_training(Isa isa, std::int64_t pixels, int channels, float* dst,
+                             std::int64_t dst_stride, float* save_mean, float* save_inv_std,
+                             float* batch_variance, const float* src, std::int64_t src_stride,
+                             const float* gamma, const float* beta, Activation act, float eps) {
+  Scratch scratch(std::size_t(f32_bn_scratch_floats(pixels, channels)));
+  forward_training(kernels_for(isa), scratch.data(), pixels, channels, dst, dst_stride, save_mean,
+                   save_inv_std, batch_variance, src, src_stride, gamma, beta, act, eps);
+}
+
+void f32_bn_forward_inference(Isa isa, std::int64_t pixels, int channels, float* dst,
+                              std::int64_t dst_stride, const float* src, std::int64_t src_stride,
+                              const float* gamma, const float* beta, const float* moving_mean,
+                              const float* moving_variance, Activation act, float eps) {
+  Scratch scratch(std::size_t(f32_bn_scratch_floats(pixels, channels)));
+  forward_inference(kernels_for(isa), scratch.data(), pixels, channels, dst, dst_stride, src,
+                    src_stride, gamma, beta, moving_mean, moving_variance, act, eps);
+}
+
+void f32_bn_backward_training(Isa isa, std::int64_t pixels, int channels, float* d_src,
+                              std::int64_t d_src_stride, float* d_gamma, float* d_beta,
+                              const float* d_dst, std::int64_t d_dst_stride,
+                              const float* save_mean, const float* save_inv_std,
+                              const float* src, std::int64_t src_stride, const float* gamma,
+                              const float* beta, Activation act) {
+  Scratch scratch(std::size_t(f32_bn_scratch_floats(pixels, channels)));
+  backward_training(kernels_for(isa), scratch.data(), false, pixels, channels, d_src,
+                    d_src_stride, d_gamma, d_beta, d_dst, d_dst_stride, save_mean, save_inv_std,
+                    src, src_stride, gamma, beta, act);
+}
+
+void f32_bn_backward_training_overwrite(Isa isa, std::int64_t pixels, int channels,
+                                        float* d_src, std::int64_t d_src_stride, float* d_gamma,
+                                        float* d_beta, const float* d_dst,
+                                        std::int64_t d_dst_stride, const float* save_mean,
+                                        const float* save_inv_std, const float* src,
+                                        std::int64_t src_stride, const float* gamma,
+                                        const float* beta, Activation act) {
+  Scratch scratch(std::size_t(f32_bn_scratch_floats(pixels, channels)));
+  backward_training(kernels_for(isa), scratch.data(), true, pixels, channels, d_src,
+                    d_src_stride, d_gamma, d_beta, d_dst, d_dst_stride, save_mean, save_inv_std,
+                    src, src_stride, gamma, beta, act);
+}
+
+// ---- caller-owned scratch, default ISA ----
+
+void f32_bn_forward_training(float* scratch, std::int64_t pixels, int channels, float* dst,
+                             std::int64_t dst_stride, float* save_mean, float* save_inv_std,
+                             float* batch_variance, const float* src, std::int64_t src_stride,
+                             const float* gamma, const float* beta, Activation act, float eps) {
+  forward_training(kernels_for(kernel_isa()), scratch, pixels, channels, dst, dst_stride,
+                   save_mean, save_inv_std, batch_variance, src, src_stride, gamma, beta, act, eps);
+}
+
+void f32_bn_forward_inference(float* scratch, std::int64_t pixels, int channels, float* dst,
+                              std::int64_t dst_stride, const float* src, std::int64_t src_stride,
+                              const float* gamma, const float* beta, const float* moving_mean,
+                              const float* moving_variance, Activation act, float eps) {
+  forward_inference(kernels_for(kernel_isa()), scratch, pixels, channels, dst, dst_stride, src,
+                    src_stride, gamma, beta, moving_mean, moving_variance, act, eps);
+}
+
+void f32_bn_backward_training(float* scratch, std::int64_t pixels, int channels, float* d_src,
+                              std::int64_t d_src_stride, float* d_gamma, float* d_beta,
+                              const float* d_dst, std::int64_t d_dst_stride,
+                              const float* save_mean, const float* save_inv_std,
+                              const float* src, std::int64_t src_stride, const float* gamma,
+                              const float* beta, Activation act) {
+  backward_training(kernels_for(kernel_isa()), scratch, false, pixels, channels, d_src,
+                    d_src_stride, d_gamma, d_beta, d_dst, d_dst_stride, save_mean, save_inv_std,
+                    src, src_stride, gamma, beta, act);
+}
+
+void f32_bn_forward_training_produced(float* scratch, std::int64_t pixels, int channels,
+                                      float* dst, std::int64_t dst_stride, float* save_mean,
+                                      float* save_inv_std, float* batch_variance, float* src,
+                                      std::int64_t src_stride, const float* gamma,
+                                      const float* beta, Activation act, float eps,
+                                      const BnRowsHook& produce) {
+  forward_training(kernels_for(kernel_isa()), scratch, pixels, channels, dst, dst_stride,
+                   save_mean, save_inv_std, batch_variance, src, src_stride, gamma, beta, act, eps,
+                   &produce);
+}
+
+void f32_bn_backward_training_overwrite(float* scratch, std::int64_t pixels, int channels,
+                                        float* d_src, std::int64_t d_src_stride, float* d_gamma,
+                                        float* d_beta, const float* d_dst,
+                                        std::int64_t d_dst_stride, const float* save_mean,
+                                        const float* save_inv_std, const float* src,
+                                        std::int64_t src_stride, const float* gamma,
+                                        const float* beta, Activation act,
+                                        const BnRowsHook* consume) {
+  backward_training(kernels_for(kernel_isa()), scratch, true, pixels, channels, d_src,
+                    d_src_stride, d_gamma, d_beta, d_dst, d_dst_stride, save_mean, save_inv_std,
+                    src, src_stride, gamma, beta, act, consume);
 }
 
 // ---- default ISA (the best one cpu_has allows, fixed for the process) ----

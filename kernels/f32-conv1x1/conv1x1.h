@@ -42,6 +42,27 @@ void f32_conv1x1_backward_data(std::int64_t pixels, int channels_in, int channel
                                std::int64_t d_dst_stride, const float* weight,
                                std::int64_t weight_stride);
 
+// d_src = d_dst * weight^T: the same with d_src overwritten (need not be initialised), which
+// saves the caller the zero pass over a fresh gradient buffer; bitwise equal to
+// f32_conv1x1_backward_data into a zeroed d_src.
+void f32_conv1x1_backward_data_overwrite(std::int64_t pixels, int channels_in, int channels_out,
+                                         float* d_src, std::int64_t d_src_stride,
+                                         const float* d_dst, std::int64_t d_dst_stride,
+                                         const float* weight, std::int64_t weight_stride);
+
+// Serial forms of f32_conv1x1_forward and f32_conv1x1_backward_data (accumulating), for
+// callers that already split the pixels over threads: the supernet runs them on row ranges
+// inside the batch norm of the conv's output (kernels/f32-bn BnRowsHook). Same results (a
+// row range of a GEMM is computed exactly as in the whole), on the calling thread only.
+void f32_conv1x1_forward_serial(std::int64_t pixels, int channels_in, int channels_out,
+                                float* dst, std::int64_t dst_stride, const float* src,
+                                std::int64_t src_stride, const float* weight,
+                                std::int64_t weight_stride);
+void f32_conv1x1_backward_data_serial(std::int64_t pixels, int channels_in, int channels_out,
+                                      float* d_src, std::int64_t d_src_stride,
+                                      const float* d_dst, std::int64_t d_dst_stride,
+                                      const float* weight, std::int64_t weight_stride);
+
 // d_weight += src^T * d_dst
 void f32_conv1x1_backward_weights(std::int64_t pixels, int channels_in, int channels_out,
                                   float* d_weight, std::int64_t d_weight_stride,

@@ -174,4 +174,15 @@ void f32_gemm(std::int64_t m, std::int64_t n, std::int64_t k, float* c, std::int
            b_col_stride, bias, accumulate);
 }
 
+void f32_gemm_serial(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
+                     std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
+                     std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
+                     std::int64_t b_col_stride, const float* bias, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  ukernel_table(kernel_isa(), build_table, log_table)
+      .block(make_args(m, n, k, c, c_row_stride, a, a_row_stride, a_col_stride, b, b_row_stride,
+                       b_col_stride, bias, accumulate),
+             0, m, 0, n);
+}
+
 }  // namespace tunas::kernels

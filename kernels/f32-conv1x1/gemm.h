@@ -41,6 +41,13 @@ void f32_gemm(Isa cap, std::int64_t m, std::int64_t n, std::int64_t k, float* c,
               std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
               std::int64_t b_col_stride, const float* bias, bool accumulate);
 
+// The first form computed on the calling thread only, for callers that already split the work
+// over threads (the 1x1 conv fused with a batch norm, kernels/f32-conv1x1/conv1x1.h).
+void f32_gemm_serial(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
+                     std::int64_t c_row_stride, const float* a, std::int64_t a_row_stride,
+                     std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
+                     std::int64_t b_col_stride, const float* bias, bool accumulate);
+
 // Block of C [m_begin, m_end) x [n_begin, n_end) computed single-threaded (internal: the
 // parallel drivers above split C into such blocks; the block kernels of f32-gemm.inc).
 // The _avx2 / _avx512 ones must only be called when tunas::cpu_has(Isa::avx2 / avx512).

@@ -135,21 +135,57 @@ void f32_dwconv_forward_with(const DwconvUkernels& ukernels, const ConvGeometry&
   });
 }
 
-void f32_dwconv_backward_data_with(const DwconvUkernels& ukernels, const ConvGeometry& g,
-                                   int channels, float* d_src, int64_t d_src_stride,
-                                   const float* d_dst, int64_t d_dst_stride, const float* weight,
-                                   int64_t weight_stride) {
+namespace {
+
+// Input rows cleared and then accumulated per band, while the band is in cache.
+constexpr std::int64_t kClearBandFloats = 16384;
+
+// f32_dwconv_backward_data_with, and its overwrite form: then each band of d_src rows is
+// zeroed right before the micro-kernel accumulates into it (the same values as accumulating
+// into a zeroed d_src: every input row is written by exactly one task).
+void backward_data_rows(const DwconvUkernels& ukernels, bool overwrite, const ConvGeometry& g,
+                        int channels, float* d_src, int64_t d_src_stride, const float* d_dst,
+                        int64_t d_dst_stride, const float* weight, int64_t weight_stride) {
   dassert_args(g, channels, d_src_stride, d_dst_stride, weight_stride);
   const std::int64_t src_image = std::int64_t(g.in_h) * g.in_w * d_src_stride;
   const std::int64_t dst_image = std::int64_t(g.out_h) * g.out_w * d_dst_stride;
   const std::int64_t rows = std::int64_t(g.batch) * g.in_h;
+  const int band = overwrite ? int(std::clamp<std::int64_t>(
+                                   kClearBandFloats / (std::int64_t(g.in_w) * channels), 1, g.in_h))
+                             : g.in_h;
   parallel_for(rows, row_grain(rows), [&](std::int64_t begin, std::int64_t end) {
     for_image_rows(begin, end, g.in_h, [&](int n, int row_begin, int row_end) {
-      ukernels.backward_data(g, channels, row_begin, row_end, d_src + n * src_image,
-                             d_src_stride, d_dst + n * dst_image, d_dst_stride, weight,
-                             weight_stride);
+      float* image = d_src + n * src_image;
+      for (int r0 = row_begin; r0 < row_end; r0 += band) {
+        const int r1 = std::min(row_end, r0 + band);
+        if (overwrite) {
+          for (std::int64_t p = std::int64_t(r0) * g.in_w; p < std::int64_t(r1) * g.in_w; ++p)
+            std::fill(image + p * d_src_stride, image + p * d_src_stride + channels, 0.f);
+        }
+        ukernels.backward_data(g, channels, r0, r1, image, d_src_stride, d_dst + n * dst_image,
+                               d_dst_stride, weight, weight_stride);
+      }
     });
   });
+}
+
+}  // namespace
+
+void f32_dwconv_backward_data_with(const DwconvUkernels& ukernels, const ConvGeometry& g,
+                                   int channels, float* d_src, int64_t d_src_stride,
+                                   const float* d_dst, int64_t d_dst_stride, const float* weight,
+                                   int64_t weight_stride) {
+  backward_data_rows(ukernels, false, g, channels, d_src, d_src_stride, d_dst, d_dst_stride,
+                     weight, weight_stride);
+}
+
+void f32_dwconv_backward_data_overwrite_with(const DwconvUkernels& ukernels,
+                                             const ConvGeometry& g, int channels, float* d_src,
+                                             int64_t d_src_stride, const float* d_dst,
+                                             int64_t d_dst_stride, const float* weight,
+                                             int64_t weight_stride) {
+  backward_data_rows(ukernels, true, g, channels, d_src, d_src_stride, d_dst, d_dst_stride,
+                     weight, weight_stride);
 }
 
 void f32_dwconv_backward_weights_with(const DwconvUkernels& ukernels, const ConvGeometry& g,
@@ -197,6 +233,15 @@ void f32_dwconv_backward_data(const ConvGeometry& g, int channels, float* d_src,
                               const float* weight, int64_t weight_stride) {
   f32_dwconv_backward_data_with(f32_dwconv_select(g.kernel, g.stride), g, channels, d_src,
                                 d_src_stride, d_dst, d_dst_stride, weight, weight_stride);
+}
+
+void f32_dwconv_backward_data_overwrite(const ConvGeometry& g, int channels, float* d_src,
+                                        int64_t d_src_stride, const float* d_dst,
+                                        int64_t d_dst_stride, const float* weight,
+                                        int64_t weight_stride) {
+  f32_dwconv_backward_data_overwrite_with(f32_dwconv_select(g.kernel, g.stride), g, channels,
+                                          d_src, d_src_stride, d_dst, d_dst_stride, weight,
+                                          weight_stride);
 }
 
 void f32_dwconv_backward_weights(const ConvGeometry& g, int channels, float* d_weight,

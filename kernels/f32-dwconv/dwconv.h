@@ -47,6 +47,14 @@ void f32_dwconv_backward_weights(const ConvGeometry& g, int channels, float* d_w
                                  int64_t d_weight_stride, const float* d_dst,
                                  int64_t d_dst_stride, const float* src, int64_t src_stride);
 
+// backward_data with d_src OVERWRITTEN (need not be initialised): saves the caller the zero
+// pass over a fresh gradient buffer; each band of input rows is cleared while in cache right
+// before it is accumulated into. Bitwise equal to backward_data into a zeroed d_src.
+void f32_dwconv_backward_data_overwrite(const ConvGeometry& g, int channels, float* d_src,
+                                        int64_t d_src_stride, const float* d_dst,
+                                        int64_t d_dst_stride, const float* weight,
+                                        int64_t weight_stride);
+
 // ---- micro-kernels -----------------------------------------------------------------------
 // Single-threaded pure functions: no allocation, no failure. Each works on ONE image (g.batch
 // is ignored): the tensor pointers address pixel (0, 0) of that image, channel 0.
@@ -104,6 +112,11 @@ void f32_dwconv_backward_data_with(const DwconvUkernels& ukernels, const ConvGeo
                                    int channels, float* d_src, int64_t d_src_stride,
                                    const float* d_dst, int64_t d_dst_stride, const float* weight,
                                    int64_t weight_stride);
+void f32_dwconv_backward_data_overwrite_with(const DwconvUkernels& ukernels,
+                                             const ConvGeometry& g, int channels, float* d_src,
+                                             int64_t d_src_stride, const float* d_dst,
+                                             int64_t d_dst_stride, const float* weight,
+                                             int64_t weight_stride);
 void f32_dwconv_backward_weights_with(const DwconvUkernels& ukernels, const ConvGeometry& g,
                                       int channels, float* d_weight, int64_t d_weight_stride,
                                       const float* d_dst, int64_t d_dst_stride, const float* src,

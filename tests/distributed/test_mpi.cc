@@ -18,7 +18,7 @@
 
 #include "core/files.h"
 #include "datasets/fashion_mnist.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 #include "train/train_config.h"
 #include "train/train_run.h"
 
@@ -300,7 +300,7 @@ TEST_CASE("mpirun: a killed rank ends the job within seconds; its checkpoint res
   CHECK(seconds < 10);
   CHECK(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
   // The last checkpoint is whole (read_checkpoint checks its hash) and not the last step.
-  const auto checkpoint = tunas::search::read_checkpoint(killed + "/checkpoint.bin");
+  const auto checkpoint = tunas::run::read_checkpoint(killed + "/checkpoint.bin");
   CHECK(checkpoint.get_i64("meta/step") < steps);
   fs::copy(killed, copy, fs::copy_options::recursive);
 

@@ -420,3 +420,164 @@ TEST_CASE("f32_bn: scalar and AVX2 kernels agree (forward, inference, backward)"
     }
   }
 }
+
+TEST_CASE("f32_bn: caller-owned scratch gives the same bits and stays inside f32_bn_scratch_floats") {
+  auto rng = make_rng("f32_bn scratch");
+  for (const std::int64_t rows : {std::int64_t(1), std::int64_t(130), std::int64_t(1000)}) {
+    CAPTURE(rows);
+    const int channels = 37, stride = 40;
+    const std::vector<float> x = prefix_buffer(rng, rows, channels, stride);
+    const std::vector<float> dy = prefix_buffer(rng, rows, channels, stride);
+    const std::vector<float> g = tunas::test::random_vector(rng, channels, 0.5f, 1.5f);
+    const std::vector<float> b = tunas::test::random_vector(rng, channels, -1.f, 1.f);
+    const std::vector<float> mv = tunas::test::random_vector(rng, channels, 0.1f, 2.f);
+    const std::size_t floats = std::size_t(f32_bn_scratch_floats(rows, channels));
+    // Results with the per-thread buffer [0] and with a sentinel-guarded caller buffer [1].
+    std::vector<float> out[2];
+    std::vector<float> scratch(floats + 64, kSentinel);
+    for (int i = 0; i < 2; ++i) {
+      std::vector<float> y(x.size(), 0.f), yi(x.size(), 0.f), dx(x.size(), 0.f), m(channels),
+          s(channels), v(channels), dg(channels, 0.f), db(channels, 0.f);
+      if (i == 0) {
+        f32_bn_forward_training(rows, channels, y.data(), stride, m.data(), s.data(), v.data(),
+                                x.data(), stride, g.data(), b.data(), Activation::swish, kBnEpsilon);
+        f32_bn_forward_inference(rows, channels, yi.data(), stride, x.data(), stride, g.data(),
+                                 b.data(), b.data(), mv.data(), Activation::relu, kBnEpsilon);
+        f32_bn_backward_training(rows, channels, dx.data(), stride, dg.data(), db.data(), dy.data(),
+                                 stride, m.data(), s.data(), x.data(), stride, g.data(), b.data(),
+                                 Activation::swish);
+      } else {
+        f32_bn_forward_training(scratch.data(), rows, channels, y.data(), stride, m.data(), s.data(),
+                                v.data(), x.data(), stride, g.data(), b.data(), Activation::swish,
+                                kBnEpsilon);
+        f32_bn_forward_inference(scratch.data(), rows, channels, yi.data(), stride, x.data(), stride,
+                                 g.data(), b.data(), b.data(), mv.data(), Activation::relu,
+                                 kBnEpsilon);
+        f32_bn_backward_training(scratch.data(), rows, channels, dx.data(), stride, dg.data(),
+                                 db.data(), dy.data(), stride, m.data(), s.data(), x.data(), stride,
+                                 g.data(), b.data(), Activation::swish);
+      }
+      out[i] = y;
+      for (auto* part : {&yi, &dx, &m, &s, &v, &dg, &db}) out[i].insert(out[i].end(), part->begin(), part->end());
+    }
+    REQUIRE(out[0].size() == out[1].size());
+    CHECK(std::memcmp(out[0].data(), out[1].data(), out[0].size() * sizeof(float)) == 0);
+    CHECK(std::all_of(scratch.begin() + std::ptrdiff_t(floats), scratch.end(),
+                      [](float f) { return std::memcmp(&f, &kSentinel, sizeof f) == 0; }));
+  }
+}
+
+// The overwrite form (the supernet's fresh gradient buffers): the values are those of the
+// accumulating form into zeros, bitwise, whatever d_src held before (NaN here, so a read of
+// the old prefix would show), and nothing past the channel prefix is written.
+TEST_CASE("f32_bn_backward_training_overwrite: bitwise the accumulate form into zeros, every ISA") {
+  auto rng = make_rng("f32_bn overwrite");
+  const std::int64_t rows = 20000 + 13;  // several row blocks and chunks, a partial last one
+  const int channels = 21;
+  const std::int64_t stride = 24;
+  const std::vector<float> x = prefix_buffer(rng, rows, channels, stride, -2.f, 3.f);
+  const std::vector<float> dy = prefix_buffer(rng, rows, channels, stride);
+  const std::vector<float> g = tunas::test::random_vector(rng, channels, 0.5f, 1.5f);
+  const std::vector<float> b = tunas::test::random_vector(rng, channels, -1.f, 1.f);
+  for (tunas::Isa isa : bn_isas()) {
+    for (Activation act : kAll) {
+      CAPTURE(tunas::isa_name(isa));
+      CAPTURE(activation_name(act));
+      std::vector<float> y(x.size()), m(channels), is(channels);
+      f32_bn_forward_training(isa, rows, channels, y.data(), stride, m.data(), is.data(), nullptr,
+                              x.data(), stride, g.data(), b.data(), act, kBnEpsilon);
+      std::vector<float> dx_acc(x.size(), kSentinel), dx_over(x.size(), kSentinel);
+      for (std::int64_t r = 0; r < rows; ++r) {
+        std::fill(dx_acc.begin() + r * stride, dx_acc.begin() + r * stride + channels, 0.f);
+        std::fill(dx_over.begin() + r * stride, dx_over.begin() + r * stride + channels, NAN);
+      }
+      std::vector<float> dg_acc(channels, 0.5f), db_acc(channels, -0.5f);
+      std::vector<float> dg_over = dg_acc, db_over = db_acc;
+      f32_bn_backward_training(isa, rows, channels, dx_acc.data(), stride, dg_acc.data(),
+                               db_acc.data(), dy.data(), stride, m.data(), is.data(), x.data(),
+                               stride, g.data(), b.data(), act);
+      f32_bn_backward_training_overwrite(isa, rows, channels, dx_over.data(), stride,
+                                         dg_over.data(), db_over.data(), dy.data(), stride,
+                                         m.data(), is.data(), x.data(), stride, g.data(),
+                                         b.data(), act);
+      CHECK(outside_prefix_untouched(dx_over, channels, stride));
+      CHECK(std::memcmp(dx_acc.data(), dx_over.data(), dx_acc.size() * sizeof(float)) == 0);
+      // d_gamma and d_beta still accumulate.
+      CHECK(std::memcmp(dg_acc.data(), dg_over.data(), dg_acc.size() * sizeof(float)) == 0);
+      CHECK(std::memcmp(db_acc.data(), db_over.data(), db_acc.size() * sizeof(float)) == 0);
+    }
+  }
+}
+
+// Fusion hooks (BnRowsHook): a producer that writes src chunk by chunk inside the statistics,
+// and a consumer that reads d_src block by block as it is written. Results are bitwise those
+// of the unfused calls at 1 and 2 threads; every row is produced before it is read and
+// consumed after it is written, exactly once.
+TEST_CASE("f32_bn fusion hooks: produced forward and consumed backward equal the unfused path") {
+  auto rng = make_rng("f32_bn hooks");
+  const std::int64_t rows = 3000 + 77;  // 25 chunks, the last one partial
+  const int channels = 19;
+  const std::int64_t stride = 20;
+  const std::vector<float> x_source = prefix_buffer(rng, rows, channels, stride, -2.f, 3.f);
+  const std::vector<float> dy = prefix_buffer(rng, rows, channels, stride);
+  const std::vector<float> g = tunas::test::random_vector(rng, channels, 0.5f, 1.5f);
+  const std::vector<float> b = tunas::test::random_vector(rng, channels, -1.f, 1.f);
+  for (Activation act : {Activation::relu6, Activation::swish}) {
+    CAPTURE(activation_name(act));
+    std::vector<float> y_ref(x_source.size()), m_ref(channels), is_ref(channels), v_ref(channels);
+    f32_bn_forward_training(rows, channels, y_ref.data(), stride, m_ref.data(), is_ref.data(),
+                            v_ref.data(), x_source.data(), stride, g.data(), b.data(), act,
+                            kBnEpsilon);
+    std::vector<float> dx_ref(x_source.size(), kSentinel), dg_ref(channels, 0.f),
+        db_ref(channels, 0.f);
+    std::vector<float> scratch_ref(std::size_t(f32_bn_scratch_floats(rows, channels)));
+    f32_bn_backward_training_overwrite(scratch_ref.data(), rows, channels, dx_ref.data(), stride, dg_ref.data(),
+                                       db_ref.data(), dy.data(), stride, m_ref.data(),
+                                       is_ref.data(), x_source.data(), stride, g.data(), b.data(),
+                                       act);
+    for (int threads : {1, 2}) {
+      CAPTURE(threads);
+      tunas::set_num_threads(threads);
+      // Forward: src starts as NaN; the hook copies rows of x_source into it.
+      std::vector<float> src(x_source.size(), NAN), y(x_source.size()), m(channels),
+          is(channels), v(channels);
+      std::vector<int> produced(std::size_t(rows), 0);
+      const BnRowsHook produce = [&](std::int64_t r0, std::int64_t r1) {
+        for (std::int64_t r = r0; r < r1; ++r) {
+          ++produced[std::size_t(r)];
+          std::copy(x_source.begin() + r * stride, x_source.begin() + (r + 1) * stride,
+                    src.begin() + r * stride);
+        }
+      };
+      std::vector<float> scratch(std::size_t(f32_bn_scratch_floats(rows, channels)));
+      f32_bn_forward_training_produced(scratch.data(), rows, channels, y.data(), stride, m.data(), is.data(),
+                                       v.data(), src.data(), stride, g.data(), b.data(), act,
+                                       kBnEpsilon, produce);
+      CHECK(std::all_of(produced.begin(), produced.end(), [](int n) { return n == 1; }));
+      CHECK(std::memcmp(y.data(), y_ref.data(), y.size() * sizeof(float)) == 0);
+      CHECK(std::memcmp(m.data(), m_ref.data(), m.size() * sizeof(float)) == 0);
+      CHECK(std::memcmp(is.data(), is_ref.data(), is.size() * sizeof(float)) == 0);
+      CHECK(std::memcmp(v.data(), v_ref.data(), v.size() * sizeof(float)) == 0);
+      // Backward: the hook copies each block of d_src as soon as it is written.
+      std::vector<float> dx(x_source.size(), kSentinel), seen(x_source.size(), NAN),
+          dg(channels, 0.f), db(channels, 0.f);
+      std::vector<int> consumed(std::size_t(rows), 0);
+      const BnRowsHook consume = [&](std::int64_t r0, std::int64_t r1) {
+        for (std::int64_t r = r0; r < r1; ++r) {
+          ++consumed[std::size_t(r)];
+          std::copy(dx.begin() + r * stride, dx.begin() + (r + 1) * stride,
+                    seen.begin() + r * stride);
+        }
+      };
+      f32_bn_backward_training_overwrite(scratch.data(), rows, channels, dx.data(), stride, dg.data(), db.data(),
+                                         dy.data(), stride, m.data(), is.data(), src.data(),
+                                         stride, g.data(), b.data(), act, &consume);
+      CHECK(std::all_of(consumed.begin(), consumed.end(), [](int n) { return n == 1; }));
+      CHECK(std::memcmp(dx.data(), dx_ref.data(), dx.size() * sizeof(float)) == 0);
+      CHECK(std::memcmp(seen.data(), dx_ref.data(), dx.size() * sizeof(float)) == 0);
+      CHECK(std::memcmp(dg.data(), dg_ref.data(), dg.size() * sizeof(float)) == 0);
+      CHECK(std::memcmp(db.data(), db_ref.data(), db.size() * sizeof(float)) == 0);
+    }
+    tunas::set_num_threads(0);
+  }
+}

@@ -1,6 +1,9 @@
 // Tests for kernels/f32-conv1x1: the strided GEMM (both ISAs) and the 1x1 conv API.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/cpu.h"
@@ -350,4 +353,48 @@ TEST_CASE("f32_gemm: every ISA table is bitwise thread-independent; vector table
     if (isa == tunas::Isa::avx2) avx2_result = run();
     if (int(isa) > int(tunas::Isa::avx2)) CHECK((run() == avx2_result));
   }
+}
+
+TEST_CASE("f32_conv1x1_backward_data_overwrite: bitwise the accumulate form into zeros") {
+  auto rng = make_rng("f32_conv1x1 overwrite");
+  const std::int64_t pixels = 1031;
+  const int ci = 37, co = 19;
+  const std::vector<float> w = prefix_buffer(rng, ci, co, co + 3);
+  const std::vector<float> dy = prefix_buffer(rng, pixels, co, co + 1);
+  std::vector<float> dx_acc(std::size_t(pixels * (ci + 2)), kSentinel), dx_over = dx_acc;
+  for (std::int64_t r = 0; r < pixels; ++r) {
+    std::fill(dx_acc.begin() + r * (ci + 2), dx_acc.begin() + r * (ci + 2) + ci, 0.f);
+    std::fill(dx_over.begin() + r * (ci + 2), dx_over.begin() + r * (ci + 2) + ci, NAN);
+  }
+  f32_conv1x1_backward_data(pixels, ci, co, dx_acc.data(), ci + 2, dy.data(), co + 1, w.data(),
+                            co + 3);
+  f32_conv1x1_backward_data_overwrite(pixels, ci, co, dx_over.data(), ci + 2, dy.data(), co + 1,
+                                      w.data(), co + 3);
+  CHECK(outside_prefix_untouched(dx_over, ci, ci + 2));
+  CHECK(std::memcmp(dx_acc.data(), dx_over.data(), dx_acc.size() * sizeof(float)) == 0);
+}
+
+// The serial forms on row ranges (as the BN fusion hooks call them) give the parallel forms'
+// results bitwise.
+TEST_CASE("f32_conv1x1 serial forms on row ranges: bitwise the parallel forms") {
+  auto rng = make_rng("f32_conv1x1 serial");
+  const std::int64_t pixels = 1000;
+  const int ci = 24, co = 40;
+  const std::vector<float> x = prefix_buffer(rng, pixels, ci, ci + 1);
+  const std::vector<float> w = prefix_buffer(rng, ci, co, co + 2);
+  const std::vector<float> dy = prefix_buffer(rng, pixels, co, co + 3);
+  std::vector<float> y_par(std::size_t(pixels * (co + 3)), kSentinel), y_ser = y_par;
+  std::vector<float> dx_par = prefix_buffer(rng, pixels, ci, ci + 1), dx_ser = dx_par;
+  f32_conv1x1_forward(pixels, ci, co, y_par.data(), co + 3, x.data(), ci + 1, w.data(), co + 2);
+  f32_conv1x1_backward_data(pixels, ci, co, dx_par.data(), ci + 1, dy.data(), co + 3, w.data(),
+                            co + 2);
+  for (std::int64_t r0 = 0; r0 < pixels; r0 += 128) {  // ranges of 128 rows, the last partial
+    const std::int64_t n = std::min<std::int64_t>(128, pixels - r0);
+    f32_conv1x1_forward_serial(n, ci, co, y_ser.data() + r0 * (co + 3), co + 3,
+                               x.data() + r0 * (ci + 1), ci + 1, w.data(), co + 2);
+    f32_conv1x1_backward_data_serial(n, ci, co, dx_ser.data() + r0 * (ci + 1), ci + 1,
+                                     dy.data() + r0 * (co + 3), co + 3, w.data(), co + 2);
+  }
+  CHECK(std::memcmp(y_par.data(), y_ser.data(), y_par.size() * sizeof(float)) == 0);
+  CHECK(std::memcmp(dx_par.data(), dx_ser.data(), dx_par.size() * sizeof(float)) == 0);
 }

@@ -441,3 +441,39 @@ TEST_CASE("f32_dwconv gradients match central finite differences (double)") {
       TUNAS_CHECK_CLOSE(k_w.data(), fd_w.data(), k_w.size(), 1e-5, 1e-5);
     }
 }
+
+// The overwrite form of backward-data (the supernet's fresh gradient buffers): bitwise the
+// accumulating form into zeros, on every ISA table, whatever d_src held (NaN here: a read of
+// the old prefix would show) and with the channels past the prefix untouched.
+TEST_CASE("f32_dwconv_backward_data_overwrite: bitwise the accumulate form into zeros") {
+  Rng rng = tunas::test::make_rng("f32_dwconv overwrite");
+  const int channels = 21;
+  const int64_t stride = 24;  // d_src and d_dst pixel stride: 3 inactive channels
+  for (Isa isa : tunas::kernels::allowed_isas()) {
+    for (int k : {3, 5, 7}) {
+      for (int s : {1, 2}) {
+        CAPTURE(tunas::isa_name(isa));
+        CAPTURE(k);
+        CAPTURE(s);
+        const ConvGeometry g = oracle_geometry(3, 30, 29, k, s);  // several clearing bands
+        const DwconvUkernels& u = tunas::kernels::f32_dwconv_select(k, s, isa);
+        const size_t n_src = size_t(g.batch) * g.in_h * g.in_w * stride;
+        const size_t n_dst = size_t(g.batch) * g.out_h * g.out_w * stride;
+        const std::vector<float> d_dst = tunas::test::random_vector(rng, n_dst);
+        const std::vector<float> w = tunas::test::random_vector(rng, size_t(k) * k * stride);
+        const float sentinel = -7.25f;
+        std::vector<float> acc(n_src, sentinel), over(n_src, sentinel);
+        for (size_t p = 0; p < n_src; p += size_t(stride)) {
+          std::fill(acc.begin() + p, acc.begin() + p + channels, 0.f);
+          std::fill(over.begin() + p, over.begin() + p + channels, NAN);
+        }
+        tunas::kernels::f32_dwconv_backward_data_with(u, g, channels, acc.data(), stride,
+                                                      d_dst.data(), stride, w.data(), stride);
+        tunas::kernels::f32_dwconv_backward_data_overwrite_with(u, g, channels, over.data(),
+                                                                stride, d_dst.data(), stride,
+                                                                w.data(), stride);
+        CHECK(std::memcmp(acc.data(), over.data(), n_src * sizeof(float)) == 0);
+      }
+    }
+  }
+}

@@ -101,7 +101,7 @@ TEST_CASE("enumeration: tiny space count and keys match the hand count") {
   CHECK(configs.size() == 19);
   CHECK(keys.size() == configs.size());
   std::map<std::string, int> per_kind;
-  for (const auto& c : configs) per_kind[c.kind + (c.residual ? "+res" : "")]++;
+  for (const auto& c : configs) per_kind[config_kind_name(c.kind) + std::string(c.residual ? "+res" : "")]++;
   CHECK(per_kind["conv"] == 3);
   CHECK(per_kind["bottleneck"] == 8);
   CHECK(per_kind["bottleneck+res"] == 4);
@@ -262,8 +262,8 @@ TEST_CASE("lut cost of the search's warm-up masks (hand value)") {
   // Every entry 1 ms, except: a k5 bottleneck 3 ms, the identity (residual zero) 0 ms.
   for (auto& e : t.entries) {
     e.timing.median_ms = 1.0;
-    if (e.config.kind == "bottleneck" && e.config.kernel == 5) e.timing.median_ms = 3.0;
-    if (e.config.kind == "zero") e.timing.median_ms = 0.0;
+    if (e.config.kind == ConfigKind::bottleneck && e.config.kernel == 5) e.timing.median_ms = 3.0;
+    if (e.config.kind == ConfigKind::zero) e.timing.median_ms = 0.0;
   }
   t.save(path);
   register_latency_cost_models();
@@ -344,7 +344,7 @@ TEST_CASE("runner: one layer and a whole network run and give finite outputs") {
     r.run();
     CAPTURE(c.key());
     const std::int64_t n = std::int64_t(2) * c.out_size * c.out_size * c.out_channels;
-    if (c.kind == "zero" || c.kind == "detection_endpoint") continue;
+    if (c.kind == ConfigKind::zero || c.kind == ConfigKind::detection_endpoint) continue;
     for (std::int64_t i = 0; i < n; ++i) REQUIRE(std::isfinite(r.output()[i]));
   }
   spaces::Indices idx(space.decisions.size());

@@ -35,7 +35,7 @@ if [ "$mode" = random ]; then
   done
   # bilinear up-sampling with grey -> RGB, and bilinear down-sampling of a non-square image
   run up --space mobilenet_v3_like_search --seed 3 --shape 28x28x1 --resolution 40 --channels 3
-  run down --space proxylessnas_search --seed 4 --shape 40x36x3 --resolution 32 --proxy 1
+  run down --space proxylessnas_search --seed 4 --shape 40x36x3 --resolution 32 --proxy-layers 1
   $check "${dirs[@]}"
   exit 0
 fi

@@ -17,7 +17,7 @@
 #include "onnx_export/bn_calibration.h"
 #include "onnx_export/onnx_model.h"
 #include "onnx_export/weights_export.h"
-#include "search/weights_file.h"
+#include "run/weights_file.h"
 #include "search_spaces/catalog.h"
 
 namespace fs = std::filesystem;
@@ -215,7 +215,7 @@ TEST_CASE("onnx_export: weights of another architecture name the file; nothing i
   nc.max_batch = 2;
   nc.bn_mode = supernet::BnMode::stateful;
   supernet::Supernet a(supernet::prune_space(space, spaces::parse_indices(space, kUserIndices)), nc);
-  search::write_weights_file(c.weights, a.params(), kUserSpace, kUserIndices, a.bn_statistics());
+  run::write_weights_file(c.weights, a.params(), kUserSpace, kUserIndices, a.bn_statistics());
 
   c.indices = "1:0:1:1:1:1:0:1:0:1:0";  // sepconv k5, not k7
   try {

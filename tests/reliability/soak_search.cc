@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "run/stop_signal.h"
 #include "search/search_config.h"
 #include "search/search_run.h"
 
@@ -90,7 +91,7 @@ int soak_main(int argc, char** argv) {
   std::atomic<std::size_t> arena_high_water{run.arena_high_water_bytes()};
   std::atomic<bool> finished{false};
   std::thread worker([&] {
-    while (!tunas::search::stop_requested().load()) {
+    while (!tunas::run::stop_requested().load()) {
       const tunas::search::SearchOutcome o = run.run(20);
       step.store(o.steps_done);
       arena_high_water.store(run.arena_high_water_bytes());
@@ -119,7 +120,7 @@ int soak_main(int argc, char** argv) {
     tunas::write_file_atomic(csv_path, csv);  // partial figures survive a stopped soak
     tunas::write_file_atomic(svg_path, line_chart_svg(sampled_at, {rss, arena}));
   }
-  tunas::search::stop_requested().store(true);
+  tunas::run::stop_requested().store(true);
   worker.join();
   return 0;
 }

@@ -20,7 +20,7 @@
 #include "core/files.h"
 #include "core/rng.h"
 #include "process.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 #include "search/search_config.h"
 #include "search/search_run.h"
 #include "tiny_runs.h"
@@ -49,7 +49,7 @@ std::vector<std::string> kill_and_resume(const std::string& tool, const std::vec
     const int code = wait_exit_code(pid);
     CHECK((code == 128 + SIGKILL || code == 0));
     seen.push_back(tunas::file_exists(dir + "/checkpoint.bin")
-                       ? "step " + std::to_string(tunas::search::read_checkpoint(dir + "/checkpoint.bin")
+                       ? "step " + std::to_string(tunas::run::read_checkpoint(dir + "/checkpoint.bin")
                                                       .get_i64("meta/step"))
                        : "none");
   }

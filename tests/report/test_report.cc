@@ -21,6 +21,7 @@
 #include "search_spaces/indices.h"
 #include "search_spaces/network.h"
 #include "train/train_run.h"
+#include "tests/common/tiny_runs.h"
 
 namespace fs = std::filesystem;
 using namespace tunas::report;
@@ -28,35 +29,12 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kTinySpace = std::string(TUNAS_SOURCE_DIR) + "/tests/search/tiny_space.yaml";
-
 std::string fresh_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("tunas_report_test_" + name);
-  fs::remove_all(p);
-  return p.string();
+  return tunas::test::fresh_temp_dir("tunas_report_test_" + name);
 }
 
 tunas::search::SearchConfig tiny_search(const std::string& out) {
-  tunas::search::SearchConfig c;
-  c.space = kTinySpace;  // a user YAML, not a catalogue name
-  c.data = "synthetic";
-  c.synthetic_size = 400;
-  c.validation_size = 80;
-  c.resolution = 16;
-  c.proxy = false;
-  c.cost_model = "macs";
-  c.target_ms = 60000;
-  c.steps = 12;
-  c.batch = 8;
-  c.replicas = 2;
-  c.log_every = 2;
-  c.checkpoint_every = 4;
-  c.policy_lr = 0.05;
-  c.out = out;
-  c.quiet = true;
-  c.seed = 3;
-  c.threads = 1;
-  return c;
+  return tunas::test::tiny_search_config(out);
 }
 
 int count(const std::string& text, const std::string& part) {
@@ -78,7 +56,7 @@ std::string error_of(const std::function<void()>& f) {
 
 // Layers the architecture view draws: all but activations and endpoints, plus the classifier.
 int drawn_layers(const std::string& indices) {
-  tunas::spaces::Space space = tunas::spaces::load_space(kTinySpace);
+  tunas::spaces::Space space = tunas::spaces::load_space(tunas::test::tiny_space_path());
   tunas::spaces::configure_data_network(space, 16, 1, 10, 1.0, 0);
   const auto net = tunas::spaces::resolve(space, tunas::spaces::parse_indices(space, indices));
   int n = 1;
@@ -89,7 +67,7 @@ int drawn_layers(const std::string& indices) {
 
 int multi_choice_decisions() {
   int n = 0;
-  for (const auto& d : tunas::spaces::load_space(kTinySpace).decisions) n += d.size() > 1;
+  for (const auto& d : tunas::spaces::load_space(tunas::test::tiny_space_path()).decisions) n += d.size() > 1;
   return n;
 }
 
@@ -156,22 +134,12 @@ TEST_CASE("report: a finished search states its final architecture against the t
 
 TEST_CASE("report: a tunas_train run shows accuracy curves and the final accuracy") {
   const std::string dir = fresh_dir("train");
-  tunas::train::TrainConfig c;
-  c.space = kTinySpace;
-  c.indices = "1:0:0:1:0:1:0:0:0";
-  c.data = "synthetic";
-  c.synthetic_size = 400;
-  c.validation_size = 80;
-  c.resolution = 16;
-  c.proxy = false;
+  tunas::train::TrainConfig c = tunas::test::tiny_train_config(dir);
   c.steps = 20;
   c.batch = 16;
   c.eval_batch = 40;
   c.eval_every = 10;
   c.log_every = 4;
-  c.threads = 1;
-  c.quiet = true;
-  c.out = dir;
   tunas::train::TrainRun(c).run();
   const json result = json::parse(tunas::read_file(dir + "/result.json"));
   const std::string html = tunas::read_file(write_report(dir));

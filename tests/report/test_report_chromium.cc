@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "report/html_report.h"
 #include "search/search_run.h"
+#include "tests/common/tiny_runs.h"
 
 namespace fs = std::filesystem;
 
@@ -72,24 +73,11 @@ TEST_CASE("report.html renders in headless Chromium") {
   }
   const fs::path dir = fs::temp_directory_path() / "tunas_report_chromium";
   fs::remove_all(dir);
-  tunas::search::SearchConfig c;
-  c.space = std::string(TUNAS_SOURCE_DIR) + "/tests/search/tiny_space.yaml";
-  c.data = "synthetic";
-  c.synthetic_size = 400;
-  c.validation_size = 80;
-  c.resolution = 16;
-  c.proxy = false;
-  c.cost_model = "macs";
-  c.target_ms = 60000;
+  tunas::search::SearchConfig c = tunas::test::tiny_search_config(dir.string());
   c.steps = 40;
-  c.batch = 8;
-  c.replicas = 2;
-  c.log_every = 2;
   c.checkpoint_every = 40;
   c.policy_lr = 0.1;
-  c.out = dir.string();
-  c.quiet = true;
-  c.threads = 1;
+  c.seed = 0;
   tunas::search::SearchRun(c).run();
   const std::string html = tunas::report::write_report(dir.string());
   const std::string png = (dir / "report.png").string();

@@ -193,7 +193,7 @@ TEST_CASE("ablation knobs: flags, ranges named in errors, fingerprint") {
     mutate(c);
     CHECK_THROWS_WITH_AS(tunas::search::validate(c), doctest::Contains(expected), tunas::Error);
   };
-  fails([](SearchConfig& c) { c.op_warmup_fraction = 1.5; }, "--op-warmup-fraction must be in [0, 1], got 1.5");
+  fails([](SearchConfig& c) { c.op_warmup_fraction = 1.5; }, "--op-warmup-fraction must be in [0, 1] or auto, got 1.5");
   fails([](SearchConfig& c) { c.filter_warmup_fraction = -0.1; }, "--filter-warmup-fraction must be in [0, 1]");
   fails([](SearchConfig& c) { c.baseline_momentum = 1; }, "--baseline-momentum must be in [0, 1), got 1");
   fails([](SearchConfig& c) { c.policy_adam_beta1 = -0.5; }, "--policy-adam-beta1 must be in [0, 1)");
@@ -207,6 +207,6 @@ TEST_CASE("ablation knobs: flags, ranges named in errors, fingerprint") {
                            "--policy-adam-beta1 N", "--policy-adam-beta2 N", "--policy-adam-epsilon N",
                            "--policy-temperature N"})
     CHECK_MESSAGE(help.find(flag) != std::string::npos, flag);
-  CHECK(help.find("in [0, 1) (TuNAS: 0.95)") != std::string::npos);
+  CHECK(help.find("(TuNAS: 0.95); in [0, 1)") != std::string::npos);  // the range from the row
   CHECK(tunas::search::config_fingerprint(c) != tunas::search::config_fingerprint(SearchConfig{}));
 }

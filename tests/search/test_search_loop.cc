@@ -24,12 +24,13 @@
 #include "policy/controller_state.h"
 #include "policy/reward.h"
 #include "policy/schedules.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 #include "search/search_config.h"
 #include "search/search_run.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/cost_model.h"
 #include "supernet/supernet.h"
+#include "tests/common/tiny_runs.h"
 
 namespace {
 
@@ -38,36 +39,19 @@ using tunas::search::SearchConfig;
 using tunas::search::SearchRun;
 
 std::string fresh_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("tunas_search_loop_" + name);
-  fs::remove_all(p);
-  return p.string();
+  return tunas::test::fresh_temp_dir("tunas_search_loop_" + name);
 }
 
 // 4 steps: controller delay 2 steps, op and filter warm-up 2 steps (p = 1, then 0.5).
 SearchConfig loop_config(const std::string& out) {
-  SearchConfig c;
-  c.space = std::string(TUNAS_SOURCE_DIR) + "/tests/search/tiny_space.yaml";
-  c.data = "synthetic";
-  c.synthetic_size = 400;
-  c.validation_size = 80;
-  c.resolution = 16;
-  c.proxy = false;
-  c.cost_model = "macs";
-  c.target_ms = 60000;
+  SearchConfig c = tunas::test::tiny_search_config(out);
   c.steps = 4;
-  c.batch = 8;
-  c.replicas = 2;
   c.log_every = 1;
   c.checkpoint_every = 1000;
   c.model_lr = 5.0;  // large: the validation pass must see visibly updated weights
   c.valid_batch = 32;
-  c.policy_lr = 0.05;
   c.policy_delay_fraction = 0.5;
   c.warmup_fraction = 0.5;
-  c.out = out;
-  c.quiet = true;
-  c.seed = 3;
-  c.threads = 1;
   return c;
 }
 
@@ -96,7 +80,7 @@ struct StepState {
 };
 
 StepState read_state(const std::string& dir, std::int64_t num_params) {
-  const tunas::search::Checkpoint c = tunas::search::read_checkpoint(dir + "/checkpoint.bin");
+  const tunas::run::Checkpoint c = tunas::run::read_checkpoint(dir + "/checkpoint.bin");
   StepState s;
   for (auto [name, v] : {std::pair{"supernet/weights", &s.weights},
                          std::pair{"optimizer/mean_square", &s.mean_square},
@@ -252,7 +236,7 @@ TEST_CASE("search loop: logits stay exactly 0 during the delay; moments advance"
   config.model_lr = 0.05;
   SearchRun run(config);  // D = 2 of 4 steps
   auto controller_at = [&] {
-    const auto c = tunas::search::read_checkpoint(dir + "/checkpoint.bin");
+    const auto c = tunas::run::read_checkpoint(dir + "/checkpoint.bin");
     return tunas::policy::decode_controller_state(c.get("controller"));
   };
   for (std::int64_t t = 0; t < 2; ++t) {

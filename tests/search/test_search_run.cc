@@ -16,14 +16,15 @@
 #include "core/files.h"
 #include "core/rng.h"
 #include "core/tensor.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 #include "search/search_config.h"
 #include "search/search_run.h"
-#include "search/weights_file.h"
+#include "run/weights_file.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/indices.h"
 #include "search_spaces/network.h"
 #include "supernet/supernet.h"
+#include "tests/common/tiny_runs.h"
 
 using tunas::search::SearchConfig;
 using tunas::search::SearchRun;
@@ -32,30 +33,11 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string fresh_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("tunas_search_test_" + name);
-  fs::remove_all(p);
-  return p.string();
+  return tunas::test::fresh_temp_dir("tunas_search_test_" + name);
 }
 
 SearchConfig tiny_config(const std::string& out) {
-  SearchConfig c;
-  c.space = std::string(TUNAS_SOURCE_DIR) + "/tests/search/tiny_space.yaml";
-  c.data = "synthetic";
-  c.synthetic_size = 400;
-  c.validation_size = 80;
-  c.resolution = 16;
-  c.proxy = false;
-  c.cost_model = "macs";
-  c.target_ms = 60000;  // MACs: between the smallest and largest tiny architecture
-  c.steps = 12;
-  c.batch = 8;
-  c.replicas = 2;
-  c.log_every = 2;
-  c.checkpoint_every = 4;
-  c.policy_lr = 0.05;
-  c.out = out;
-  c.quiet = true;
-  c.seed = 3;
+  SearchConfig c = tunas::test::tiny_search_config(out);
   c.threads = 2;
   return c;
 }
@@ -292,12 +274,12 @@ TEST_CASE("export: the exported path weights compute what the searched supernet 
   sn::SupernetConfig nc;
   nc.max_batch = 4;
   sn::Supernet searched(space, nc);
-  const tunas::search::Checkpoint ckpt = tunas::search::read_checkpoint(dir + "/checkpoint.bin");
+  const tunas::run::Checkpoint ckpt = tunas::run::read_checkpoint(dir + "/checkpoint.bin");
   ckpt.get_floats("supernet/weights", searched.params().values(), searched.params().size());
 
   const sp::Space pruned = sn::prune_space(space, idx);
   sn::Supernet standalone(pruned, nc);
-  tunas::search::read_weights_file(weights, standalone.params(), indices);
+  tunas::run::read_weights_file(weights, standalone.params(), indices);
 
   // Same batch, batch-statistics BN in both: the one-hot supernet equals the exported network.
   tunas::Rng rng(11, tunas::stream_id("export test"));
@@ -316,9 +298,9 @@ TEST_CASE("export: the exported path weights compute what the searched supernet 
     CHECK(logits_a[std::size_t(i)] == doctest::Approx(standalone.last_logits()[i]).epsilon(1e-4));
 
   // A file of another architecture is refused by name.
-  CHECK_THROWS_WITH_AS(tunas::search::read_weights_file(weights, standalone.params(), "9:9"),
+  CHECK_THROWS_WITH_AS(tunas::run::read_weights_file(weights, standalone.params(), "9:9"),
                        doctest::Contains("not of '9:9'"), tunas::Error);
-  CHECK_THROWS_WITH_AS(tunas::search::read_weights_file(dir + "/params.json", standalone.params(), ""),
+  CHECK_THROWS_WITH_AS(tunas::run::read_weights_file(dir + "/params.json", standalone.params(), ""),
                        doctest::Contains("params.json"), tunas::Error);
 }
 

@@ -91,7 +91,7 @@ TEST_CASE("MobileNetV3-Large resolves with the table's SE widths and a bias conv
   const ResolvedLayer& b3 = find(net, "blocks/3/layers/1/layer");
   CHECK(b3.residual);
   CHECK(b3.expansion == 200);
-  CHECK(b3.activation == Activation::swish6);
+  CHECK(b3.activation == Activation::hswish);
 }
 
 TEST_CASE("resolve: ProxylessNAS-Mobile layers (kernel, expansion, widths, zero as identity)") {

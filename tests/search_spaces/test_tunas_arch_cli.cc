@@ -147,7 +147,7 @@ TEST_CASE("tunas_arch bad input: exit 1, message on stderr, nothing on stdout") 
               "index 7 at position 1 (blocks/1/layers/0) is out of range: valid 0..2");
   check_fails(std::string("cost --space proxylessnas_search --indices ") + kMobile + " --cost-model lut9",
               "unknown cost model 'lut9' (valid: tunas_pixel1, macs, params");
-  check_fails("cost --space proxylessnas_search --resolution abc", "--resolution must be an integer, got 'abc'");
+  check_fails("cost --space proxylessnas_search --resolution abc", "option --resolution: expected an integer, got 'abc'");
   check_fails("sample --space mobilenet_v2", "names no Pixel-1 weights");
   check_fails("sample --space proxylessnas_search --min-cost 5 --max-cost 4", "--min-cost (5) must be <= --max-cost (4)");
   check_fails("sample --space proxylessnas_search --min-cost 1 --max-cost 2 --max-attempts 300",

@@ -9,21 +9,20 @@
 
 #include "core/error.h"
 #include "core/files.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 #include "search/search_config.h"
 #include "search/search_run.h"
 #include "tests/datasets/dataset_files.h"
 #include "tests/datasets/image_writers.h"
 #include "train/train_config.h"
 #include "train/train_run.h"
+#include "tests/common/tiny_runs.h"
 
 namespace fs = std::filesystem;
 using tunas::search::SearchConfig;
 using tunas::search::SearchRun;
 
 namespace {
-
-std::string tiny_space() { return std::string(TUNAS_SOURCE_DIR) + "/tests/search/tiny_space.yaml"; }
 
 // DIR/train: 3 classes x 10 images (JPEG and PNG, 20-60 pixels); DIR/val: 3 x 2.
 void write_folder(const std::string& dir) {
@@ -32,22 +31,16 @@ void write_folder(const std::string& dir) {
 }
 
 SearchConfig search_config(const std::string& data_dir, const std::string& out) {
-  SearchConfig c;
-  c.space = tiny_space();
+  SearchConfig c = tunas::test::tiny_search_config(out);
   c.data = "imagefolder";
   c.data_dir = data_dir;
+  c.synthetic_size = SearchConfig().synthetic_size;
   c.validation_size = 6;
-  c.resolution = 16;
-  c.proxy = false;
-  c.cost_model = "macs";
-  c.target_ms = 60000;
   c.steps = 6;
   c.batch = 4;
-  c.replicas = 2;
   c.log_every = 1;
   c.checkpoint_every = 3;
-  c.out = out;
-  c.quiet = true;
+  c.policy_lr.reset();
   c.seed = 7;
   c.threads = 2;
   return c;
@@ -75,8 +68,8 @@ TEST_CASE("image folder: a search runs, and a resumed one ends bit for bit where
     SearchRun second(resumed_config);
     CHECK(second.run().steps_done == 6);
   }
-  const auto a = tunas::search::read_checkpoint(root.file("straight/checkpoint.bin"));
-  const auto b = tunas::search::read_checkpoint(root.file("resumed/checkpoint.bin"));
+  const auto a = tunas::run::read_checkpoint(root.file("straight/checkpoint.bin"));
+  const auto b = tunas::run::read_checkpoint(root.file("resumed/checkpoint.bin"));
   for (const char* section : {"supernet/weights", "controller", "data/train_iterator", "data/valid_iterator"}) {
     CAPTURE(section);
     CHECK(a.get(section) == b.get(section));
@@ -94,21 +87,17 @@ TEST_CASE("image folder: a search runs, and a resumed one ends bit for bit where
 TEST_CASE("image folder: stand-alone training evaluates on val/, with the 1001-style widening") {
   tunas::test::TempDir root;
   write_folder(root.file("data"));
-  tunas::train::TrainConfig c;
-  c.space = tiny_space();
-  c.indices = "1:0:0:1:0:1:0:0:0";
+  tunas::train::TrainConfig c = tunas::test::tiny_train_config(root.file("train"));
   c.data = "imagefolder";
   c.data_dir = root.file("data");
+  c.synthetic_size = tunas::train::TrainConfig().synthetic_size;
+  c.validation_size = tunas::train::TrainConfig().validation_size;
   c.use_test_set = true;
   c.num_classes = 5;
-  c.resolution = 16;
-  c.proxy = false;
   c.steps = 4;
   c.batch = 8;
   c.eval_batch = 4;
   c.threads = 2;
-  c.quiet = true;
-  c.out = root.file("train");
   tunas::train::TrainRun run(c);
   const auto outcome = run.run();
   REQUIRE(outcome.steps_done == 4);

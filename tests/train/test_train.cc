@@ -14,13 +14,15 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "datasets/synthetic.h"
-#include "search/checkpoint.h"
-#include "search/weights_file.h"
+#include "run/checkpoint.h"
+#include "run/weights_file.h"
+#include "search/search_config.h"
 #include "search_spaces/catalog.h"
 #include "search_spaces/indices.h"
 #include "supernet/supernet.h"
 #include "train/train_config.h"
 #include "train/train_run.h"
+#include "tests/common/tiny_runs.h"
 
 using tunas::train::TrainConfig;
 using tunas::train::TrainRun;
@@ -28,25 +30,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kIndices = "1:0:0:1:0:1:0:0:0";
-
-std::string tiny_space() { return std::string(TUNAS_SOURCE_DIR) + "/tests/search/tiny_space.yaml"; }
+using tunas::test::kTinyIndices;
+using tunas::test::tiny_space_path;
 
 std::string fresh_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("tunas_train_test_" + name);
-  fs::remove_all(p);
-  return p.string();
+  return tunas::test::fresh_temp_dir("tunas_train_test_" + name);
 }
 
 TrainConfig tiny_config(const std::string& out) {
-  TrainConfig c;
-  c.space = tiny_space();
-  c.indices = kIndices;
-  c.data = "synthetic";
-  c.synthetic_size = 400;
-  c.validation_size = 80;
-  c.resolution = 16;
-  c.proxy = false;
+  TrainConfig c = tunas::test::tiny_train_config(out);
   c.steps = 300;
   c.batch = 32;
   c.eval_batch = 24;  // 80 validation images: 3 full batches and a short one of 8
@@ -54,9 +46,6 @@ TrainConfig tiny_config(const std::string& out) {
   c.log_every = 10;
   c.checkpoint_every = 7;
   c.seed = 5;
-  c.threads = 1;
-  c.quiet = true;
-  c.out = out;
   return c;
 }
 
@@ -165,7 +154,7 @@ TEST_CASE("train: bad architectures, files and data give clear errors") {
   tunas::write_file_atomic(bad, "{\"space\": \"tiny\"}\n");
   c.arch = bad;
   CHECK(contains(error_of([&] { TrainRun r(c); }), "\"indices\""));
-  c.indices = kIndices;
+  c.indices = kTinyIndices;
   CHECK(contains(error_of([&] { TrainRun r(c); }), "either --indices or --arch"));
 
   c = tiny_config(out);
@@ -187,27 +176,27 @@ TEST_CASE("train: bad architectures, files and data give clear errors") {
 TEST_CASE("train: --arch reads a final_architecture.json") {
   const std::string out = fresh_dir("arch");
   const std::string arch = fresh_dir("arch.json");
-  tunas::write_file_atomic(arch, std::string("{\"indices\": \"") + kIndices +
-                                     "\", \"space\": \"" + tiny_space() + "\", \"cost\": 1}\n");
+  tunas::write_file_atomic(arch, std::string("{\"indices\": \"") + kTinyIndices +
+                                     "\", \"space\": \"" + tiny_space_path() + "\", \"cost\": 1}\n");
   TrainConfig c = tiny_config(out);
   c.indices.clear();
   c.space.clear();
   c.arch = arch;
   c.steps = 5;
   TrainRun run(c);
-  CHECK(run.indices() == kIndices);
+  CHECK(run.indices() == kTinyIndices);
   run.run();
-  CHECK(YAML::LoadFile(out + "/result.json")["indices"].as<std::string>() == kIndices);
+  CHECK(YAML::LoadFile(out + "/result.json")["indices"].as<std::string>() == kTinyIndices);
 }
 
 TEST_CASE("train: evaluation counts every image exactly once, whatever the batch") {
-  tunas::spaces::Space space = tunas::spaces::load_space(tiny_space());
+  tunas::spaces::Space space = tunas::spaces::load_space(tiny_space_path());
   tunas::spaces::NetworkConfig net = space.network;
   net.resolution = 16;
   net.input_channels = 1;
   net.classes = 10;
   tunas::spaces::configure_network(space, net);
-  const auto indices = tunas::spaces::parse_indices(space, kIndices);
+  const auto indices = tunas::spaces::parse_indices(space, kTinyIndices);
   const auto pruned = tunas::supernet::prune_space(space, indices);
   const auto masks = tunas::supernet::masks_from_indices(
       pruned, std::vector<int>(std::size_t(pruned.num_decisions()), 0));
@@ -269,19 +258,19 @@ TEST_CASE("train: flags, --config files and params.json share one option table")
 TEST_CASE("train: --init-weights starts from a weights file, and refuses another architecture's") {
   namespace sn = tunas::supernet;
   // A weights file of the stand-alone network, with weights unlike the run's own init.
-  tunas::spaces::Space space = tunas::spaces::load_space(tiny_space());
+  tunas::spaces::Space space = tunas::spaces::load_space(tiny_space_path());
   tunas::spaces::NetworkConfig net = space.network;
   net.resolution = 16;
   net.input_channels = 1;  // the synthetic set's shape
   net.classes = 10;
   tunas::spaces::configure_network(space, net);
-  const tunas::spaces::Space pruned = sn::prune_space(space, tunas::spaces::parse_indices(space, kIndices));
+  const tunas::spaces::Space pruned = sn::prune_space(space, tunas::spaces::parse_indices(space, kTinyIndices));
   sn::SupernetConfig nc;
   nc.max_batch = 1;
   nc.init_seed = 77;
   sn::Supernet source(pruned, nc);
   const std::string weights = fresh_dir("init.weights");
-  tunas::search::write_weights_file(weights, source.params(), space.name, kIndices);
+  tunas::run::write_weights_file(weights, source.params(), space.name, kTinyIndices);
 
   const std::string out = fresh_dir("init_weights");
   TrainConfig c = tiny_config(out);
@@ -290,7 +279,7 @@ TEST_CASE("train: --init-weights starts from a weights file, and refuses another
     TrainRun run(c);
     run.run(0);  // no step: the checkpoint holds the initial weights
   }
-  const auto ckpt = tunas::search::read_checkpoint(out + "/checkpoint.bin");
+  const auto ckpt = tunas::run::read_checkpoint(out + "/checkpoint.bin");
   std::vector<float> saved(std::size_t(source.params().size()));
   ckpt.get_floats("model/weights", saved.data(), source.params().size());
   CHECK(std::equal(saved.begin(), saved.end(), source.params().values()));
@@ -315,4 +304,68 @@ TEST_CASE("train: --path-dropout-rate (spec §7.6) is range-checked and in --hel
   CHECK(tunas::train::train_fingerprint(d).find("path_dropout_rate") == std::string::npos);
   d.path_dropout_rate = 0.2;
   CHECK(tunas::train::train_fingerprint(d).find("path_dropout_rate") != std::string::npos);
+}
+
+TEST_CASE("shared blocks: tunas_search and tunas_train spell and check the network and data options alike") {
+  const std::string search = tunas::search::search_usage(), train = tunas::train::train_usage();
+  for (const char* flag : {"--proxy ", "--proxy-layers N", "--resolution N", "--width-multiplier N",
+                           "--data S", "--data-dir S", "--synthetic-size N", "--validation-size N",
+                           "--seed N", "--threads N", "--out S"}) {
+    const auto line = [&](const std::string& help) {
+      const std::size_t at = help.find(std::string("  ") + flag);
+      return at == std::string::npos ? std::string("(missing)") : help.substr(at, help.find('\n', at) - at);
+    };
+    CHECK_MESSAGE(line(search) != "(missing)", flag);
+    if (std::string(flag) != "--seed N") CHECK_MESSAGE(line(search) == line(train), flag);
+  }
+  tunas::search::SearchConfig s;
+  s.proxy_layers = 9;
+  tunas::train::TrainConfig t;
+  t.space = "proxylessnas_search";
+  t.proxy_layers = 9;
+  CHECK(contains(error_of([&] { tunas::search::validate(s); }), "--proxy-layers must be in [0, 8], got 9"));
+  CHECK(contains(error_of([&] { tunas::train::validate(t); }), "--proxy-layers must be in [0, 8], got 9"));
+}
+
+TEST_CASE("train: --lr is auto or a number, 0 included; older params.json (0 = default) resume as auto") {
+  TrainConfig c;
+  CHECK_FALSE(c.lr.has_value());
+  std::vector<std::string> args = {"tunas_train", "--lr", "0"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  REQUIRE(tunas::train::parse_train_flags(c, int(argv.size()), argv.data()));
+  REQUIRE(c.lr.has_value());
+  CHECK(*c.lr == 0.0);
+  // The fingerprint spells auto as the first release did (0), an explicit 0 apart from it.
+  TrainConfig first_release;
+  CHECK(tunas::train::train_fingerprint(first_release).find("\"lr\": 0.0") != std::string::npos);
+  CHECK(tunas::train::train_fingerprint(c) != tunas::train::train_fingerprint(first_release));
+  // An older params.json: lr 0 meant the default, its resolved section has no marker.
+  const std::string old = fresh_dir("old_params.json");
+  tunas::write_file_atomic(old, R"({"batch": 8, "lr": 0, "seed": 3,
+  "resolved": {"learning_rate": 0.005, "total_steps": 4}})");
+  TrainConfig o;
+  tunas::train::apply_train_config_file(o, old);
+  CHECK_FALSE(o.lr.has_value());
+  CHECK(tunas::train::train_fingerprint(o).find("\"lr\": 0.0") != std::string::npos);
+  // A newer one (marked) keeps an explicit 0, and "auto" reads back as auto.
+  const std::string fresh = fresh_dir("new_params.json");
+  tunas::write_file_atomic(fresh, std::string(R"({"batch": 8, "lr": 0, "resolved": {"learning_rate": 0, ")") +
+                                      tunas::train::kLrAutoSpelledAuto + R"(": true}})");
+  TrainConfig n;
+  tunas::train::apply_train_config_file(n, fresh);
+  CHECK(n.lr == 0.0);
+  const std::string written = fresh_dir("auto_params.json");
+  tunas::write_file_atomic(written, tunas::train::train_config_to_json(TrainConfig{}).dump(2));
+  CHECK(tunas::read_file(written).find("\"lr\": \"auto\"") != std::string::npos);
+  TrainConfig a;
+  a.lr = 0.5;
+  tunas::train::apply_train_config_file(a, written);
+  CHECK_FALSE(a.lr.has_value());
+  // A user's --config file without a resolved section: 0 is 0.
+  const std::string user = fresh_dir("user_cfg.yaml");
+  tunas::write_file_atomic(user, "lr: 0\n");
+  TrainConfig u;
+  tunas::train::apply_train_config_file(u, user);
+  CHECK(u.lr == 0.0);
 }

@@ -1,9 +1,9 @@
-#include "search/replica_step.h"
+#include "run/replica_step.h"
 
 #include <algorithm>
 #include <cstring>
 
-namespace tunas::search {
+namespace tunas::run {
 
 namespace {
 constexpr int kScalarsPerReplica = 5;  // loss, empirical, regularization, correct, batch
@@ -95,4 +95,4 @@ std::vector<supernet::ReplicaResult> ReplicaStep::evaluate(datasets::BatchIterat
   return gather(mine);
 }
 
-}  // namespace tunas::search
+}  // namespace tunas::run

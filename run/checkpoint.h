@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace tunas::search {
+namespace tunas::run {
 
 inline constexpr std::uint32_t kCheckpointVersion = 1;
 
@@ -47,4 +47,4 @@ class Checkpoint {
 void write_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 Checkpoint read_checkpoint(const std::string& path);
 
-}  // namespace tunas::search
+}  // namespace tunas::run

@@ -1,4 +1,4 @@
-#include "search/run_limits.h"
+#include "run/run_limits.h"
 
 #include <unistd.h>
 

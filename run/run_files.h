@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-namespace tunas::search {
+namespace tunas::run {
 
 std::string path_join(const std::string& dir, const std::string& file);
 
@@ -15,4 +15,4 @@ std::string format_duration(double seconds);
 // were written after the checkpoint a resumed run restarts from, and will be written again.
 void truncate_log(const std::string& path, std::int64_t step);
 
-}  // namespace tunas::search
+}  // namespace tunas::run

@@ -1,6 +1,6 @@
 // Weights files: the parameters of one stand-alone network (an architecture's path through a
 // supernet, see supernet/path_weights.h), by tensor name, in the checkpoint container of
-// search/checkpoint.h (atomic write, hashed, every error names the file).
+// run/checkpoint.h (atomic write, hashed, every error names the file).
 //
 // Sections: "format" = "tunas-weights-1"; "space" and "indices" (the architecture);
 // "tensors" (JSON list of {"name", "shape"}); "tensor/<name>" (float32, row-major); optionally
@@ -13,7 +13,7 @@
 
 #include "supernet/supernet.h"
 
-namespace tunas::search {
+namespace tunas::run {
 
 // bn_statistics (optional, Supernet::bn_statistics() of the network `params` belong to):
 // also writes each BN's moving statistics as "bn_statistics/<bn prefix>" ([mean C][var C]),
@@ -34,4 +34,4 @@ void read_weights_file(const std::string& path, supernet::ParameterStore& params
 bool read_weights_bn_statistics(const std::string& path, const supernet::ParameterStore& params,
                                 float* bn_statistics);
 
-}  // namespace tunas::search
+}  // namespace tunas::run

@@ -6,9 +6,9 @@
 
 #include "core/error.h"
 #include "core/files.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 
-using tunas::search::Checkpoint;
+using tunas::run::Checkpoint;
 
 TEST_CASE("checkpoint: sections round-trip through a file") {
   const auto path = (std::filesystem::temp_directory_path() / "tunas_ckpt_test.bin").string();
@@ -17,8 +17,8 @@ TEST_CASE("checkpoint: sections round-trip through a file") {
   c.put_floats("weights", w.data(), 3);
   c.put_string("meta", "hello");
   c.put_i64("step", -42);
-  tunas::search::write_checkpoint(path, c);
-  const Checkpoint r = tunas::search::read_checkpoint(path);
+  tunas::run::write_checkpoint(path, c);
+  const Checkpoint r = tunas::run::read_checkpoint(path);
   std::vector<float> back(3);
   r.get_floats("weights", back.data(), 3);
   CHECK(back == w);
@@ -48,6 +48,6 @@ TEST_CASE("checkpoint: truncated, corrupt and foreign files are rejected with th
   std::string foreign = bytes;
   foreign[0] = 'X';
   CHECK_THROWS_WITH_AS(parse(foreign), doctest::Contains("not a tunas checkpoint"), tunas::Error);
-  CHECK_THROWS_WITH_AS(tunas::search::read_checkpoint("/nonexistent/ckpt.bin"),
+  CHECK_THROWS_WITH_AS(tunas::run::read_checkpoint("/nonexistent/ckpt.bin"),
                        doctest::Contains("/nonexistent/ckpt.bin"), tunas::Error);
 }

@@ -1,10 +1,10 @@
-#include "search/weights_file.h"
+#include "run/weights_file.h"
 
 #include "core/error.h"
 #include "core/json.h"
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 
-namespace tunas::search {
+namespace tunas::run {
 
 namespace {
 constexpr const char* kFormat = "tunas-weights-1";
@@ -28,7 +28,7 @@ void write_weights_file(const std::string& path, const supernet::ParameterStore&
     tensors.push_back(t);
     file.put_floats("tensor/" + info.name, params.values() + info.offset, info.size);
   }
-  file.put_string("tensors", tensors.dump());
+  file.put_string("tensors", json_line(tensors));
   if (bn_statistics) {
     for (const supernet::BnStatisticsEntry& bn : supernet::bn_statistics_layout(params))
       file.put_floats(kBnSection + bn.prefix, bn_statistics + bn.offset, 2 * std::int64_t(bn.channels));
@@ -65,4 +65,4 @@ bool read_weights_bn_statistics(const std::string& path, const supernet::Paramet
   return true;
 }
 
-}  // namespace tunas::search
+}  // namespace tunas::run

@@ -1,8 +1,9 @@
-#include "search/option_table.h"
+#include "run/option_table.h"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -45,11 +46,95 @@ std::int64_t parse_integer_option(const std::string& text, const std::string& wh
   return v;
 }
 
+namespace {
+bool is_bool_literal(const std::string& text) {
+  for (const char* word : {"true", "false", "1", "0", "yes", "no", "on", "off"})
+    if (text == word) return true;
+  return false;
+}
+}  // namespace
+
 bool parse_bool_option(const std::string& text, const std::string& where) {
   if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
   if (text == "false" || text == "0" || text == "no" || text == "off") return false;
   throw Error(str_cat(where, ": expected true or false, got '", text, "'"));
 }
+
+bool OptionBounds::contains(double v) const {
+  if (special && v == *special) return true;
+  return (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
+}
+
+std::string OptionBounds::text(bool integer) const {
+  auto number = [integer](double v) {
+    return integer ? str_cat(static_cast<std::int64_t>(v)) : str_cat(v);
+  };
+  std::string s;
+  if (hi == HUGE_VAL) {
+    s = str_cat(lo_open ? "> " : ">= ", number(lo));
+  } else if (lo == -HUGE_VAL) {
+    s = str_cat(hi_open ? "< " : "<= ", number(hi));
+  } else {
+    s = str_cat("in ", lo_open ? "(" : "[", number(lo), ", ", number(hi), hi_open ? ")" : "]");
+  }
+  if (special) s += str_cat(" (or ", number(*special), " ", special_meaning, ")");
+  return s;
+}
+
+void require_integer_fits(std::int64_t parsed, std::int64_t type_lo, std::int64_t type_hi,
+                          const OptionBounds& bounds, const std::string& where,
+                          const std::string& text) {
+  if (parsed >= type_lo && parsed <= type_hi) return;
+  // The row's bounds narrowed to the field type's, so the message names what is valid.
+  const std::int64_t lo =
+      bounds.lo > double(type_lo) ? std::int64_t(std::ceil(bounds.lo)) + bounds.lo_open : type_lo;
+  const std::int64_t hi =
+      bounds.hi < double(type_hi) ? std::int64_t(std::floor(bounds.hi)) - bounds.hi_open : type_hi;
+  throw Error(str_cat(where, " must be in [", lo, ", ", hi, "], got ", text, " (out of range)"));
+}
+
+std::string choices_text(const std::vector<std::string>& choices) {
+  std::string s;
+  for (const std::string& c : choices) s += (s.empty() ? "" : ", ") + c;
+  return s;
+}
+
+std::string help_row(const std::string& flag, const std::string& text) {
+  constexpr std::size_t kTextColumn = 29, kWidth = 100;
+  std::string out = "  " + flag;
+  out.resize(std::max(out.size() + 1, kTextColumn), ' ');
+  std::size_t column = out.size();
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(' ', start);
+    // A range "[0, 1e+06]" stays on one line.
+    if (end != std::string::npos && end > start && text[end - 1] == ',' &&
+        (text[start] == '[' || text[start] == '('))
+      end = text.find(' ', end + 1);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    if (column > kTextColumn && column + 1 + word.size() > kWidth) {
+      out += "\n" + std::string(kTextColumn, ' ');
+      column = kTextColumn;
+    } else if (column > kTextColumn && out.back() != ' ') {
+      out += ' ';
+      ++column;
+    }
+    out += word;
+    column += word.size();
+    start = end + 1;
+  }
+  return out + "\n";
+}
+
+std::string option_help_block(const std::string& rows) {
+  return "  --config FILE              YAML file of options\n" + rows +
+         "  --help                     this text\n";
+}
+
+const char* const kRunToolExitStatus =
+    "Exit status: 0 done, 1 bad input or a failed run (message on stderr), 130 interrupted\n"
+    "(a checkpoint was saved; continue with --resume --out DIR), 2 internal error (a bug).\n";
 
 std::string option_flag_name(const std::string& key) {
   std::string f = key;
@@ -141,13 +226,21 @@ std::vector<ConfigEntry> read_config_entries(const std::string& path,
 
 ScannedFlags scan_flags(int argc, char** argv,
                         const std::function<int(const std::string& key)>& needs_value,
-                        const std::vector<std::pair<std::string, std::string>>& aliases) {
+                        const std::vector<std::pair<std::string, std::string>>& aliases,
+                        int first, const std::function<std::string(const std::string&)>& unknown,
+                        const std::string& positional) {
   ScannedFlags out;
-  for (int i = 1; i < argc; ++i) {
+  bool positional_given = false;
+  for (int i = first; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       out.help = true;
       return out;
+    }
+    if (!positional.empty() && !positional_given && arg.rfind("--", 0) != 0) {
+      out.flags.push_back({positional, arg, "argument '" + arg + "'"});
+      positional_given = true;
+      continue;
     }
     TUNAS_REQUIRE(arg.rfind("--", 0) == 0 && arg.size() > 2, "unexpected argument '", arg,
                   "' (options start with --; see --help)");
@@ -174,6 +267,7 @@ ScannedFlags scan_flags(int argc, char** argv,
       continue;
     }
     const int kind = needs_value(key);
+    if (kind < 0 && unknown) throw Error(unknown(name));
     TUNAS_REQUIRE(kind >= 0, "unknown option '--", name, "' (see --help)");
     if (!has_value && kind == 1) {
       TUNAS_REQUIRE(i + 1 < argc, "option --", name, " needs a value");
@@ -182,6 +276,11 @@ ScannedFlags scan_flags(int argc, char** argv,
       // "--out --quiet" is a forgotten value, not a directory named --quiet.
       TUNAS_REQUIRE(value.rfind("--", 0) != 0, "option --", name, " needs a value, got the option '",
                     value, "' (write --", name, "=", value, " if that is the value)");
+    }
+    // "--proxy 0": a boolean takes a following true/false/1/0/yes/no/on/off as its value.
+    if (!has_value && kind == 0 && i + 1 < argc && is_bool_literal(argv[i + 1])) {
+      value = argv[++i];
+      has_value = true;
     }
     if (!has_value) value = "true";
     out.flags.push_back({key, value, "option --" + name});

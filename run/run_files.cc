@@ -1,4 +1,4 @@
-#include "search/run_files.h"
+#include "run/run_files.h"
 
 #include <charconv>
 #include <cmath>
@@ -8,7 +8,7 @@
 
 #include "core/files.h"
 
-namespace tunas::search {
+namespace tunas::run {
 
 std::string path_join(const std::string& dir, const std::string& file) {
   return (std::filesystem::path(dir) / file).string();
@@ -48,4 +48,4 @@ void truncate_log(const std::string& path, std::int64_t step) {
   write_file_atomic(path, kept);
 }
 
-}  // namespace tunas::search
+}  // namespace tunas::run

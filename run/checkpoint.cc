@@ -1,4 +1,4 @@
-#include "search/checkpoint.h"
+#include "run/checkpoint.h"
 
 #include <cmath>
 #include <cstring>
@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "core/files.h"
 
-namespace tunas::search {
+namespace tunas::run {
 
 namespace {
 constexpr char kMagic[8] = {'T', 'U', 'N', 'A', 'S', 'C', 'K', 'P'};
@@ -160,4 +160,4 @@ Checkpoint read_checkpoint(const std::string& path) {
       path);
 }
 
-}  // namespace tunas::search
+}  // namespace tunas::run

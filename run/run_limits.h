@@ -1,6 +1,7 @@
 // Limits on the sizes a user can mistype into an out-of-memory kill or an integer overflow
-// (batch, replicas, widths, threads, epochs), and a memory estimate checked before the
-// supernet is built. Shared by tunas_search and tunas_train.
+// (batch, replicas, widths, threads, epochs; the option rows that own them check them, see
+// run/option_blocks.h), and a memory estimate checked before the supernet is built.
+// Shared by tunas_search and tunas_train.
 //
 // The limits are far above what a CPU run uses; they exist so that "--batch 100000000" or
 // "--epochs 1e30" fails at once with the valid range instead of in std::bad_alloc, a
@@ -21,12 +22,6 @@ inline constexpr std::int64_t kMaxSyntheticImages = 1'000'000;
 inline constexpr double kMaxWidthMultiplier = 16;
 inline constexpr int kMaxThreads = 1024;
 inline constexpr double kMaxEpochs = 1e6;
-
-// Throws tunas::Error "<flag> must be in [lo, hi], got v".
-template <class T, class U>
-void require_in_range(T value, U lo, U hi, const char* flag) {
-  TUNAS_REQUIRE(value >= lo && value <= hi, flag, " must be in [", lo, ", ", hi, "], got ", value);
-}
 
 // A lower bound on the bytes the forward activations of `batch` images take in the widest
 // network of a configured space (every layer's widest output and expanded bottleneck).

@@ -24,7 +24,7 @@
 #include "distributed/data_parallel.h"
 #include "supernet/supernet.h"
 
-namespace tunas::search {
+namespace tunas::run {
 
 // The step's result from its replicas' (replica order): losses averaged, counts summed. For
 // one replica, its own result.
@@ -52,4 +52,4 @@ class ReplicaStep {
   AlignedPtr<float> sum_, bn_start_;
 };
 
-}  // namespace tunas::search
+}  // namespace tunas::run
