@@ -63,6 +63,7 @@ struct Row {
   std::string kernel, shape, pass, ukernel, onednn_impl;
   int threads = 1;
   double ms = 0, onednn_ms = 0, gflops = 0, gbps = 0, onednn_gflops = 0, ratio = 0;
+  Isa isa = kernel_isa();  // the dispatch table timed
   double roofline = 0;  // gflops / min(FMA peak, triad bandwidth x flops / bytes)
 };
 
@@ -167,7 +168,6 @@ struct Bench {
     dnnl::reorder(m_w_user, m_w_bd).execute(stream, m_w_user, m_w_bd);
     stream.wait();
 
-    const DwconvUkernels& u = f32_dwconv_select(k, s);
     const double flops = 2.0 * batch * g.out_h * g.out_w * double(c) * k * k;
     const double b_src = 4.0 * n_src, b_dst = 4.0 * n_dst, b_w = 4.0 * n_w;
 
@@ -192,11 +192,16 @@ struct Bench {
       for (int t = 0; t < k * k; ++t) tmp.get()[size_t(t) * c + ci] = ref_d_w.get()[size_t(ci) * k * k + t];
     check_equal("backward_weights", shape, d_weight.get(), tmp.get(), n_w, 1e-3);
 
-    for (int t : opt.threads) {
+    // Every ISA table this machine allows (allowed_isas(): scalar, avx2, avx512).
+    for (int t : opt.threads)
+    for (Isa isa : allowed_isas()) {
       set_threads(t);
+      const DwconvUkernels& u = f32_dwconv_select(k, s, isa);
       Row r{"dwconv", shape, "fwd", u.forward_name, fwd_pd.impl_info_str(), t};
+      r.isa = isa;
       Timing tm = time_pair(
-          min_reps(), min_seconds(), [&] { f32_dwconv_forward(g, c, dst.get(), c, src.get(), c, weight.get(), c); },
+          min_reps(), min_seconds(),
+          [&] { f32_dwconv_forward_with(u, g, c, dst.get(), c, src.get(), c, weight.get(), c); },
           [&] {
             fwd.execute(stream,
                         {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_WEIGHTS, m_w}, {DNNL_ARG_DST, m_dst}});
@@ -206,9 +211,12 @@ struct Bench {
       add(r, flops, b_src + b_dst + b_w);
 
       r = Row{"dwconv", shape, "bwd_data", u.backward_data_name, bwd_d_pd.impl_info_str(), t};
+      r.isa = isa;
       tm = time_pair(
           min_reps(), min_seconds(),
-          [&] { f32_dwconv_backward_data(g, c, d_src.get(), c, d_dst.get(), c, weight.get(), c); },
+          [&] {
+            f32_dwconv_backward_data_with(u, g, c, d_src.get(), c, d_dst.get(), c, weight.get(), c);
+          },
           [&] {
             bwd_d.execute(stream, {{DNNL_ARG_DIFF_DST, m_d_dst}, {DNNL_ARG_WEIGHTS, m_w_bd},
                                    {DNNL_ARG_DIFF_SRC, m_d_src}});
@@ -218,9 +226,12 @@ struct Bench {
       add(r, flops, 2 * b_src + b_dst + b_w);
 
       r = Row{"dwconv", shape, "bwd_weights", u.backward_weights_name, bwd_w_pd.impl_info_str(), t};
+      r.isa = isa;
       tm = time_pair(
           min_reps(), min_seconds(),
-          [&] { f32_dwconv_backward_weights(g, c, d_weight.get(), c, d_dst.get(), c, src.get(), c); },
+          [&] {
+            f32_dwconv_backward_weights_with(u, g, c, d_weight.get(), c, d_dst.get(), c, src.get(), c);
+          },
           [&] {
             bwd_w.execute(stream, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_DIFF_DST, m_d_dst},
                                    {DNNL_ARG_DIFF_WEIGHTS, m_d_w}});
@@ -315,7 +326,7 @@ struct Bench {
         double log_sum = 0, worst = 1e30;
         int n = 0;
         for (const Row& r : rows) {
-          if (r.kernel != kernel || r.threads != t) continue;
+          if (r.kernel != kernel || r.threads != t || r.isa != kernel_isa()) continue;
           log_sum += std::log(r.ratio), worst = std::min(worst, r.ratio), ++n;
         }
         if (n) {
@@ -333,7 +344,7 @@ struct Bench {
     for (size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];
       f << "  {\"kernel\": \"" << r.kernel << "\", \"shape\": \"" << r.shape << "\", \"pass\": \""
-        << r.pass << "\", \"threads\": " << r.threads << ", \"isa\": \"" << isa_name(kernel_isa())
+        << r.pass << "\", \"threads\": " << r.threads << ", \"isa\": \"" << isa_name(r.isa)
         << "\", \"ukernel\": \"" << r.ukernel << "\", \"ms\": " << r.ms
         << ", \"gflops\": " << r.gflops << ", \"gbps\": " << r.gbps
         << ", \"onednn_impl\": \"" << r.onednn_impl << "\", \"onednn_ms\": " << r.onednn_ms

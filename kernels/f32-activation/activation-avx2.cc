@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "kernels/f32-activation/activation-avx2.h"
+#include "kernels/f32-activation/activation-rows.h"
 #include "kernels/f32-activation/activation.h"
 
 namespace tunas::kernels {
@@ -52,22 +53,6 @@ void backward_rows(std::int64_t rows, int channels, float* d_src, std::int64_t d
 
 }  // namespace
 
-void f32_activation_forward_rows_avx2(Activation act, std::int64_t rows, int channels,
-                                      float* dst, std::int64_t dst_stride, const float* src,
-                                      std::int64_t src_stride) {
-#define TUNAS_CALL(A) forward_rows<A>(rows, channels, dst, dst_stride, src, src_stride)
-  TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
-#undef TUNAS_CALL
-}
-
-void f32_activation_backward_rows_avx2(Activation act, std::int64_t rows, int channels,
-                                       float* d_src, std::int64_t d_src_stride,
-                                       const float* d_dst, std::int64_t d_dst_stride,
-                                       const float* src, std::int64_t src_stride) {
-#define TUNAS_CALL(A) \
-  backward_rows<A>(rows, channels, d_src, d_src_stride, d_dst, d_dst_stride, src, src_stride)
-  TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
-#undef TUNAS_CALL
-}
+TUNAS_ACTIVATION_ROW_KERNELS(f32_activation_forward_rows_avx2, f32_activation_backward_rows_avx2)
 
 }  // namespace tunas::kernels

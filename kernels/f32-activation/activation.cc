@@ -4,6 +4,7 @@
 
 #include "core/threads.h"
 #include "kernels/config.h"
+#include "kernels/f32-activation/activation-rows.h"
 
 namespace tunas::kernels {
 
@@ -36,23 +37,8 @@ void backward_rows(std::int64_t rows, int channels, float* d_src, std::int64_t d
 
 }  // namespace
 
-void f32_activation_forward_rows_scalar(Activation act, std::int64_t rows, int channels,
-                                        float* dst, std::int64_t dst_stride, const float* src,
-                                        std::int64_t src_stride) {
-#define TUNAS_CALL(A) forward_rows<A>(rows, channels, dst, dst_stride, src, src_stride)
-  TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
-#undef TUNAS_CALL
-}
-
-void f32_activation_backward_rows_scalar(Activation act, std::int64_t rows, int channels,
-                                         float* d_src, std::int64_t d_src_stride,
-                                         const float* d_dst, std::int64_t d_dst_stride,
-                                         const float* src, std::int64_t src_stride) {
-#define TUNAS_CALL(A) \
-  backward_rows<A>(rows, channels, d_src, d_src_stride, d_dst, d_dst_stride, src, src_stride)
-  TUNAS_ACTIVATION_SWITCH(act, TUNAS_CALL)
-#undef TUNAS_CALL
-}
+TUNAS_ACTIVATION_ROW_KERNELS(f32_activation_forward_rows_scalar,
+                             f32_activation_backward_rows_scalar)
 
 namespace {
 
@@ -61,29 +47,21 @@ using BackwardRowsFn = decltype(f32_activation_backward_rows_scalar);
 
 // The dispatch table (kernels/config.h), one slot per pass.
 struct ActivationTable {
-  ForwardRowsFn* forward = nullptr;
-  BackwardRowsFn* backward = nullptr;
-  const char* forward_name = "";
-  const char* backward_name = "";
-  Isa forward_isa = Isa::scalar, backward_isa = Isa::scalar;
+  UkernelSlot<ForwardRowsFn> forward;
+  UkernelSlot<BackwardRowsFn> backward;
 };
 
 ActivationTable build_table(Isa cap) {
   ActivationTable t;
-#define TUNAS_ACTIVATION_UKERNEL(isa, pass, fn) \
-  if (isa_usable(Isa::isa, cap)) {              \
-    t.pass = fn;                                \
-    t.pass##_name = #fn;                        \
-    t.pass##_isa = Isa::isa;                    \
-  }
+#define TUNAS_ACTIVATION_UKERNEL(isa, pass, fn) t.pass.offer(Isa::isa, cap, fn, #fn);
 #include "kernels/f32-activation/f32-activation.inc"
 #undef TUNAS_ACTIVATION_UKERNEL
   return t;
 }
 
 void log_table(const ActivationTable& t) {
-  log_ukernel_choice("f32-activation", "forward", t.forward_name, t.forward_isa);
-  log_ukernel_choice("f32-activation", "backward", t.backward_name, t.backward_isa);
+  t.forward.log("f32-activation", "forward");
+  t.backward.log("f32-activation", "backward");
 }
 
 const ActivationTable& table(Isa cap) { return ukernel_table(cap, build_table, log_table); }
@@ -93,7 +71,7 @@ const ActivationTable& table(Isa cap) { return ukernel_table(cap, build_table, l
 void f32_activation_forward(Isa isa, Activation act, std::int64_t rows, int channels,
                             float* dst, std::int64_t dst_stride, const float* src,
                             std::int64_t src_stride) {
-  ForwardRowsFn* const rows_fn = table(isa).forward;
+  ForwardRowsFn* const rows_fn = table(isa).forward.fn;
   parallel_for(rows, row_grain(channels), [&](std::int64_t begin, std::int64_t end) {
     rows_fn(act, end - begin, channels, dst + begin * dst_stride, dst_stride,
             src + begin * src_stride, src_stride);
@@ -104,7 +82,7 @@ void f32_activation_backward(Isa isa, Activation act, std::int64_t rows, int cha
                              float* d_src, std::int64_t d_src_stride, const float* d_dst,
                              std::int64_t d_dst_stride, const float* src,
                              std::int64_t src_stride) {
-  BackwardRowsFn* const rows_fn = table(isa).backward;
+  BackwardRowsFn* const rows_fn = table(isa).backward.fn;
   parallel_for(rows, row_grain(channels), [&](std::int64_t begin, std::int64_t end) {
     rows_fn(act, end - begin, channels, d_src + begin * d_src_stride, d_src_stride,
             d_dst + begin * d_dst_stride, d_dst_stride, src + begin * src_stride, src_stride);

@@ -92,21 +92,17 @@ void f32_activation_backward(Isa isa, Activation act, std::int64_t rows, int cha
                              std::int64_t src_stride);
 
 // Single-threaded row kernels behind the functions above (same contract, no threads).
-// The _avx2 ones must only be called when tunas::cpu_has(Isa::avx2).
-void f32_activation_forward_rows_scalar(Activation act, std::int64_t rows, int channels,
-                                        float* dst, std::int64_t dst_stride, const float* src,
-                                        std::int64_t src_stride);
-void f32_activation_backward_rows_scalar(Activation act, std::int64_t rows, int channels,
-                                         float* d_src, std::int64_t d_src_stride,
-                                         const float* d_dst, std::int64_t d_dst_stride,
-                                         const float* src, std::int64_t src_stride);
-void f32_activation_forward_rows_avx2(Activation act, std::int64_t rows, int channels,
-                                      float* dst, std::int64_t dst_stride, const float* src,
-                                      std::int64_t src_stride);
-void f32_activation_backward_rows_avx2(Activation act, std::int64_t rows, int channels,
-                                       float* d_src, std::int64_t d_src_stride,
-                                       const float* d_dst, std::int64_t d_dst_stride,
-                                       const float* src, std::int64_t src_stride);
+// The _avx2 and _avx512 ones must only be called when tunas::cpu_has(Isa::avx2 / avx512).
+using f32_activation_forward_rows_fn = void(Activation act, std::int64_t rows, int channels,
+                                            float* dst, std::int64_t dst_stride,
+                                            const float* src, std::int64_t src_stride);
+using f32_activation_backward_rows_fn = void(Activation act, std::int64_t rows, int channels,
+                                             float* d_src, std::int64_t d_src_stride,
+                                             const float* d_dst, std::int64_t d_dst_stride,
+                                             const float* src, std::int64_t src_stride);
+#define TUNAS_ACTIVATION_UKERNEL(isa, pass, fn) f32_activation_##pass##_rows_fn fn;
+#include "kernels/f32-activation/f32-activation.inc"
+#undef TUNAS_ACTIVATION_UKERNEL
 
 }  // namespace tunas::kernels
 

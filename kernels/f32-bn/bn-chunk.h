@@ -54,5 +54,7 @@ struct ChunkKernels {
 const ChunkKernels& chunk_kernels_scalar();
 // Only when tunas::cpu_has(Isa::avx2) (the file is compiled with -mavx2 -mfma).
 const ChunkKernels& chunk_kernels_avx2();
+// Only when tunas::cpu_has(Isa::avx512) (the file is compiled with the AVX-512 flags).
+const ChunkKernels& chunk_kernels_avx512();
 
 }  // namespace tunas::kernels::bn_detail

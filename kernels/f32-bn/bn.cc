@@ -165,30 +165,21 @@ std::int64_t row_grain(int channels) {
 
 // The dispatch table (kernels/config.h): one slot, the chunk kernel set.
 struct BnTable {
-  const ChunkKernels* kernels = nullptr;
-  const char* name = "";
-  Isa ukernel_isa = Isa::scalar;
+  UkernelSlot<const ChunkKernels&()> chunk;
 };
 
 BnTable build_table(Isa cap) {
   BnTable t;
-#define TUNAS_BN_UKERNEL(isa, fn)  \
-  if (isa_usable(Isa::isa, cap)) { \
-    t.kernels = &bn_detail::fn();  \
-    t.name = "bn_detail::" #fn;    \
-    t.ukernel_isa = Isa::isa;      \
-  }
+#define TUNAS_BN_UKERNEL(isa, fn) t.chunk.offer(Isa::isa, cap, bn_detail::fn, #fn);
 #include "kernels/f32-bn/f32-bn.inc"
 #undef TUNAS_BN_UKERNEL
   return t;
 }
 
-void log_table(const BnTable& t) {
-  log_ukernel_choice("f32-bn", "chunk", t.name, t.ukernel_isa);
-}
+void log_table(const BnTable& t) { t.chunk.log("f32-bn", "chunk"); }
 
 const ChunkKernels& kernels_for(Isa cap) {
-  return *ukernel_table(cap, build_table, log_table).kernels;
+  return ukernel_table(cap, build_table, log_table).chunk.fn();
 }
 
 // Per-thread scratch, grown on first use to the largest size seen and never shrunk, so a

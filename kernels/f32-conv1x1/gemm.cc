@@ -2,6 +2,7 @@
 #include "kernels/f32-conv1x1/gemm.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "core/cpu.h"
 #include "core/error.h"
@@ -128,31 +129,31 @@ GemmArgs make_args(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
 
 }  // namespace
 
+namespace gemm_packing {
+namespace {
+alignas(64) thread_local float t_packed_a[kKcMax * kMc];
+alignas(64) thread_local float t_packed_b[kKcMax * (kNc + kMaxPanel)];
+}  // namespace
+float* packed_a() { return t_packed_a; }
+float* packed_b() { return t_packed_b; }
+}  // namespace gemm_packing
+
 namespace {
 
 // The dispatch table (kernels/config.h): one slot, the block kernel.
 struct GemmTable {
-  BlockFn block = nullptr;
-  const char* name = "";
-  Isa ukernel_isa = Isa::scalar;
+  UkernelSlot<std::remove_pointer_t<BlockFn>> block;
 };
 
 GemmTable build_table(Isa cap) {
   GemmTable t;
-#define TUNAS_GEMM_UKERNEL(isa, fn) \
-  if (isa_usable(Isa::isa, cap)) {  \
-    t.block = fn;                   \
-    t.name = #fn;                   \
-    t.ukernel_isa = Isa::isa;       \
-  }
+#define TUNAS_GEMM_UKERNEL(isa, fn) t.block.offer(Isa::isa, cap, fn, #fn);
 #include "kernels/f32-conv1x1/f32-gemm.inc"
 #undef TUNAS_GEMM_UKERNEL
   return t;
 }
 
-void log_table(const GemmTable& t) {
-  log_ukernel_choice("f32-gemm", "block", t.name, t.ukernel_isa);
-}
+void log_table(const GemmTable& t) { t.block.log("f32-gemm", "block"); }
 
 }  // namespace
 
@@ -162,7 +163,7 @@ void f32_gemm(Isa cap, std::int64_t m, std::int64_t n, std::int64_t k, float* c,
               std::int64_t b_col_stride, const float* bias, bool accumulate) {
   run_partitioned(make_args(m, n, k, c, c_row_stride, a, a_row_stride, a_col_stride, b,
                             b_row_stride, b_col_stride, bias, accumulate),
-                  ukernel_table(cap, build_table, log_table).block);
+                  ukernel_table(cap, build_table, log_table).block.fn);
 }
 
 void f32_gemm(std::int64_t m, std::int64_t n, std::int64_t k, float* c, std::int64_t c_row_stride,

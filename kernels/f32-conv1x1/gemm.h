@@ -15,8 +15,9 @@
 //
 // Work is split over tunas::parallel_for in blocks of C. Every element of C is summed over
 // K in one fixed order whatever the partition, so results are bitwise independent of the
-// thread count. No heap allocation per call: the AVX2 path packs into two thread_local
-// buffers of fixed size (96 KiB for A, 280 KiB for B per thread, static TLS, sized once).
+// thread count. No heap allocation per call: the vector paths pack into two thread_local
+// buffers of fixed size shared by the ISAs (96 KiB for A, 304 KiB for B per thread, static
+// TLS, sized once).
 // Thread-safety: reentrant; concurrent calls must write disjoint C.
 #pragma once
 
@@ -27,7 +28,7 @@
 namespace tunas::kernels {
 
 // Runs the block kernel listed in f32-gemm.inc that the CPU and TUNAS_MAX_ISA allow
-// (kernels/config.h: AVX2+FMA when allowed, else scalar).
+// (kernels/config.h: AVX-512, else AVX2+FMA when allowed, else scalar).
 void f32_gemm(std::int64_t m, std::int64_t n, std::int64_t k, float* c, std::int64_t c_row_stride,
               const float* a, std::int64_t a_row_stride, std::int64_t a_col_stride, const float* b,
               std::int64_t b_row_stride, std::int64_t b_col_stride, const float* bias,
@@ -49,7 +50,7 @@ void f32_gemm_serial(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
 
 // Block of C [m_begin, m_end) x [n_begin, n_end) computed single-threaded (internal: the
 // parallel drivers above split C into such blocks; the block kernels of f32-gemm.inc).
-// The _avx2 one must only be called when tunas::cpu_has(Isa::avx2).
+// The _avx2 / _avx512 ones must only be called when tunas::cpu_has(Isa::avx2 / avx512).
 struct GemmArgs {
   std::int64_t m, n, k;
   float* c;
@@ -65,5 +66,18 @@ void f32_gemm_block_scalar(const GemmArgs& args, std::int64_t m_begin, std::int6
                            std::int64_t n_begin, std::int64_t n_end);
 void f32_gemm_block_avx2(const GemmArgs& args, std::int64_t m_begin, std::int64_t m_end,
                          std::int64_t n_begin, std::int64_t n_end);
+void f32_gemm_block_avx512(const GemmArgs& args, std::int64_t m_begin, std::int64_t m_end,
+                           std::int64_t n_begin, std::int64_t n_end);
+
+// Internal: the per-thread packing buffers of the vector block kernels (gemm-simd.h), one
+// pair per thread shared by every ISA: static TLS of fixed size, never allocated per call.
+namespace gemm_packing {
+constexpr std::int64_t kKcMax = 256;  // k block
+constexpr std::int64_t kMc = 96;      // row block
+constexpr std::int64_t kNc = 256;     // column block
+constexpr int kMaxPanel = 48;         // widest B panel (3 AVX-512 vectors)
+float* packed_a();  // kKcMax * kMc floats
+float* packed_b();  // kKcMax * (kNc + kMaxPanel) floats
+}  // namespace gemm_packing
 
 }  // namespace tunas::kernels

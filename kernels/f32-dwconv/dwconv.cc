@@ -32,38 +32,29 @@ DwconvUkernels make_scalar() {
   return u;
 }
 
-// One setter per pass (the three function types are the same C++ type).
-void set_forward(DwconvUkernels& u, f32_dwconv_forward_ukernel_fn* fn, const char* name,
-                 Isa isa) {
-  u.forward = fn;
-  u.forward_name = name;
-  u.isa = std::max(u.isa, isa);
-}
-void set_backward_data(DwconvUkernels& u, f32_dwconv_backward_data_ukernel_fn* fn,
-                       const char* name, Isa isa) {
-  u.backward_data = fn;
-  u.backward_data_name = name;
-  u.isa = std::max(u.isa, isa);
-}
-void set_backward_weights(DwconvUkernels& u, f32_dwconv_backward_weights_ukernel_fn* fn,
-                          const char* name, Isa isa) {
-  u.backward_weights = fn;
-  u.backward_weights_name = name;
-  u.isa = std::max(u.isa, isa);
+// Fills pass `Pass` of the slots that (kernel_size, stride) covers (0 = any) with fn when a
+// table for `cap` may run it (kernels/config.h resolve_ukernel).
+template <auto Pass, auto Name, typename Fn>
+void offer(DwconvTable& t, Isa cap, Isa isa, int kernel_size, int stride, Fn* fn,
+           const char* name) {
+  if (!resolve_ukernel(cap, isa, fn, name)) return;
+  for (int k = 1; k <= kMaxKernel; ++k) {
+    for (int s = 1; s <= kMaxStride; ++s) {
+      if ((kernel_size != 0 && kernel_size != k) || (stride != 0 && stride != s)) continue;
+      DwconvUkernels& u = t.slots[k][s];
+      u.*Pass = fn;
+      u.*Name = name;
+      u.isa = std::max(u.isa, isa);
+    }
+  }
 }
 
 DwconvTable build_table(Isa cap) {
   DwconvTable t;
-  // Expand the list: every usable entry fills the slots it covers (0 = any).
-#define TUNAS_DWCONV_UKERNEL(isa, pass, kernel_size, stride, channel_tile, fn)       \
-  if (isa_usable(Isa::isa, cap)) {                                                  \
-    for (int k = 1; k <= kMaxKernel; ++k) {                                         \
-      for (int s = 1; s <= kMaxStride; ++s) {                                       \
-        if ((kernel_size == 0 || kernel_size == k) && (stride == 0 || stride == s)) \
-          set_##pass(t.slots[k][s], fn, #fn, Isa::isa);                             \
-      }                                                                             \
-    }                                                                               \
-  }
+  // Expand the list: every usable entry fills the slots it covers.
+#define TUNAS_DWCONV_UKERNEL(isa, pass, kernel_size, stride, channel_tile, fn)               \
+  offer<&DwconvUkernels::pass, &DwconvUkernels::pass##_name>(t, cap, Isa::isa, kernel_size, \
+                                                             stride, fn, #fn);
 #include "kernels/f32-dwconv/f32-dwconv.inc"
 #undef TUNAS_DWCONV_UKERNEL
   return t;

@@ -15,8 +15,9 @@
 //                                           d_dst[n,oy,ox,c] * weight[kh,kw,c]        (accumulates)
 //   backward_weights  d_weight[kh,kw,c] += sum_{n,oy,ox} d_dst[n,oy,ox,c] * src[n,iy,ix,c]
 //                                                                                    (accumulates)
-// Supported: k in {3,5,7} with the AVX2 kernels, any k >= 1 with the scalar ones; stride 1
-// or 2 (any stride >= 1 with the scalar ones). Arguments are checked with TUNAS_DASSERT only.
+// Supported: k in {3,5,7} with the AVX2 and AVX-512 kernels, any k >= 1 with the scalar
+// ones; stride 1 or 2 (any stride >= 1 with the scalar ones). Arguments are checked with
+// TUNAS_DASSERT only.
 //
 // Threading: the three entry points split the work with tunas::parallel_for and return when
 // it is done. Results are bitwise independent of the thread count: forward and

@@ -37,29 +37,21 @@ constexpr std::int64_t kGrain = 1 << 14;
 
 // The dispatch table (kernels/config.h), one slot per update.
 struct OptimTable {
-  f32_rmsprop_ukernel_fn* rmsprop = nullptr;
-  f32_sgd_momentum_ukernel_fn* sgd_momentum = nullptr;
-  const char* rmsprop_name = "";
-  const char* sgd_momentum_name = "";
-  Isa rmsprop_isa = Isa::scalar, sgd_momentum_isa = Isa::scalar;
+  UkernelSlot<f32_rmsprop_ukernel_fn> rmsprop;
+  UkernelSlot<f32_sgd_momentum_ukernel_fn> sgd_momentum;
 };
 
 OptimTable build_table(Isa cap) {
   OptimTable t;
-#define TUNAS_OPTIM_UKERNEL(isa, update, fn) \
-  if (isa_usable(Isa::isa, cap)) {           \
-    t.update = fn;                           \
-    t.update##_name = #fn;                   \
-    t.update##_isa = Isa::isa;               \
-  }
+#define TUNAS_OPTIM_UKERNEL(isa, update, fn) t.update.offer(Isa::isa, cap, fn, #fn);
 #include "kernels/optim/optim.inc"
 #undef TUNAS_OPTIM_UKERNEL
   return t;
 }
 
 void log_table(const OptimTable& t) {
-  log_ukernel_choice("optim", "rmsprop", t.rmsprop_name, t.rmsprop_isa);
-  log_ukernel_choice("optim", "sgd_momentum", t.sgd_momentum_name, t.sgd_momentum_isa);
+  t.rmsprop.log("optim", "rmsprop");
+  t.sgd_momentum.log("optim", "sgd_momentum");
 }
 
 const OptimTable& table(Isa cap) { return ukernel_table(cap, build_table, log_table); }
@@ -69,7 +61,7 @@ const OptimTable& table(Isa cap) { return ukernel_table(cap, build_table, log_ta
 void f32_rmsprop_update(Isa cap, std::int64_t count, float* weight, float* mean_square,
                         float* momentum_slot, const float* grad, float lr, float decay,
                         float momentum, float epsilon) {
-  f32_rmsprop_ukernel_fn* const ukernel = table(cap).rmsprop;
+  f32_rmsprop_ukernel_fn* const ukernel = table(cap).rmsprop.fn;
   parallel_for(count, kGrain, [&](std::int64_t begin, std::int64_t end) {
     ukernel(end - begin, weight + begin, mean_square + begin, momentum_slot + begin, grad + begin,
             lr, decay, momentum, epsilon);
@@ -78,7 +70,7 @@ void f32_rmsprop_update(Isa cap, std::int64_t count, float* weight, float* mean_
 
 void f32_sgd_momentum_update(Isa cap, std::int64_t count, float* weight, float* momentum_slot,
                              const float* grad, float lr, float momentum) {
-  f32_sgd_momentum_ukernel_fn* const ukernel = table(cap).sgd_momentum;
+  f32_sgd_momentum_ukernel_fn* const ukernel = table(cap).sgd_momentum.fn;
   parallel_for(count, kGrain, [&](std::int64_t begin, std::int64_t end) {
     ukernel(end - begin, weight + begin, momentum_slot + begin, grad + begin, lr, momentum);
   });

@@ -52,8 +52,10 @@ using f32_sgd_momentum_ukernel_fn = void(std::int64_t count, float* weight, floa
                                          const float* grad, float lr, float momentum);
 f32_rmsprop_ukernel_fn f32_rmsprop_ukernel_scalar;
 f32_rmsprop_ukernel_fn f32_rmsprop_ukernel_avx2;
+f32_rmsprop_ukernel_fn f32_rmsprop_ukernel_avx512;
 f32_sgd_momentum_ukernel_fn f32_sgd_momentum_ukernel_scalar;
 f32_sgd_momentum_ukernel_fn f32_sgd_momentum_ukernel_avx2;
+f32_sgd_momentum_ukernel_fn f32_sgd_momentum_ukernel_avx512;
 
 // Masked L2 decay on a slice of a weight tensor (spec §3.8): for every element w of the
 // slice, d_weight += scale * weight_decay * w, and the return value is

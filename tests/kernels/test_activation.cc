@@ -44,11 +44,11 @@ float away_from_kinks(float x) {
 TEST_CASE("f32_activation_forward and _backward: every activation and ISA, prefixes, accumulate") {
   auto rng = make_rng("f32_activation");
   for (const tunas::Isa isa : allowed_isas()) {
-    CAPTURE(tunas::isa_name(isa));
+    CAPTURE(std::string(tunas::isa_name(isa)));
     for (Activation act : kAll) {
       for (std::int64_t rows : {1, 35, 105}) {
         for (int channels : {1, 7, 8, 9, 17, 33}) {
-          CAPTURE(activation_name(act));
+          CAPTURE(std::string(activation_name(act)));
           CAPTURE(rows);
           CAPTURE(channels);
           const std::int64_t stride = channels + 3;
@@ -112,7 +112,7 @@ TEST_CASE("f32_activation: bitwise equal at 1 and 2 threads") {
   const std::vector<float> x = prefix_buffer(rng, rows, channels, channels, -8.f, 8.f);
   const std::vector<float> dy = prefix_buffer(rng, rows, channels, channels);
   for (Activation act : kAll) {
-    CAPTURE(activation_name(act));
+    CAPTURE(std::string(activation_name(act)));
     check_threads_bitwise([&] {
       std::vector<float> y(x.size()), dx(x.size(), 0.5f);
       f32_activation_forward(act, rows, channels, y.data(), channels, x.data(), channels);
@@ -123,36 +123,40 @@ TEST_CASE("f32_activation: bitwise equal at 1 and 2 threads") {
   }
 }
 
-TEST_CASE("f32_activation: scalar and AVX2 row kernels, channel tails, untouched padding") {
-  if (!tunas::cpu_has(tunas::Isa::avx2)) {
-    MESSAGE("skipped: AVX2 activation kernels (no AVX2+FMA or TUNAS_MAX_ISA caps them)");
+TEST_CASE("f32_activation: scalar and vector row kernels, channel tails, untouched padding") {
+  if (allowed_isas().size() < 2) {
+    MESSAGE("skipped: vector activation kernels (no AVX2+FMA or TUNAS_MAX_ISA caps them)");
     return;
   }
   auto rng = make_rng("f32_activation isa");
-  for (Activation act : kAll) {
-    for (int channels : {1, 5, 8, 15, 16, 17, 40}) {
-      CAPTURE(activation_name(act));
-      CAPTURE(channels);
-      const std::int64_t rows = 257, stride = channels + 5;
-      const std::vector<float> x = prefix_buffer(rng, rows, channels, stride, -30.f, 30.f);
-      const std::vector<float> dy = prefix_buffer(rng, rows, channels, stride);
-      const std::vector<float> dx0 = prefix_buffer(rng, rows, channels, stride);
-      std::vector<float> y_s = prefix_buffer(rng, rows, channels, stride), y_v = y_s;
-      std::vector<float> dx_s = dx0, dx_v = dx0;
-      f32_activation_forward(tunas::Isa::scalar, act, rows, channels, y_s.data(), stride, x.data(), stride);
-      f32_activation_forward(tunas::Isa::avx2, act, rows, channels, y_v.data(), stride, x.data(), stride);
-      f32_activation_backward(tunas::Isa::scalar, act, rows, channels, dx_s.data(), stride, dy.data(), stride,
-                              x.data(), stride);
-      f32_activation_backward(tunas::Isa::avx2, act, rows, channels, dx_v.data(), stride, dy.data(), stride,
-                              x.data(), stride);
-      CHECK(outside_prefix_untouched(y_v, channels, stride));
-      CHECK(outside_prefix_untouched(dx_v, channels, stride));
-      const auto ys = prefix_to_double(y_s, rows, channels, stride);
-      const auto dxs = prefix_to_double(dx_s, rows, channels, stride);
-      CHECK(prefix_close(y_v, ys, rows, channels, stride, 1e-6, 1e-6));
-      CHECK(prefix_close(dx_v, dxs, rows, channels, stride, 1e-6, 1e-6));
-      if (act != Activation::sigmoid && act != Activation::swish) {
-        CHECK(y_v == y_s);  // no exp: the same float operations
+  for (const tunas::Isa isa : allowed_isas()) {
+    if (isa == tunas::Isa::scalar) continue;
+    CAPTURE(std::string(tunas::isa_name(isa)));
+    for (Activation act : kAll) {
+      for (int channels : {1, 5, 8, 15, 16, 17, 40}) {
+        CAPTURE(std::string(activation_name(act)));
+        CAPTURE(channels);
+        const std::int64_t rows = 257, stride = channels + 5;
+        const std::vector<float> x = prefix_buffer(rng, rows, channels, stride, -30.f, 30.f);
+        const std::vector<float> dy = prefix_buffer(rng, rows, channels, stride);
+        const std::vector<float> dx0 = prefix_buffer(rng, rows, channels, stride);
+        std::vector<float> y_s = prefix_buffer(rng, rows, channels, stride), y_v = y_s;
+        std::vector<float> dx_s = dx0, dx_v = dx0;
+        f32_activation_forward(tunas::Isa::scalar, act, rows, channels, y_s.data(), stride, x.data(), stride);
+        f32_activation_forward(isa, act, rows, channels, y_v.data(), stride, x.data(), stride);
+        f32_activation_backward(tunas::Isa::scalar, act, rows, channels, dx_s.data(), stride, dy.data(), stride,
+                                x.data(), stride);
+        f32_activation_backward(isa, act, rows, channels, dx_v.data(), stride, dy.data(), stride,
+                                x.data(), stride);
+        CHECK(outside_prefix_untouched(y_v, channels, stride));
+        CHECK(outside_prefix_untouched(dx_v, channels, stride));
+        const auto ys = prefix_to_double(y_s, rows, channels, stride);
+        const auto dxs = prefix_to_double(dx_s, rows, channels, stride);
+        CHECK(prefix_close(y_v, ys, rows, channels, stride, 1e-6, 1e-6));
+        CHECK(prefix_close(dx_v, dxs, rows, channels, stride, 1e-6, 1e-6));
+        if (act != Activation::sigmoid && act != Activation::swish) {
+          CHECK(y_v == y_s);  // no exp: the same float operations
+        }
       }
     }
   }

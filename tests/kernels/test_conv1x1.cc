@@ -323,6 +323,38 @@ TEST_CASE("f32_conv1x1: results are bitwise equal at 1 and 2 threads") {
   }
 }
 
+// The 1x1 passes as f32_gemm calls on one ISA table (the layouts of conv1x1.cc): forward
+// A = x, B = w; backward-data A = dy, B = w^T; backward-weights A = x^T, B = dy.
+TEST_CASE("f32_gemm: every ISA table is bitwise thread-independent; vector tables agree bitwise") {
+  auto rng = make_rng("f32_gemm isa threads");
+  const std::int64_t pixels = 517;
+  const int ci = 40, co = 50;  // 50 = 3 AVX-512 vectors + a 2-lane tail; 40 = 2.5
+  const std::vector<float> x = prefix_buffer(rng, pixels, ci, ci + 1);
+  const std::vector<float> w = prefix_buffer(rng, ci, co, co);
+  const std::vector<float> dy = prefix_buffer(rng, pixels, co, co + 1);
+  std::vector<float> avx2_result;
+  for (const tunas::Isa isa : gemm_isas()) {
+    CAPTURE(std::string(tunas::isa_name(isa)));
+    auto run = [&] {
+      std::vector<float> y(std::size_t(pixels * (co + 1)), 0.f), dx(x.size(), 0.f),
+          dw(w.size(), 0.f);
+      f32_gemm(isa, pixels, co, ci, y.data(), co + 1, x.data(), ci + 1, 1, w.data(), co, 1,
+               nullptr, false);
+      f32_gemm(isa, pixels, ci, co, dx.data(), ci + 1, dy.data(), co + 1, 1, w.data(), 1, co,
+               nullptr, true);
+      f32_gemm(isa, ci, co, pixels, dw.data(), co, x.data(), 1, ci + 1, dy.data(), co + 1, 1,
+               nullptr, true);
+      y.insert(y.end(), dx.begin(), dx.end());
+      y.insert(y.end(), dw.begin(), dw.end());
+      return y;
+    };
+    check_threads_bitwise(run);
+    // Every C element is the same FMA chain over k on every vector ISA.
+    if (isa == tunas::Isa::avx2) avx2_result = run();
+    if (int(isa) > int(tunas::Isa::avx2)) CHECK((run() == avx2_result));
+  }
+}
+
 TEST_CASE("f32_conv1x1_backward_data_overwrite: bitwise the accumulate form into zeros") {
   auto rng = make_rng("f32_conv1x1 overwrite");
   const std::int64_t pixels = 1031;

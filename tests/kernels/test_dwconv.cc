@@ -270,6 +270,21 @@ DwconvUkernels with_ukernel(Pass pass, tunas::kernels::f32_dwconv_forward_ukerne
 #include "kernels/f32-dwconv/f32-dwconv.inc"
 #undef TUNAS_DWCONV_UKERNEL
 
+// The avx512 entries again, as their SIMDe copies (kernels/config.h, avx512_emulated).
+#define TUNAS_DWCONV_EMULATED_scalar(pass, kernel_size, stride, fn)
+#define TUNAS_DWCONV_EMULATED_avx2(pass, kernel_size, stride, fn)
+#define TUNAS_DWCONV_EMULATED_avx512(pass, kernel_size, stride, fn)                           \
+  TEST_CASE(#fn " (avx512-emulated)") {                                                      \
+    auto* emulated = reinterpret_cast<decltype(&tunas::kernels::fn)>(                        \
+        tunas::kernels::find_emulated_ukernel(#fn));                                         \
+    check_ukernel(Pass::pass, Isa::avx512_emulated, kernel_size, stride,                     \
+                  with_ukernel(Pass::pass, emulated, #fn "_avx512emu"), #fn "_avx512emu");   \
+  }
+#define TUNAS_DWCONV_UKERNEL(isa, pass, kernel_size, stride, channel_tile, fn) \
+  TUNAS_DWCONV_EMULATED_##isa(pass, kernel_size, stride, fn)
+#include "kernels/f32-dwconv/f32-dwconv.inc"
+#undef TUNAS_DWCONV_UKERNEL
+
 TEST_CASE("f32_dwconv geometry: the oracle's TF SAME matches same_conv_geometry") {
   for (int in : {1, 2, 5, 7, 8, 15, 112, 113})
     for (int k : {3, 5, 7})
@@ -310,12 +325,14 @@ TEST_CASE("f32_dwconv entry points: results are bitwise independent of the threa
     const ConvGeometry g = same_conv_geometry(3, 61, 29, k, s);
     const int channels = 41;
     Problem base(rng, g, channels);
+    for (Isa isa : allowed_isas())
     for (Pass pass : {Pass::forward, Pass::backward_data, Pass::backward_weights}) {
+      CAPTURE(tunas::isa_name(isa));
       Problem one = base, two = base;
       tunas::set_num_threads(1);
-      run_pass(pass, f32_dwconv_select(k, s), one);
+      run_pass(pass, f32_dwconv_select(k, s, isa), one);
       tunas::set_num_threads(2);
-      run_pass(pass, f32_dwconv_select(k, s), two);
+      run_pass(pass, f32_dwconv_select(k, s, isa), two);
       tunas::set_num_threads(0);
       CHECK(one.src.data == two.src.data);  // vector== on floats; NaN-free data
       CHECK(std::memcmp(one.dst.data.data(), two.dst.data.data(), one.dst.data.size() * 4) == 0);
@@ -336,19 +353,33 @@ TEST_CASE("f32_dwconv entry points: results are bitwise independent of the threa
 TEST_CASE("f32_dwconv dispatch: table follows the CPU and falls back to scalar") {
   using namespace tunas::kernels;
   const bool avx2 = isa_allowed(Isa::avx2);
-  CHECK((kernel_isa() == Isa::avx2) == avx2);
+  const bool avx512 = isa_allowed(Isa::avx512);
+  CHECK(avx512 == tunas::cpu_has(Isa::avx512));
+  CHECK(kernel_isa() == (avx512 ? Isa::avx512 : avx2 ? Isa::avx2 : Isa::scalar));
   CHECK(isa_allowed(Isa::scalar));
-  CHECK_FALSE(isa_allowed(Isa::avx512));  // no AVX-512 kernels are written
-  for (int k : {3, 5, 7})
-    for (int s : {1, 2}) {
-      const DwconvUkernels& u = f32_dwconv_select(k, s);
-      const std::string want = tunas::str_cat(k, "x", k, "s", s, "_8c_avx2");
-      CAPTURE(u.forward_name);
-      CHECK((u.isa == Isa::avx2) == avx2);
-      CHECK((std::string(u.forward_name).find(want) != std::string::npos) == avx2);
-      CHECK((std::string(u.backward_data_name).find(want) != std::string::npos) == avx2);
-      CHECK((std::string(u.backward_weights_name).find(want) != std::string::npos) == avx2);
-    }
+  // Each vector ISA's table (the default one and the emulated one) names its own kernels.
+  auto check_table = [](Isa cap, Isa want_isa, const char* suffix) {
+    for (int k : {3, 5, 7})
+      for (int s : {1, 2}) {
+        const DwconvUkernels& u = f32_dwconv_select(k, s, cap);
+        const std::string want = want_isa == Isa::scalar
+                                     ? std::string(suffix)
+                                     : tunas::str_cat(k, "x", k, "s", s, suffix);
+        CAPTURE(u.forward_name);
+        CHECK(u.isa == want_isa);
+        CHECK(std::string(u.forward_name).find(want) != std::string::npos);
+        CHECK(std::string(u.backward_data_name).find(want) != std::string::npos);
+        CHECK(std::string(u.backward_weights_name).find(want) != std::string::npos);
+      }
+  };
+  if (avx512) check_table(kernel_isa(), Isa::avx512, "_16c_avx512");
+  else if (avx2) check_table(kernel_isa(), Isa::avx2, "_8c_avx2");
+  else check_table(kernel_isa(), Isa::scalar, "kxk_1c_scalar");
+  if (isa_allowed(Isa::avx512_emulated)) {
+    check_table(Isa::avx512_emulated, Isa::avx512_emulated, "_16c_avx512");
+    CHECK((f32_dwconv_select(3, 1, Isa::avx512_emulated).forward !=
+           f32_dwconv_select(3, 1, Isa::avx512).forward));
+  }
   // Outside the table (k = 9, stride 3): the scalar references.
   const DwconvUkernels& scalar = f32_dwconv_scalar_ukernels();
   CHECK((f32_dwconv_select(9, 1).forward == scalar.forward));

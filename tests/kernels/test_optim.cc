@@ -81,6 +81,19 @@ f32_sgd_momentum_ukernel_fn* only_sgd(f32_rmsprop_ukernel_fn*) { return nullptr;
 #include "kernels/optim/optim.inc"
 #undef TUNAS_OPTIM_UKERNEL
 
+// The avx512 entries again, as their SIMDe copies (kernels/config.h, avx512_emulated).
+#define TUNAS_OPTIM_EMULATED_scalar(update, fn)
+#define TUNAS_OPTIM_EMULATED_avx2(update, fn)
+#define TUNAS_OPTIM_EMULATED_avx512(update, fn)                                      \
+  TEST_CASE(#fn " (avx512-emulated)") {                                              \
+    auto* emulated = reinterpret_cast<decltype(&fn)>(find_emulated_ukernel(#fn));    \
+    check_update_ukernel(tunas::Isa::avx512_emulated, #update, #fn,                  \
+                         only_rmsprop(emulated), only_sgd(emulated));                \
+  }
+#define TUNAS_OPTIM_UKERNEL(isa, update, fn) TUNAS_OPTIM_EMULATED_##isa(update, fn)
+#include "kernels/optim/optim.inc"
+#undef TUNAS_OPTIM_UKERNEL
+
 TEST_CASE("optim entry points: every ISA table gives the scalar result bitwise") {
   auto rng = tunas::test::make_rng("optim isa tables");
   const std::int64_t n = 70001;

@@ -1,11 +1,10 @@
-// Shared building blocks of the AVX2+FMA depthwise micro-kernels. Include ONLY from sources
-// compiled with tunas_avx2_sources() (STYLE.md G6): everything here uses AVX2 intrinsics.
-//
-// Channel tiles are 8 floats (one __m256). The tail tile (channels % 8) uses masked loads
-// and stores, which neither read nor write the lanes past `channels`.
+// Shared building blocks of the depthwise micro-kernels, generic over the vector type V
+// (kernels/simd/avx2.h F32x8, kernels/simd/avx512.h F32x16): V::Reg holds V::kLanes channels
+// of one pixel, the tail tile (channels % kLanes) uses V's masked loads and stores, which
+// neither read nor write the lanes past `channels`. Include ONLY from a kernel source compiled
+// for V's ISA, after V's header. Everything has internal linkage (an unnamed namespace), so
+// the AVX2, AVX-512 and emulated AVX-512 copies never merge at link time.
 #pragma once
-
-#include <immintrin.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -14,34 +13,8 @@
 #include "core/error.h"
 #include "kernels/f32-dwconv/dwconv.h"
 
-namespace tunas::kernels::dwconv_avx2 {
-
-constexpr int kTile = 8;
-
-// Lanes [0, n) set.
-inline __m256i tail_mask(int n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-template <bool kMasked>
-inline __m256 load(const float* p, __m256i mask) {
-  if constexpr (kMasked) {
-    return _mm256_maskload_ps(p, mask);
-  } else {
-    (void)mask;
-    return _mm256_loadu_ps(p);
-  }
-}
-
-template <bool kMasked>
-inline void store(float* p, __m256i mask, __m256 v) {
-  if constexpr (kMasked) {
-    _mm256_maskstore_ps(p, mask, v);
-  } else {
-    (void)mask;
-    _mm256_storeu_ps(p, v);
-  }
-}
+namespace tunas::kernels::dwconv_simd {
+namespace {
 
 // Columns [lo, hi) of a strided window walk whose taps x*stride - pad + [0, k) all lie
 // inside [0, extent); positions outside it need bounds checks.
@@ -62,29 +35,31 @@ inline Span interior_span(int count, int extent, int k, int stride, int pad) {
 // outside [j_begin, j_end) are padding: never loaded, they contribute 0 * w (the same sum
 // for finite weights). A select rather than a skip keeps the loops fully unrolled, so acc
 // stays in registers.
-template <int K, int S, int P, bool kMasked, bool kChecked>
-__attribute__((always_inline)) inline void window_block(__m256 (&acc)[P], const float* x,
-                                                        int64_t x_stride, const __m256 (&w)[K],
-                                                        __m256i mask, int j_begin, int j_end) {
+template <typename V, int K, int S, int P, bool kMasked, bool kChecked>
+__attribute__((always_inline)) inline void window_block(typename V::Reg (&acc)[P],
+                                                        const float* x, int64_t x_stride,
+                                                        const typename V::Reg (&w)[K],
+                                                        typename V::Mask mask, int j_begin,
+                                                        int j_end) {
   constexpr int J = (P - 1) * S + K;
 #pragma GCC unroll 64
   for (int j = 0; j < J; ++j) {
-    __m256 v;
+    typename V::Reg v;
     if (kChecked) {
-      v = (j >= j_begin && j < j_end) ? load<kMasked>(x + j * x_stride, mask)
-                                      : _mm256_setzero_ps();
+      v = (j >= j_begin && j < j_end) ? V::template load<kMasked>(x + j * x_stride, mask)
+                                      : V::zero();
     } else {
-      v = load<kMasked>(x + j * x_stride, mask);
+      v = V::template load<kMasked>(x + j * x_stride, mask);
     }
 #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) {
       const int m = j - p * S;
-      if (m >= 0 && m < K) acc[p] = _mm256_fmadd_ps(v, w[m], acc[p]);
+      if (m >= 0 && m < K) acc[p] = V::fmadd(v, w[m], acc[p]);
     }
   }
 }
 
-// Walks columns [0, count) in blocks of P, then 4, 2 and 1 for the remainder, calling
+// Walks columns [0, count) in blocks of P, then 8, 4, 2 and 1 for the remainder, calling
 // body(std::integral_constant<int, Q>, first_column, checked) where `checked` says that the
 // block leaves the interior span (so some of its taps are padding). Register-blocking the
 // border and narrow rows too keeps several independent FMA chains in flight.
@@ -94,6 +69,9 @@ __attribute__((always_inline)) inline void for_column_blocks(int count, Span int
   auto checked = [&](int x, int q) { return x < interior.lo || x + q > interior.hi; };
   int x = 0;
   for (; x + P <= count; x += P) body(std::integral_constant<int, P>{}, x, checked(x, P));
+  if constexpr (P > 8) {
+    for (; x + 8 <= count; x += 8) body(std::integral_constant<int, 8>{}, x, checked(x, 8));
+  }
   if constexpr (P > 4) {
     for (; x + 4 <= count; x += 4) body(std::integral_constant<int, 4>{}, x, checked(x, 4));
   }
@@ -103,4 +81,14 @@ __attribute__((always_inline)) inline void for_column_blocks(int count, Span int
   for (; x < count; ++x) body(std::integral_constant<int, 1>{}, x, checked(x, 1));
 }
 
-}  // namespace tunas::kernels::dwconv_avx2
+}  // namespace
+}  // namespace tunas::kernels::dwconv_simd
+
+// Runs tile(channel_offset, mask_kind, mask) over the channel tiles of [0, channels): full
+// tiles with std::false_type (unmasked), then the tail (channels % kLanes) with std::true_type.
+template <typename V, typename Tile>
+__attribute__((always_inline)) inline void for_channel_tiles(int channels, const Tile& tile) {
+  const int full_channels = channels - channels % V::kLanes;
+  for (int c = 0; c < full_channels; c += V::kLanes) tile(c, std::false_type{}, V::full());
+  if (full_channels < channels) tile(full_channels, std::true_type{}, V::tail(channels % V::kLanes));
+}

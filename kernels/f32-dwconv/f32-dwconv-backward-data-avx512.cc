@@ -1,0 +1,15 @@
+// AVX-512 backward-data depthwise micro-kernels (f32-dwconv.inc): 16-channel tiles with
+// __mmask16 tails, twice the AVX2 pixel blocks. Compiled natively and, renamed, against
+// SIMDe for the tests (kernels/simd/avx512.h).
+#include "kernels/simd/avx512.h"
+#include "kernels/f32-dwconv/f32-dwconv-backward-data.h"
+
+namespace tunas::kernels {
+using TUNAS_AVX512_NS::F32x16;
+TUNAS_DWCONV_BACKWARD_DATA(F32x16, 3, 1, TUNAS_AVX512_FN(f32_dwconv_backward_data_ukernel_3x3s1_16c_avx512))
+TUNAS_DWCONV_BACKWARD_DATA(F32x16, 3, 2, TUNAS_AVX512_FN(f32_dwconv_backward_data_ukernel_3x3s2_16c_avx512))
+TUNAS_DWCONV_BACKWARD_DATA(F32x16, 5, 1, TUNAS_AVX512_FN(f32_dwconv_backward_data_ukernel_5x5s1_16c_avx512))
+TUNAS_DWCONV_BACKWARD_DATA(F32x16, 5, 2, TUNAS_AVX512_FN(f32_dwconv_backward_data_ukernel_5x5s2_16c_avx512))
+TUNAS_DWCONV_BACKWARD_DATA(F32x16, 7, 1, TUNAS_AVX512_FN(f32_dwconv_backward_data_ukernel_7x7s1_16c_avx512))
+TUNAS_DWCONV_BACKWARD_DATA(F32x16, 7, 2, TUNAS_AVX512_FN(f32_dwconv_backward_data_ukernel_7x7s2_16c_avx512))
+}  // namespace tunas::kernels
