@@ -1,8 +1,10 @@
 #include "core/threads.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "core/error.h"
 
@@ -32,6 +34,8 @@ int set_num_threads(int threads) {
   control().reset();
   control() = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     static_cast<std::size_t>(g_threads));
+#elif defined(TUNAS_THREADING_STD)
+  // Nothing to configure: parallel_for reads num_threads() on every call.
 #else
   g_threads = 1;
 #endif
@@ -39,7 +43,7 @@ int set_num_threads(int threads) {
 }
 
 int num_threads() {
-#if defined(TUNAS_THREADING_TBB)
+#if defined(TUNAS_THREADING_TBB) || defined(TUNAS_THREADING_STD)
   return g_threads == 0 ? hardware_threads() : g_threads;
 #else
   return 1;
@@ -58,6 +62,27 @@ void parallel_for(std::int64_t count, std::int64_t grain,
   tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count, grain),
                     [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); },
                     tbb::simple_partitioner());
+#elif defined(TUNAS_THREADING_STD)
+  // Threads started per call, chunks of `grain` taken in turn from a shared counter: slow,
+  // but every synchronisation is std::thread's and std::atomic's, which ThreadSanitizer sees
+  // (TBB's scheduler synchronises inside libtbb, which is not instrumented). For TSan builds.
+  const std::int64_t chunks = (count + grain - 1) / grain;
+  if (chunks == 1 || num_threads() == 1) {
+    body(0, count);
+    return;
+  }
+  std::atomic<std::int64_t> next{0};
+  auto work = [&] {
+    for (std::int64_t c = next++; c < chunks; c = next++) {
+      body(c * grain, std::min(count, (c + 1) * grain));
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (std::int64_t t = 1; t < std::min<std::int64_t>(num_threads(), chunks); ++t) {
+    helpers.emplace_back(work);
+  }
+  work();
+  for (std::thread& t : helpers) t.join();
 #else
   body(0, count);
 #endif
