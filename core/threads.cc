@@ -1,7 +1,6 @@
 #include "core/threads.h"
 
 #include <algorithm>
-#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -63,25 +62,25 @@ void parallel_for(std::int64_t count, std::int64_t grain,
                     [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); },
                     tbb::simple_partitioner());
 #elif defined(TUNAS_THREADING_STD)
-  // Threads started per call, chunks of `grain` taken in turn from a shared counter: slow,
-  // but every synchronisation is std::thread's and std::atomic's, which ThreadSanitizer sees
-  // (TBB's scheduler synchronises inside libtbb, which is not instrumented). For TSan builds.
+  // Threads started per call, each given every workers-th chunk of `grain`: slow, but every
+  // synchronisation is std::thread's, which ThreadSanitizer sees (TBB's scheduler
+  // synchronises inside libtbb, which is not instrumented), and every thread certainly runs
+  // chunks (a shared counter lets the calling thread take them all before a helper starts,
+  // leaving TSan nothing concurrent to check). For TSan builds.
   const std::int64_t chunks = (count + grain - 1) / grain;
-  if (chunks == 1 || num_threads() == 1) {
+  const std::int64_t workers = std::min<std::int64_t>(num_threads(), chunks);
+  if (workers == 1) {
     body(0, count);
     return;
   }
-  std::atomic<std::int64_t> next{0};
-  auto work = [&] {
-    for (std::int64_t c = next++; c < chunks; c = next++) {
+  auto work = [&](std::int64_t first) {
+    for (std::int64_t c = first; c < chunks; c += workers) {
       body(c * grain, std::min(count, (c + 1) * grain));
     }
   };
   std::vector<std::thread> helpers;
-  for (std::int64_t t = 1; t < std::min<std::int64_t>(num_threads(), chunks); ++t) {
-    helpers.emplace_back(work);
-  }
-  work();
+  for (std::int64_t t = 1; t < workers; ++t) helpers.emplace_back(work, t);
+  work(0);
   for (std::thread& t : helpers) t.join();
 #else
   body(0, count);
