@@ -16,7 +16,8 @@ constexpr std::size_t kChunkBytes = std::size_t(1) << 20;
 // read_to_end's first chunk; later ones double up to kChunkBytes, so a small file costs a
 // small buffer (a fixed 1 MiB zeroed per call dominated reading small files).
 constexpr std::size_t kFirstChunkBytes = std::size_t(1) << 14;
-// zlib's input buffer: 128 KiB for large files, the file's size for smaller ones.
+// zlib's input buffer: 128 KiB for large files, the file's size (at least 4 KiB) for smaller
+// ones, whose reads would otherwise be dominated by allocating it.
 constexpr std::uintmax_t kMaxGzBufferBytes = std::uintmax_t(1) << 17;
 constexpr std::uintmax_t kMinGzBufferBytes = std::uintmax_t(1) << 12;
 gzFile as_gz(void* file) { return static_cast<gzFile>(file); }
