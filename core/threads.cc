@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "core/error.h"
 
@@ -32,6 +33,8 @@ int set_num_threads(int threads) {
   control().reset();
   control() = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     static_cast<std::size_t>(g_threads));
+#elif defined(TUNAS_THREADING_STD)
+  // Nothing to configure: parallel_for reads num_threads() on every call.
 #else
   g_threads = 1;
 #endif
@@ -39,7 +42,7 @@ int set_num_threads(int threads) {
 }
 
 int num_threads() {
-#if defined(TUNAS_THREADING_TBB)
+#if defined(TUNAS_THREADING_TBB) || defined(TUNAS_THREADING_STD)
   return g_threads == 0 ? hardware_threads() : g_threads;
 #else
   return 1;
@@ -58,6 +61,27 @@ void parallel_for(std::int64_t count, std::int64_t grain,
   tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count, grain),
                     [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); },
                     tbb::simple_partitioner());
+#elif defined(TUNAS_THREADING_STD)
+  // Threads started per call, each given every workers-th chunk of `grain`: slow, but every
+  // synchronisation is std::thread's, which ThreadSanitizer sees (TBB's scheduler
+  // synchronises inside libtbb, which is not instrumented), and every thread certainly runs
+  // chunks (a shared counter lets the calling thread take them all before a helper starts,
+  // leaving TSan nothing concurrent to check). For TSan builds.
+  const std::int64_t chunks = (count + grain - 1) / grain;
+  const std::int64_t workers = std::min<std::int64_t>(num_threads(), chunks);
+  if (workers == 1) {
+    body(0, count);
+    return;
+  }
+  auto work = [&](std::int64_t first) {
+    for (std::int64_t c = first; c < chunks; c += workers) {
+      body(c * grain, std::min(count, (c + 1) * grain));
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (std::int64_t t = 1; t < workers; ++t) helpers.emplace_back(work, t);
+  work(0);
+  for (std::thread& t : helpers) t.join();
 #else
   body(0, count);
 #endif

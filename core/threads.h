@@ -1,7 +1,8 @@
 // Threading: TBB inside operators; kernels stay single-threaded (STYLE.md G1, G2).
 //
 // set_num_threads() caps every later parallel_for (a tbb::global_control for the
-// process). With TUNAS_THREADING=SEQ everything runs on the calling thread.
+// process). With TUNAS_THREADING=SEQ everything runs on the calling thread; STD starts
+// std::threads per call (slow; for ThreadSanitizer, which cannot see inside libtbb).
 // Results must never depend on the thread count: partition work so that every output
 // element is written by exactly one task, and reduce in a fixed order.
 #pragma once

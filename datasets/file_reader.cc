@@ -13,6 +13,13 @@ namespace tunas::datasets {
 
 namespace {
 constexpr std::size_t kChunkBytes = std::size_t(1) << 20;
+// read_to_end's first chunk; later ones double up to kChunkBytes, so a small file costs a
+// small buffer (a fixed 1 MiB zeroed per call dominated reading small files).
+constexpr std::size_t kFirstChunkBytes = std::size_t(1) << 14;
+// zlib's input buffer: 128 KiB for large files, the file's size (at least 4 KiB) for smaller
+// ones, whose reads would otherwise be dominated by allocating it.
+constexpr std::uintmax_t kMaxGzBufferBytes = std::uintmax_t(1) << 17;
+constexpr std::uintmax_t kMinGzBufferBytes = std::uintmax_t(1) << 12;
 gzFile as_gz(void* file) { return static_cast<gzFile>(file); }
 }  // namespace
 
@@ -24,7 +31,9 @@ GzFile::GzFile(std::string path) : path_(std::move(path)) {
   file_ = gzopen(path_.c_str(), "rb");
   TUNAS_REQUIRE(file_ != nullptr, path_, ": cannot open (",
                 errno ? std::strerror(errno) : "zlib could not allocate", ")");
-  gzbuffer(as_gz(file_), 1 << 17);
+  const std::uintmax_t file_bytes = std::filesystem::file_size(path_, ec);
+  gzbuffer(as_gz(file_), unsigned(ec ? kMaxGzBufferBytes
+                                     : std::clamp(file_bytes, kMinGzBufferBytes, kMaxGzBufferBytes)));
 }
 
 GzFile::~GzFile() {
@@ -65,12 +74,12 @@ void GzFile::read_exact(std::vector<std::uint8_t>& dst, std::size_t bytes, std::
 }
 
 void GzFile::read_to_end(std::vector<std::uint8_t>& dst) {
-  for (;;) {
+  for (std::size_t chunk = kFirstChunkBytes;; chunk = std::min(2 * chunk, kChunkBytes)) {
     const std::size_t start = dst.size();
-    dst.resize(start + kChunkBytes);
-    const std::size_t got = read_some(dst.data() + start, kChunkBytes);
+    dst.resize(start + chunk);
+    const std::size_t got = read_some(dst.data() + start, chunk);
     dst.resize(start + got);
-    if (got < kChunkBytes) return;
+    if (got < chunk) return;
   }
 }
 

@@ -34,6 +34,12 @@ struct DecodedImage {
 
 // Larger images are refused (a corrupt header must not make us allocate gigabytes).
 inline constexpr std::int64_t kMaxImagePixels = std::int64_t(1) << 28;  // 16384 x 16384
+// A JPEG promising more pixels per byte of file than this is refused before any allocation:
+// Huffman coding spends at least one bit per 8x8 block of the first component (at most 512
+// pixels a byte); photographs run at 1 to 50. Without it a 350-byte file found by fuzzing
+// made the decoder allocate 1.5 GB (its header: 65399 x 3331 CMYK), kept afterwards by the
+// thread's reused buffers. Arithmetic-coded near-flat images could exceed it; none is a photo.
+inline constexpr std::int64_t kMaxJpegPixelsPerByte = 4096;
 
 enum class ImageFormat { unknown, jpeg, png };
 ImageFormat sniff_image_format(std::span<const std::uint8_t> bytes);

@@ -47,6 +47,11 @@ void decode_jpeg(std::span<const std::uint8_t> bytes, const std::string& name, D
     fail(d, str_cat(name, ": corrupt or truncated JPEG: its header gives ", width, "x", height,
                     " pixels (valid: 1 to ", kMaxImagePixels, " pixels)"));
   }
+  if (std::int64_t(width) * height > kMaxJpegPixelsPerByte * std::int64_t(bytes.size())) {
+    fail(d, str_cat(name, ": corrupt JPEG header: ", width, "x", height, " pixels from a ",
+                    bytes.size(), "-byte file (valid: at most ", kMaxJpegPixelsPerByte,
+                    " pixels per byte)"));
+  }
   const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
   const bool grey = colorspace == TJCS_GRAY;
   const int format = cmyk ? TJPF_CMYK : grey ? TJPF_GRAY : TJPF_RGB;

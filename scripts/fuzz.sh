@@ -11,7 +11,8 @@ seconds=${1:?usage: scripts/fuzz.sh SECONDS [HARNESS...]}
 shift
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
-  harnesses=(space_yaml config indices idx cifar10 checkpoint weights lut architecture)
+  harnesses=(space_yaml config indices idx cifar10 checkpoint weights lut architecture image
+             image_list)
 fi
 if ! command -v clang++-14 >/dev/null; then
   echo "fuzz.sh: clang++-14 is missing (scripts/install_deps.sh installs clang-14 and libclang-rt-14-dev)" >&2

@@ -138,3 +138,16 @@ TEST_CASE("bad CIFAR-10 files give errors naming them") {
     CHECK_DATASET_ERROR(load_cifar10(dir.path()), batch3, "label 10 of record 1 is outside [0, 10)");
   }
 }
+
+TEST_CASE("a CIFAR-10 file larger than read_to_end's first chunks reads whole, plain and gzip") {
+  // 40 records = 122,920 bytes: read_to_end's chunks of 16, 32 and 64 KiB, then a short one.
+  const Records r = random_records(40, 50);
+  for (bool gzip : {false, true}) {
+    CAPTURE(gzip);
+    TempDir dir;
+    tunas::test::write_file(dir.file("batch.bin"), r.bytes(), gzip);
+    const ImageSet set = read_cifar10_files({dir.file("batch.bin")}, "large");
+    REQUIRE(set.size() == 40);
+    check_hwc(set, 0, r);
+  }
+}

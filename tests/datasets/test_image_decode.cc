@@ -172,3 +172,19 @@ TEST_CASE("bad image files are errors naming the file") {
   for (std::size_t i = bad_scan.size() / 2; i < bad_scan.size() - 2; ++i) bad_scan[i] = 0xFF;
   CHECK_THROWS_AS(decode_image(bad_scan, "x.jpg", image), Error);
 }
+
+TEST_CASE("a JPEG header promising far more pixels than its bytes can hold is refused unallocated") {
+  // The fuzzer's find: a 350-byte CMYK JPEG whose frame header says 65399 x 3331 made the
+  // decoder allocate 1.5 GB. Here: a valid small JPEG with its SOF0 size patched.
+  std::vector<std::uint8_t> jpeg = test::jpeg_bytes(smooth_rgb(), W, H, JpegKind::rgb, 90);
+  std::size_t sof = 0;
+  while (sof + 9 < jpeg.size() && !(jpeg[sof] == 0xFF && jpeg[sof + 1] == 0xC0)) ++sof;
+  REQUIRE(sof + 9 < jpeg.size());
+  jpeg[sof + 5] = 3331 >> 8, jpeg[sof + 6] = 3331 & 0xFF;    // height
+  jpeg[sof + 7] = 65399 >> 8, jpeg[sof + 8] = 65399 & 0xFF;  // width
+  DecodedImage image;
+  CHECK_THROWS_WITH_AS(decode_image(jpeg, "dir/huge.jpg", image),
+                       doctest::Contains("dir/huge.jpg: corrupt JPEG header: 65399x3331 pixels"),
+                       Error);
+  CHECK(image.rgb.capacity() == 0);
+}
