@@ -21,6 +21,7 @@
 #pragma once
 
 #include <mutex>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -66,9 +67,12 @@ bool resolve_ukernel(Isa cap, Isa& isa, Fn*& fn, const char* name) {
   return true;
 }
 
-// One slot of a dispatch table: the chosen kernel, its .inc name and its ISA.
+// One slot of a dispatch table: its name, the chosen kernel, its .inc name and its ISA.
 template <typename Fn>
 struct UkernelSlot {
+  explicit UkernelSlot(const char* slot_name = "") : slot(slot_name) {}
+
+  const char* slot;
   Fn* fn = nullptr;
   const char* name = "";
   Isa isa = Isa::scalar;
@@ -81,9 +85,7 @@ struct UkernelSlot {
     isa = kernel_isa;
   }
 
-  void log(const char* family, const char* slot) const {
-    log_ukernel_choice(family, slot, name, isa);
-  }
+  void log(const char* family) const { log_ukernel_choice(family, slot, name, isa); }
 
   // Calls the chosen kernel.
   template <typename... Args>
@@ -91,6 +93,13 @@ struct UkernelSlot {
     return fn(std::forward<Args>(args)...);
   }
 };
+
+// The log of a table whose slots are its UkernelSlot members: Table::kFamily names the family
+// and Table::slots() ties the slots (std::tie), so a family lists its slots once.
+template <typename Table>
+void log_slots(const Table& table) {
+  std::apply([](const auto&... slot) { (slot.log(Table::kFamily), ...); }, table.slots());
+}
 
 // The dispatch table of one family for `cap`: build(cap) runs once per cap, and log(table)
 // once for the default cap kernel_isa(). One Table type per family (the storage is keyed on it).

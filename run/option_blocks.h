@@ -41,7 +41,7 @@ std::vector<Option<C>> network_options() {
           .in(8, 1024)
           .changes_result(),
       option("width_multiplier", &C::width_multiplier, "multiplier on every block width")
-          .in(1e-3, search::kMaxWidthMultiplier)
+          .in(1e-3, run::kMaxWidthMultiplier)
           .changes_result(),
   };
 }
@@ -59,7 +59,7 @@ std::vector<Option<C>> data_options() {
              "/usr/share/datasets/fashion-mnist)")
           .changes_result(),
       option("synthetic_size", &C::synthetic_size, "training images of --data synthetic")
-          .in(1, double(search::kMaxSyntheticImages))
+          .in(1, double(run::kMaxSyntheticImages))
           .changes_result(),
   };
 }
@@ -93,7 +93,7 @@ template <class C>
 std::vector<Option<C>> run_options(const char* seed_help) {
   return {
       option("seed", &C::seed, seed_help).changes_result(),
-      option("threads", &C::threads, "threads (0 = all cores)").in(0, search::kMaxThreads),
+      option("threads", &C::threads, "threads (0 = all cores)").in(0, run::kMaxThreads),
       option("out", &C::out, "run directory"),
       option("log_every", &C::log_every, "steps between log.jsonl records and progress lines")
           .above(0),

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-namespace tunas::search {
+namespace tunas::run {
 
 namespace {
 double square(int v) { return double(v) * double(v); }
@@ -44,4 +44,4 @@ void check_fits_in_memory(const spaces::Space& configured, std::int64_t batch, d
                 configured.name, "); lower ", flags);
 }
 
-}  // namespace tunas::search
+}  // namespace tunas::run

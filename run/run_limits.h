@@ -14,7 +14,7 @@
 #include "core/error.h"
 #include "search_spaces/space.h"
 
-namespace tunas::search {
+namespace tunas::run {
 
 inline constexpr int kMaxBatch = 65536;
 inline constexpr int kMaxReplicas = 4096;
@@ -36,4 +36,4 @@ double physical_memory_bytes();
 void check_fits_in_memory(const spaces::Space& configured, std::int64_t batch, double other_bytes,
                           const std::string& flags);
 
-}  // namespace tunas::search
+}  // namespace tunas::run

@@ -56,16 +56,16 @@ const OptionTable<SearchConfig>& table() {
               .changes_result(),
           option("steps", &C::steps, "search steps (0 = from --epochs)").at_least(0).changes_result(),
           option("epochs", &C::epochs, "epochs over the search-train split (used when --steps is 0)")
-              .in(0, kMaxEpochs)
+              .in(0, run::kMaxEpochs)
               .changes_result(),
           option("batch", &C::batch, "training images per replica per step")
-              .in(1, kMaxBatch)
+              .in(1, run::kMaxBatch)
               .changes_result(),
           option("valid_batch", &C::valid_batch, "validation images per replica per step (0 = batch)")
-              .in(0, kMaxBatch)
+              .in(0, run::kMaxBatch)
               .changes_result(),
           option("replicas", &C::replicas, "K: architectures sampled per step (gradients averaged)")
-              .in(1, kMaxReplicas)
+              .in(1, run::kMaxReplicas)
               .changes_result(),
       },
       network_options<C>(),

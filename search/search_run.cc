@@ -242,7 +242,7 @@ void configure_space(SearchRun::State& s) {
   spaces::configure_data_network(s.space, config.resolution, s.data.train.channels,
                                  s.data.train.num_classes, config.width_multiplier,
                                  config.proxy ? config.proxy_layers : 0);
-  check_fits_in_memory(
+  run::check_fits_in_memory(
       s.space, std::max(config.batch, config.validation_batch()),
       double(config.batch + config.validation_batch()) * s.space.network.resolution *
           s.space.network.resolution * s.data.train.channels * sizeof(float),

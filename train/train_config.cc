@@ -52,17 +52,17 @@ const OptionTable<TrainConfig>& table() {
       {
           option("steps", &C::steps, "training steps (0 = from --epochs)").at_least(0).changes_result(),
           option("epochs", &C::epochs, "epochs over the training set (used when --steps is 0)")
-              .in(0, search::kMaxEpochs)
+              .in(0, run::kMaxEpochs)
               .changes_result(),
           option("batch", &C::batch, "training images per step")
-              .in(1, search::kMaxBatch)
+              .in(1, run::kMaxBatch)
               .changes_result(),
           option("replicas", &C::replicas,
                  "data-parallel replicas (sub-batches of batch/replicas; a multiple of the MPI ranks)")
-              .in(1, search::kMaxReplicas)
+              .in(1, run::kMaxReplicas)
               .changes_result(),
           option("eval_batch", &C::eval_batch, "images per evaluation batch (last one may be short)")
-              .in(1, search::kMaxBatch)
+              .in(1, run::kMaxBatch)
               .changes_result(),
           option("lr", &C::lr, "peak learning rate (auto = 0.165 * batch / 256)")
               .at_least(0)

@@ -288,7 +288,7 @@ void build_network(TrainRun::State& s) {
   nc.bn_mode = supernet::BnMode::stateful;
   nc.dropout = float(s.dropout);
   nc.path_dropout = float(config.path_dropout_rate);
-  search::check_fits_in_memory(
+  run::check_fits_in_memory(
       pruned, std::max(config.batch, config.eval_batch),
       double(config.batch) * pruned.network.resolution * pruned.network.resolution *
           pruned.network.input_channels * sizeof(float),

@@ -47,8 +47,10 @@ using BackwardRowsFn = decltype(f32_activation_backward_rows_scalar);
 
 // The dispatch table (kernels/config.h), one slot per pass.
 struct ActivationTable {
-  UkernelSlot<ForwardRowsFn> forward;
-  UkernelSlot<BackwardRowsFn> backward;
+  static constexpr const char* kFamily = "f32-activation";
+  UkernelSlot<ForwardRowsFn> forward{"forward"};
+  UkernelSlot<BackwardRowsFn> backward{"backward"};
+  auto slots() const { return std::tie(forward, backward); }
 };
 
 ActivationTable build_table(Isa cap) {
@@ -59,12 +61,9 @@ ActivationTable build_table(Isa cap) {
   return t;
 }
 
-void log_table(const ActivationTable& t) {
-  t.forward.log("f32-activation", "forward");
-  t.backward.log("f32-activation", "backward");
+const ActivationTable& table(Isa cap) {
+  return ukernel_table(cap, build_table, log_slots<ActivationTable>);
 }
-
-const ActivationTable& table(Isa cap) { return ukernel_table(cap, build_table, log_table); }
 
 }  // namespace
 

@@ -165,7 +165,9 @@ std::int64_t row_grain(int channels) {
 
 // The dispatch table (kernels/config.h): one slot, the chunk kernel set.
 struct BnTable {
-  UkernelSlot<const ChunkKernels&()> chunk;
+  static constexpr const char* kFamily = "f32-bn";
+  UkernelSlot<const ChunkKernels&()> chunk{"chunk"};
+  auto slots() const { return std::tie(chunk); }
 };
 
 BnTable build_table(Isa cap) {
@@ -176,10 +178,8 @@ BnTable build_table(Isa cap) {
   return t;
 }
 
-void log_table(const BnTable& t) { t.chunk.log("f32-bn", "chunk"); }
-
 const ChunkKernels& kernels_for(Isa cap) {
-  return ukernel_table(cap, build_table, log_table).chunk.fn();
+  return ukernel_table(cap, build_table, log_slots<BnTable>).chunk.fn();
 }
 
 // Per-thread scratch, grown on first use to the largest size seen and never shrunk, so a

@@ -142,7 +142,9 @@ namespace {
 
 // The dispatch table (kernels/config.h): one slot, the block kernel.
 struct GemmTable {
-  UkernelSlot<std::remove_pointer_t<BlockFn>> block;
+  static constexpr const char* kFamily = "f32-gemm";
+  UkernelSlot<std::remove_pointer_t<BlockFn>> block{"block"};
+  auto slots() const { return std::tie(block); }
 };
 
 GemmTable build_table(Isa cap) {
@@ -153,8 +155,6 @@ GemmTable build_table(Isa cap) {
   return t;
 }
 
-void log_table(const GemmTable& t) { t.block.log("f32-gemm", "block"); }
-
 }  // namespace
 
 void f32_gemm(Isa cap, std::int64_t m, std::int64_t n, std::int64_t k, float* c,
@@ -163,7 +163,7 @@ void f32_gemm(Isa cap, std::int64_t m, std::int64_t n, std::int64_t k, float* c,
               std::int64_t b_col_stride, const float* bias, bool accumulate) {
   run_partitioned(make_args(m, n, k, c, c_row_stride, a, a_row_stride, a_col_stride, b,
                             b_row_stride, b_col_stride, bias, accumulate),
-                  ukernel_table(cap, build_table, log_table).block.fn);
+                  ukernel_table(cap, build_table, log_slots<GemmTable>).block.fn);
 }
 
 void f32_gemm(std::int64_t m, std::int64_t n, std::int64_t k, float* c, std::int64_t c_row_stride,
@@ -179,7 +179,7 @@ void f32_gemm_serial(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
                      std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
                      std::int64_t b_col_stride, const float* bias, bool accumulate) {
   if (m <= 0 || n <= 0) return;
-  ukernel_table(kernel_isa(), build_table, log_table)
+  ukernel_table(kernel_isa(), build_table, log_slots<GemmTable>)
       .block(make_args(m, n, k, c, c_row_stride, a, a_row_stride, a_col_stride, b, b_row_stride,
                        b_col_stride, bias, accumulate),
              0, m, 0, n);

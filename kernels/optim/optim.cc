@@ -37,8 +37,10 @@ constexpr std::int64_t kGrain = 1 << 14;
 
 // The dispatch table (kernels/config.h), one slot per update.
 struct OptimTable {
-  UkernelSlot<f32_rmsprop_ukernel_fn> rmsprop;
-  UkernelSlot<f32_sgd_momentum_ukernel_fn> sgd_momentum;
+  static constexpr const char* kFamily = "optim";
+  UkernelSlot<f32_rmsprop_ukernel_fn> rmsprop{"rmsprop"};
+  UkernelSlot<f32_sgd_momentum_ukernel_fn> sgd_momentum{"sgd_momentum"};
+  auto slots() const { return std::tie(rmsprop, sgd_momentum); }
 };
 
 OptimTable build_table(Isa cap) {
@@ -49,12 +51,7 @@ OptimTable build_table(Isa cap) {
   return t;
 }
 
-void log_table(const OptimTable& t) {
-  t.rmsprop.log("optim", "rmsprop");
-  t.sgd_momentum.log("optim", "sgd_momentum");
-}
-
-const OptimTable& table(Isa cap) { return ukernel_table(cap, build_table, log_table); }
+const OptimTable& table(Isa cap) { return ukernel_table(cap, build_table, log_slots<OptimTable>); }
 
 }  // namespace
 

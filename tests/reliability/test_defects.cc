@@ -96,8 +96,8 @@ TEST_CASE("defect 3: batch x replicas is bounded, so the global batch cannot ove
   CHECK(contains(search_flag_error({"--batch", "100000", "--replicas", "40000"}),
                  "--batch must be in [1, 65536]"));
   tunas::search::SearchConfig c;
-  c.batch = tunas::search::kMaxBatch;
-  c.replicas = tunas::search::kMaxReplicas;
+  c.batch = tunas::run::kMaxBatch;
+  c.replicas = tunas::run::kMaxReplicas;
   tunas::search::validate(c);
   CHECK(c.global_batch() == std::int64_t(65536) * 4096);  // the largest product still fits
 }
