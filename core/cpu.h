@@ -2,7 +2,10 @@
 //
 // cpu_has() is safe during static initialisation (doctest skip decorators call it).
 // TUNAS_MAX_ISA=scalar|avx2|avx512 in the environment caps what cpu_has() reports, so the
-// scalar or AVX2 path can be forced for debugging and CI.
+// scalar or AVX2 path can be forced for debugging and CI. The default cap is avx2: the AVX-512
+// kernels have been verified only under SIMDe emulation so far, never on AVX-512 hardware, so
+// they run where a user asks for them (TUNAS_MAX_ISA=avx512) until a native test run raises
+// kDefaultIsaCap (core/cpu.cc).
 // avx512 means AVX-512 F+BW+DQ+VL in CPUID and the OS saving the zmm and mask state (XCR0).
 #pragma once
 
