@@ -23,22 +23,36 @@ $check "$work/search" 1
 
 # 2. Killed (SIGKILL) after its first checkpoints, then resumed and stopped with SIGINT: the
 #    records past the checkpoint are written again by the resumed run and must be seen once.
-wait_for_lines() {  # wait_for_lines FILE N: until FILE has at least N lines (30 s at most)
-  for _ in $(seq 600); do
+wait_for_lines() {  # wait_for_lines FILE N: until FILE has at least N lines (60 s at most)
+  for _ in $(seq 1200); do
     [ -f "$1" ] && [ "$(wc -l < "$1")" -ge "$2" ] && return 0
     sleep 0.05
   done
   echo "FAIL: $1 never reached $2 lines"; exit 1
 }
+# Background jobs of a script start with SIGINT ignored until tunas_search installs its
+# handler, so a SIGINT sent too early is lost: stop_with_sigint fails instead of hanging.
+stop_with_sigint() {  # stop_with_sigint PID
+  kill -INT "$1"
+  for _ in $(seq 600); do
+    kill -0 "$1" 2> /dev/null || { wait "$1" || true; return 0; }
+    sleep 0.05
+  done
+  kill -KILL "$1"; echo "FAIL: tunas_search did not stop within 30 s of SIGINT"; exit 1
+}
+log=$work/resumed/log.jsonl
 "$bin/tunas_search" "${tiny[@]}" --steps 1000000 --log-every 1 --checkpoint-every 5 \
   --out "$work/resumed" > /dev/null &
 pid=$!
-wait_for_lines "$work/resumed/log.jsonl" 12
+wait_for_lines "$log" 12
 kill -KILL "$pid"; wait "$pid" || true
+# The resumed run truncates log.jsonl to its checkpoint and writes on from there: only
+# lines past the count the killed run left prove that it is running (and has its handler).
+lines_at_kill=$(wc -l < "$log")
 "$bin/tunas_search" --resume --out "$work/resumed" --quiet > /dev/null &
 pid=$!
-wait_for_lines "$work/resumed/log.jsonl" 40
-kill -INT "$pid"; wait "$pid" || true
+wait_for_lines "$log" $((lines_at_kill + 20))
+stop_with_sigint "$pid"
 $check "$work/resumed" 2
 
 # 3. Stand-alone training with periodic evaluations.
