@@ -25,6 +25,10 @@
 
 namespace tunas::datasets {
 
+// The most classes a data set may have: the classifier head alone is then 1280 x 65536 floats
+// (335 MB), and a file list's largest label cannot make a loader build millions of names.
+inline constexpr int kMaxClasses = 65536;
+
 struct ImageSet {
   std::string name;  // e.g. "fashion_mnist/train"; used in error messages
   int height = 0, width = 0, channels = 0;

@@ -145,8 +145,8 @@ ImageSet read_list(const fs::path& list, const std::string& name, const fs::path
     } catch (const std::exception&) {
       used = 0;
     }
-    TUNAS_REQUIRE(used == label_text.size() && label >= 0 && label < (1 << 24), where,
-                  ": label '", label_text, "' must be an integer in [0, ", (1 << 24), ")");
+    TUNAS_REQUIRE(used == label_text.size() && label >= 0 && label < kMaxClasses, where,
+                  ": label '", label_text, "' must be an integer in [0, ", kMaxClasses, ")");
     set.files.push_back(path);
     set.labels.push_back(std::int32_t(label));
     max_label = std::max(max_label, int(label));

@@ -103,6 +103,7 @@ TEST_CASE("file list: 'path label' lines, comments, paths with spaces, errors wi
   fails_with("a.jpg 0\nb.jpg\n", "train.txt:2: expected 'path label'");
   fails_with("a.jpg 0\nb.jpg -1\n", "train.txt:2: label '-1' must be an integer");
   fails_with("a.jpg cat\n", "train.txt:1: label 'cat'");
+  fails_with("a.jpg 65536\n", "train.txt:1: label '65536' must be an integer in [0, 65536)");
   fails_with("# nothing\n", "names no image");
   std::string text = "a.jpg 0\n", val = "v.jpg 4\n";
   test::write_bytes(dir.file("train.txt"), std::vector<std::uint8_t>(text.begin(), text.end()));

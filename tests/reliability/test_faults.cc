@@ -162,7 +162,7 @@ TEST_CASE("SIGTERM is handled as SIGINT: a checkpoint, exit 130, and the run res
     const auto flags = tool == "tunas_search" ? tunas::test::tiny_search_flags(dir, 120)
                                               : tunas::test::tiny_train_flags(dir, 120);
     const pid_t pid = spawn_tool(tool, flags);
-    for (int i = 0; i < 500 && !tunas::file_exists(dir + "/checkpoint.bin"); ++i)
+    for (int i = 0; i < 6000 && !tunas::file_exists(dir + "/checkpoint.bin"); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     kill(pid, SIGTERM);
     const int code = wait_exit_code(pid);
