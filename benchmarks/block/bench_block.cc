@@ -268,13 +268,24 @@ struct Bench {
     float* const rg = ref_g.get();
     const memory::desc md_in = nhwc(batch, s.cin, s.hw, s.hw), md_e = nhwc(batch, s.e, s.hw, s.hw),
                        md_out = nhwc(batch, s.cout, s.hw, s.hw);
-    DnnlConv expand(d, md_in, md_e, {s.e, s.cin, 1, 1}, tag::hwio, w + we, rg + we, 1);
-    DnnlConv depthwise(d, md_e, md_e, {s.e, 1, 1, s.k, s.k}, tag::hwigo, w + wd, rg + wd, s.k);
-    DnnlConv project(d, md_e, md_out, {s.cout, s.e, 1, 1}, tag::hwio, w + wp, rg + wp, 1);
-    DnnlBn bn_e(d, md_e, w + ge, w + be, rg + ge, rg + be);
-    DnnlBn bn_d(d, md_e, w + gd, w + bd, rg + gd, rg + bd);
-    DnnlBn bn_p(d, md_out, w + gp, w + bp, rg + gp, rg + bp);
-    DnnlRelu6 act_e(d, md_e), act_d(d, md_e);
+    // oneDNN fixes a primitive's thread count when it is created (OpenMP's max threads then),
+    // so the peer block is built anew after set_threads for every thread count.
+    struct PeerBlock {
+      DnnlConv expand, depthwise, project;
+      DnnlBn bn_e, bn_d, bn_p;
+      DnnlRelu6 act_e, act_d;
+    };
+    const auto make_peer = [&] {
+      return std::make_unique<PeerBlock>(PeerBlock{
+          DnnlConv(d, md_in, md_e, {s.e, s.cin, 1, 1}, tag::hwio, w + we, rg + we, 1),
+          DnnlConv(d, md_e, md_e, {s.e, 1, 1, s.k, s.k}, tag::hwigo, w + wd, rg + wd, s.k),
+          DnnlConv(d, md_e, md_out, {s.cout, s.e, 1, 1}, tag::hwio, w + wp, rg + wp, 1),
+          DnnlBn(d, md_e, w + ge, w + be, rg + ge, rg + be),
+          DnnlBn(d, md_e, w + gd, w + bd, rg + gd, rg + bd),
+          DnnlBn(d, md_out, w + gp, w + bp, rg + gp, rg + bp), DnnlRelu6(d, md_e),
+          DnnlRelu6(d, md_e)});
+    };
+    std::unique_ptr<PeerBlock> pb;
     const std::size_t n_e = std::size_t(batch) * s.hw * s.hw * s.e;
     std::vector<Buffer> e_buffers;
     for (int i = 0; i < 6; ++i) e_buffers.emplace_back(n_e);
@@ -288,6 +299,7 @@ struct Bench {
     Buffer g0(n_e), g1(n_e);
     const memory m_g0 = d.wrap(md_e, g0.get()), m_g1 = d.wrap(md_e, g1.get());
     const auto peer = [&] {
+      auto& [expand, depthwise, project, bn_e, bn_d, bn_p, act_e, act_d] = *pb;
       const memory &z1 = m_e[0], &b1 = m_e[1], &y1 = m_e[2], &z2 = m_e[3], &b2 = m_e[4], &a = m_e[5];
       expand.forward(d, m_x, z1);
       bn_e.forward(d, z1, b1);
@@ -310,11 +322,12 @@ struct Bench {
 
     // Correctness once: output, input gradient, every parameter gradient.
     set_threads(opt.threads.back());
+    pb = make_peer();
     store.zero_grads();
     dx.zero();
     step();
     peer();
-    for (DnnlConv* c : {&expand, &depthwise, &project}) c->diff_weights_to_user(d);
+    for (DnnlConv* c : {&pb->expand, &pb->depthwise, &pb->project}) c->diff_weights_to_user(d);
     TUNAS_REQUIRE(y_act.size() == std::int64_t(n_out), "tunas_bench_block: output shape");
     check_equal("output", name, y_act.data, ref_y.get(), n_out, 1e-3);
     // Gradients by relative L2 error: where the two BN forwards round a pre-activation on
@@ -327,6 +340,7 @@ struct Bench {
 
     for (int t : opt.threads) {
       set_threads(t);
+      pb = make_peer();
       const Timing tm = time_pair(opt.quick ? 2 : 5, opt.quick ? 0.0 : 1.0, step, peer);
       const double ratio = tm.theirs_ms / tm.ours_ms;
       log_ratios[t > 1].push_back(std::log(ratio));

@@ -142,37 +142,56 @@ struct Bench {
     // in training (weights change every step) but tiny (k*k*C floats): not timed here.
     const memory::desc w_user_md(w_dims, dt::f32, tag::goihw);
     const memory::desc w_md(w_dims, dt::f32, tag::any);
-    dnnl::convolution_forward::primitive_desc fwd_pd(
-        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
-                                        dnnl::algorithm::convolution_direct, src_md, w_md, dst_md,
-                                        strides, pad_l, pad_r),
-        engine);
-    dnnl::convolution_backward_data::primitive_desc bwd_d_pd(
-        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src_md, w_md,
-                                              dst_md, strides, pad_l, pad_r),
-        engine, fwd_pd);
-    dnnl::convolution_backward_weights::primitive_desc bwd_w_pd(
-        dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, src_md,
-                                                 w_md, dst_md, strides, pad_l, pad_r),
-        engine, fwd_pd);
-    dnnl::convolution_forward fwd(fwd_pd);
-    dnnl::convolution_backward_data bwd_d(bwd_d_pd);
-    dnnl::convolution_backward_weights bwd_w(bwd_w_pd);
+    // oneDNN fixes a primitive's thread count when it is created (OpenMP's max threads then):
+    // the primitives are made anew after set_threads for every thread count.
+    struct Primitives {
+      dnnl::convolution_forward::primitive_desc fwd_pd;
+      dnnl::convolution_backward_data::primitive_desc bwd_d_pd;
+      dnnl::convolution_backward_weights::primitive_desc bwd_w_pd;
+      dnnl::convolution_forward fwd;
+      dnnl::convolution_backward_data bwd_d;
+      dnnl::convolution_backward_weights bwd_w;
+      memory m_w, m_w_bd, m_d_w;  // each primitive may choose a different weights layout
+    };
     memory m_src(src_md, engine, src.get()), m_dst(dst_md, engine, ref_dst.get());
     memory m_d_dst(dst_md, engine, d_dst.get()), m_d_src(src_md, engine, ref_d_src.get());
     memory m_w_user(w_user_md, engine, ref_w.get()), m_d_w_user(w_user_md, engine, ref_d_w.get());
-    // Each primitive may choose a different weights layout.
-    memory m_w(fwd_pd.weights_desc(), engine), m_w_bd(bwd_d_pd.weights_desc(), engine);
-    memory m_d_w(bwd_w_pd.diff_weights_desc(), engine);
-    dnnl::reorder(m_w_user, m_w).execute(stream, m_w_user, m_w);
-    dnnl::reorder(m_w_user, m_w_bd).execute(stream, m_w_user, m_w_bd);
-    stream.wait();
+    const auto make_primitives = [&] {
+      dnnl::convolution_forward::primitive_desc fwd_pd(
+          dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                          dnnl::algorithm::convolution_direct, src_md, w_md,
+                                          dst_md, strides, pad_l, pad_r),
+          engine);
+      dnnl::convolution_backward_data::primitive_desc bwd_d_pd(
+          dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src_md, w_md,
+                                                dst_md, strides, pad_l, pad_r),
+          engine, fwd_pd);
+      dnnl::convolution_backward_weights::primitive_desc bwd_w_pd(
+          dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, src_md,
+                                                   w_md, dst_md, strides, pad_l, pad_r),
+          engine, fwd_pd);
+      Primitives p{fwd_pd,
+                   bwd_d_pd,
+                   bwd_w_pd,
+                   dnnl::convolution_forward(fwd_pd),
+                   dnnl::convolution_backward_data(bwd_d_pd),
+                   dnnl::convolution_backward_weights(bwd_w_pd),
+                   memory(fwd_pd.weights_desc(), engine),
+                   memory(bwd_d_pd.weights_desc(), engine),
+                   memory(bwd_w_pd.diff_weights_desc(), engine)};
+      dnnl::reorder(m_w_user, p.m_w).execute(stream, m_w_user, p.m_w);
+      dnnl::reorder(m_w_user, p.m_w_bd).execute(stream, m_w_user, p.m_w_bd);
+      stream.wait();
+      return p;
+    };
 
     const double flops = 2.0 * batch * g.out_h * g.out_w * double(c) * k * k;
     const double b_src = 4.0 * n_src, b_dst = 4.0 * n_dst, b_w = 4.0 * n_w;
 
     // Correctness once, before timing (our backward passes accumulate into zeroed buffers).
     set_threads(opt.threads.back());
+    Primitives dw = make_primitives();
+    auto& [fwd_pd, bwd_d_pd, bwd_w_pd, fwd, bwd_d, bwd_w, m_w, m_w_bd, m_d_w] = dw;
     f32_dwconv_forward(g, c, dst.get(), c, src.get(), c, weight.get(), c);
     fwd.execute(stream, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_WEIGHTS, m_w}, {DNNL_ARG_DST, m_dst}});
     stream.wait();
@@ -193,9 +212,10 @@ struct Bench {
     check_equal("backward_weights", shape, d_weight.get(), tmp.get(), n_w, 1e-3);
 
     // Every ISA table this machine allows (allowed_isas(): scalar, avx2, avx512).
-    for (int t : opt.threads)
+    for (int t : opt.threads) {
+    set_threads(t);
+    dw = make_primitives();
     for (Isa isa : allowed_isas()) {
-      set_threads(t);
       const DwconvUkernels& u = f32_dwconv_select(k, s, isa);
       Row r{"dwconv", shape, "fwd", u.forward_name, fwd_pd.impl_info_str(), t};
       r.isa = isa;
@@ -240,6 +260,7 @@ struct Bench {
       r.ms = tm.ours_ms, r.onednn_ms = tm.theirs_ms;
       add(r, flops, b_src + b_dst + 2 * b_w);
     }
+    }
   }
 
 #if TUNAS_BENCH_HAVE_CONV1X1
@@ -267,8 +288,15 @@ struct Bench {
     auto make = [&](const memory::desc& a, const memory::desc& b, const memory::desc& c) {
       return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), engine);
     };
-    auto f_pd = make(f_a, f_b, f_c), d_pd = make(d_a, d_b, d_c), w_pd = make(w_a, w_b, w_c);
-    dnnl::matmul f_mm(f_pd), d_mm(d_pd), w_mm(w_pd);
+    // Made anew for every thread count (oneDNN fixes the thread count at creation).
+    struct Matmuls {
+      dnnl::matmul::primitive_desc f_pd, d_pd, w_pd;
+      dnnl::matmul f_mm, d_mm, w_mm;
+    };
+    const auto make_matmuls = [&] {
+      auto f = make(f_a, f_b, f_c), d = make(d_a, d_b, d_c), w = make(w_a, w_b, w_c);
+      return Matmuls{f, d, w, dnnl::matmul(f), dnnl::matmul(d), dnnl::matmul(w)};
+    };
     memory mf_a(f_a, engine, src.get()), mf_b(f_b, engine, weight.get()), mf_c(f_c, engine, ref_dst.get());
     memory md_a(d_a, engine, d_dst.get()), md_b(d_b, engine, weight.get()), md_c(d_c, engine, ref_d_src.get());
     memory mw_a(w_a, engine, src.get()), mw_b(w_b, engine, d_dst.get()), mw_c(w_c, engine, ref_d_w.get());
@@ -278,6 +306,8 @@ struct Bench {
     };
 
     set_threads(opt.threads.back());
+    Matmuls mm = make_matmuls();
+    auto& [f_pd, d_pd, w_pd, f_mm, d_mm, w_mm] = mm;
     f32_conv1x1_forward(p, cin, cout, dst.get(), cout, src.get(), cin, weight.get(), cout);
     run(f_mm, mf_a, mf_b, mf_c);
     check_equal("1x1 forward", shape, dst.get(), ref_dst.get(), dst.count, 1e-4);
@@ -292,6 +322,7 @@ struct Bench {
     const double b_src = 4.0 * p * cin, b_dst = 4.0 * p * cout, b_w = 4.0 * cin * cout;
     for (int t : opt.threads) {
       set_threads(t);
+      mm = make_matmuls();
       Row r{"conv1x1", shape, "fwd", "f32_conv1x1_forward", f_pd.impl_info_str(), t};
       {
         const Timing tm = time_pair(min_reps(), min_seconds(), [&] {
