@@ -36,6 +36,7 @@
 #include "core/rng.h"
 #include "core/threads.h"
 #include "kernels/config.h"
+#include "kernels/f32-conv/conv.h"
 #include "kernels/f32-dwconv/dwconv.h"
 #if __has_include("kernels/f32-conv1x1/conv1x1.h")
 #include "kernels/f32-conv1x1/conv1x1.h"
@@ -263,6 +264,99 @@ struct Bench {
     }
   }
 
+  // ---- full k x k conv (the stem), forward and backward-weights, every ISA table ----------
+  void stem(int batch, int h, int w, int cin, int cout, int k, int s) {
+    const ConvGeometry g = same_conv_geometry(batch, h, w, k, s);
+    const std::string shape = str_cat(h, "x", w, "x", cin, "->", cout, " k", k, " s", s);
+    if (!opt.filter.empty() && str_cat("conv ", shape).find(opt.filter) == std::string::npos)
+      return;
+    const size_t n_src = size_t(batch) * h * w * cin, n_dst = size_t(batch) * g.out_h * g.out_w * cout;
+    const size_t n_w = size_t(k) * k * cin * cout;
+    Buffer src(n_src, &rng), dst(n_dst), d_dst(n_dst, &rng), weight(n_w, &rng), d_weight(n_w);
+    Buffer ref_dst(n_dst), ref_d_w(n_w);
+    const int pad_bottom = std::max((g.out_h - 1) * s + k - h, 0) - g.pad_top;
+    const int pad_right = std::max((g.out_w - 1) * s + k - w, 0) - g.pad_left;
+    const memory::desc src_md({batch, cin, h, w}, dt::f32, tag::nhwc);
+    const memory::desc dst_md({batch, cout, g.out_h, g.out_w}, dt::f32, tag::nhwc);
+    const memory::desc w_md({cout, cin, k, k}, dt::f32, tag::hwio);  // ours: [k][k][cin][cout]
+    const memory::dims strides = {s, s}, pad_l = {g.pad_top, g.pad_left}, pad_r = {pad_bottom, pad_right};
+    const auto alg = dnnl::algorithm::convolution_direct;
+    memory m_src(src_md, engine, src.get()), m_dst(dst_md, engine, ref_dst.get());
+    memory m_d_dst(dst_md, engine, d_dst.get()), m_w(w_md, engine, weight.get());
+    memory m_d_w(w_md, engine, ref_d_w.get());
+    // Made anew for every thread count (oneDNN fixes the thread count at creation).
+    struct Primitives {
+      dnnl::convolution_forward::primitive_desc fwd_pd;
+      dnnl::convolution_backward_weights::primitive_desc bwd_w_pd;
+      dnnl::convolution_forward fwd;
+      dnnl::convolution_backward_weights bwd_w;
+    };
+    const auto make_primitives = [&] {
+      dnnl::convolution_forward::primitive_desc f(
+          dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, alg, src_md, w_md,
+                                          dst_md, strides, pad_l, pad_r),
+          engine);
+      dnnl::convolution_backward_weights::primitive_desc b(
+          dnnl::convolution_backward_weights::desc(alg, src_md, w_md, dst_md, strides, pad_l, pad_r),
+          engine, f);
+      return Primitives{f, b, dnnl::convolution_forward(f), dnnl::convolution_backward_weights(b)};
+    };
+    const auto run_fwd = [&](Primitives& p) {
+      p.fwd.execute(stream, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_WEIGHTS, m_w}, {DNNL_ARG_DST, m_dst}});
+      stream.wait();
+    };
+    const auto run_bwd_w = [&](Primitives& p) {
+      p.bwd_w.execute(stream, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_DIFF_DST, m_d_dst},
+                               {DNNL_ARG_DIFF_WEIGHTS, m_d_w}});
+      stream.wait();
+    };
+
+    set_threads(opt.threads.back());
+    Primitives prims = make_primitives();
+    f32_conv_forward(g, cin, cout, dst.get(), cout, src.get(), cin, weight.get(), cout, cin * cout);
+    run_fwd(prims);
+    check_equal("conv forward", shape, dst.get(), ref_dst.get(), n_dst, 1e-4);
+    d_weight.zero();
+    f32_conv_backward_weights(g, cin, cout, d_weight.get(), cout, cin * cout, d_dst.get(), cout,
+                              src.get(), cin);
+    run_bwd_w(prims);
+    check_equal("conv backward_weights", shape, d_weight.get(), ref_d_w.get(), n_w, 1e-3);
+
+    const double flops = 2.0 * batch * g.out_h * g.out_w * double(cout) * k * k * cin;
+    const double b_src = 4.0 * n_src, b_dst = 4.0 * n_dst, b_w = 4.0 * n_w;
+    for (int t : opt.threads) {
+      set_threads(t);
+      prims = make_primitives();
+      for (Isa isa : allowed_isas()) {
+        Row r{"conv", shape, "fwd", str_cat("f32_conv_forward (", isa_name(isa), ")"),
+              prims.fwd_pd.impl_info_str(), t};
+        r.isa = isa;
+        Timing tm = time_pair(
+            min_reps(), min_seconds(),
+            [&] {
+              f32_conv_forward(isa, g, cin, cout, dst.get(), cout, src.get(), cin, weight.get(),
+                               cout, cin * cout);
+            },
+            [&] { run_fwd(prims); });
+        r.ms = tm.ours_ms, r.onednn_ms = tm.theirs_ms;
+        add(r, flops, b_src + b_dst + b_w);
+        r = Row{"conv", shape, "bwd_weights",
+                str_cat("f32_conv_backward_weights (", isa_name(isa), ")"),
+                prims.bwd_w_pd.impl_info_str(), t};
+        r.isa = isa;
+        tm = time_pair(
+            min_reps(), min_seconds(),
+            [&] {
+              f32_conv_backward_weights(isa, g, cin, cout, d_weight.get(), cout, cin * cout,
+                                        d_dst.get(), cout, src.get(), cin);
+            },
+            [&] { run_bwd_w(prims); });
+        r.ms = tm.ours_ms, r.onednn_ms = tm.theirs_ms;
+        add(r, flops, b_src + b_dst + 2 * b_w);
+      }
+    }
+  }
+
 #if TUNAS_BENCH_HAVE_CONV1X1
   // ---- 1x1 (against oneDNN matmul: dst[P][Cout] = src[P][Cin] * W[Cin][Cout]) ------------
   void pointwise(int batch, int h, int w, int cin, int cout) {
@@ -352,7 +446,7 @@ struct Bench {
 #endif
 
   void summary() {
-    for (const char* kernel : {"dwconv", "conv1x1"}) {
+    for (const char* kernel : {"dwconv", "conv1x1", "conv"}) {
       for (int t : opt.threads) {
         double log_sum = 0, worst = 1e30;
         int n = 0;
@@ -429,6 +523,10 @@ int bench_main(int argc, char** argv) {
   b.depthwise(batch, 28, 28, 192, 5, 1);
   b.depthwise(batch, 14, 14, 576, 7, 1);
   b.depthwise(batch, 7, 7, 960, 3, 1);
+  // The stems of proxylessnas_search at 224 (batch 16 as the supernet benchmark) and of the
+  // Fashion-MNIST proxy (32x32x1, batch 128).
+  b.stem(16, 224, 224, 3, 32, 3, 2);
+  b.stem(128, 32, 32, 1, 32, 3, 1);
 #if TUNAS_BENCH_HAVE_CONV1X1
   b.pointwise(batch, 56, 56, 24, 144);
   b.pointwise(batch, 56, 56, 144, 24);

@@ -8,6 +8,7 @@
 #include "kernels/config.h"
 #include "kernels/f32-activation/activation.h"
 #include "kernels/f32-bn/bn-chunk.h"
+#include "kernels/f32-conv/conv.h"
 #include "kernels/f32-conv1x1/gemm.h"
 #include "kernels/f32-dwconv/dwconv.h"
 #include "kernels/optim/optim.h"

@@ -12,6 +12,7 @@
 #include "kernels/config.h"
 #include "kernels/f32-activation/activation.h"
 #include "kernels/f32-bn/bn-chunk.h"
+#include "kernels/f32-conv/conv.h"
 #include "kernels/f32-conv1x1/gemm.h"
 #include "kernels/f32-dwconv/dwconv.h"
 #include "kernels/optim/optim.h"
@@ -42,7 +43,7 @@ TEST_CASE("avx512-emulated: every avx512 kernel of every family is registered") 
   lines += std::string(#isa) == "avx512";
 #include "kernels/simd/avx512-ukernels.inc"
 #undef TUNAS_ANY_UKERNEL
-  CHECK(lines == 18 + 2 + 2 + 1 + 1);  // dwconv, activation, optim, gemm, bn
+  CHECK(lines == 18 + 2 + 2 + 1 + 1 + 2);  // dwconv, activation, optim, gemm, bn, conv
   CHECK((find_emulated_ukernel("f32_dwconv_forward_ukernel_3x3s1_8c_avx2") == nullptr));
 }
 

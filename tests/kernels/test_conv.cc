@@ -1,9 +1,13 @@
 // Tests for kernels/f32-conv (stem k x k conv): naive references for forward, backward-data and
-// backward-weights, finite differences, channel prefixes, spec §9.10 all-ones example, threads.
+// backward-weights, finite differences, channel prefixes, spec §9.10 all-ones example, threads;
+// forward and backward-weights on every ISA table of this machine (f32-conv.inc).
 #include <doctest/doctest.h>
 
+#include <string>
 #include <vector>
 
+#include "core/cpu.h"
+#include "kernels/config.h"
 #include "kernels/f32-conv/conv.h"
 #include "tests/kernels/ops_test_helpers.h"
 
@@ -89,11 +93,13 @@ bool weight_outside_untouched(const std::vector<float>& w, int k, int ci, int co
 TEST_CASE("f32_conv: forward, backward_data, backward_weights vs naive references") {
   auto rng = make_rng("f32_conv");
   struct Hw { int h, w; };
-  for (int k : {3, 5}) {
+  for (tunas::Isa isa : allowed_isas())
+  for (int k : {3, 5, 7}) {  // 7: 49 taps, more than one pass of the vector kernels over d_dst
     for (int stride : {1, 2}) {
-      for (Hw hw : {Hw{1, 1}, Hw{7, 5}, Hw{15, 7}, Hw{6, 6}}) {
-        for (int ci : {1, 3}) {
-          for (int co : {1, 8, 9, 17}) {
+      for (Hw hw : {Hw{1, 1}, Hw{2, 1}, Hw{7, 5}, Hw{15, 7}, Hw{6, 6}, Hw{12, 23}}) {
+        for (int ci : {1, 3, 4, 11}) {
+          for (int co : {1, 8, 9, 17, 33, 70}) {
+            CAPTURE(std::string(tunas::isa_name(isa)));
             CAPTURE(k);
             CAPTURE(stride);
             CAPTURE(hw.h);
@@ -115,21 +121,21 @@ TEST_CASE("f32_conv: forward, backward_data, backward_weights vs naive reference
             ref_conv_backward(g, ci, co, xd, wd, dyd, &ref_dx, &ref_dw);
 
             std::vector<float> y = prefix_buffer(rng, out_pixels, co, max_out);
-            f32_conv_forward(g, ci, co, y.data(), max_out, x.data(), max_in, w.data(), w_cs, w_ts);
-            CHECK(prefix_close(y, ref_conv(g, ci, co, xd, wd), out_pixels, co, max_out, 1e-5, 1e-5));
+            f32_conv_forward(isa, g, ci, co, y.data(), max_out, x.data(), max_in, w.data(), w_cs, w_ts);
+            CHECK(prefix_close(y, ref_conv(g, ci, co, xd, wd), out_pixels, co, max_out, 1e-4, 1e-5));
             CHECK(outside_prefix_untouched(y, co, max_out));
 
             std::vector<float> dx = prefix_buffer(rng, in_pixels, ci, max_in);
             auto expected_dx = prefix_to_double(dx, in_pixels, ci, max_in);
             for (std::size_t i = 0; i < expected_dx.size(); ++i) expected_dx[i] += ref_dx[i];
             f32_conv_backward_data(g, ci, co, dx.data(), max_in, dy.data(), max_out, w.data(), w_cs, w_ts);
-            CHECK(prefix_close(dx, expected_dx, in_pixels, ci, max_in, 1e-5, 1e-5));
+            CHECK(prefix_close(dx, expected_dx, in_pixels, ci, max_in, 1e-4, 1e-5));  // up to 25 x 70 terms
             CHECK(outside_prefix_untouched(dx, ci, max_in));
 
             std::vector<float> dw = weight_buffer(rng, k, ci, co, max_in, max_out);
             auto expected_dw = weight_to_double(dw, k, ci, co, max_in, max_out);
             for (std::size_t i = 0; i < expected_dw.size(); ++i) expected_dw[i] += ref_dw[i];
-            f32_conv_backward_weights(g, ci, co, dw.data(), w_cs, w_ts, dy.data(), max_out, x.data(), max_in);
+            f32_conv_backward_weights(isa, g, ci, co, dw.data(), w_cs, w_ts, dy.data(), max_out, x.data(), max_in);
             const auto got_dw = weight_to_double(dw, k, ci, co, max_in, max_out);
             std::vector<float> got_dw_f(got_dw.begin(), got_dw.end());
             CHECK(prefix_close(got_dw_f, expected_dw, 1, int(expected_dw.size()), std::int64_t(expected_dw.size()), 1e-4, 1e-5));
@@ -186,6 +192,8 @@ TEST_CASE("f32_conv: all-ones 3x3 on a 6x6 input of ones, one active input chann
 }
 
 TEST_CASE("f32_conv: bitwise equal at 1 and 2 threads") {
+  for (tunas::Isa isa : allowed_isas()) {
+  CAPTURE(std::string(tunas::isa_name(isa)));
   auto rng = make_rng("f32_conv threads");
   const ConvGeometry g = same_conv_geometry(2, 23, 19, 3, 2);
   const int ci = 3, co = 70;
@@ -195,11 +203,12 @@ TEST_CASE("f32_conv: bitwise equal at 1 and 2 threads") {
   const std::vector<float> dy = prefix_buffer(rng, out_pixels, co, co);
   check_threads_bitwise([&] {
     std::vector<float> y(out_pixels * co), dx(x.size(), 0.f), dw(w.size(), 0.f);
-    f32_conv_forward(g, ci, co, y.data(), co, x.data(), ci, w.data(), co, ci * co);
+    f32_conv_forward(isa, g, ci, co, y.data(), co, x.data(), ci, w.data(), co, ci * co);
     f32_conv_backward_data(g, ci, co, dx.data(), ci, dy.data(), co, w.data(), co, ci * co);
-    f32_conv_backward_weights(g, ci, co, dw.data(), co, ci * co, dy.data(), co, x.data(), ci);
+    f32_conv_backward_weights(isa, g, ci, co, dw.data(), co, ci * co, dy.data(), co, x.data(), ci);
     y.insert(y.end(), dx.begin(), dx.end());
     y.insert(y.end(), dw.begin(), dw.end());
     return y;
   });
+  }
 }
