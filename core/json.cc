@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 #include "core/files.h"
 
@@ -65,6 +66,86 @@ std::string_view parse_error_reason(std::string_view what) {
 }
 
 }  // namespace
+
+std::string utf8_error(std::string_view text) {
+  const auto* b = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned c = b[i];
+    // Sequence length and the range of the second byte (Unicode Table 3-7).
+    int len = 1;
+    unsigned lo = 0x80, hi = 0xbf;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;  // no surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;  // up to U+10FFFF
+    } else {
+      len = 0;
+    }
+    bool ok = len > 0 && i + std::size_t(len) <= n;
+    for (int k = 1; ok && k < len; ++k) {
+      const unsigned t = b[i + std::size_t(k)];
+      ok = k == 1 ? (t >= lo && t <= hi) : (t >= 0x80 && t <= 0xbf);
+    }
+    if (!ok) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02x", c);
+      if (text.find('\n') == std::string_view::npos) return str_cat("byte ", byte, " at offset ", i);
+      const std::size_t line_start = text.rfind('\n', i == 0 ? 0 : i - 1);
+      const std::size_t line = 1 + std::size_t(std::count(text.begin(), text.begin() + std::ptrdiff_t(i), '\n'));
+      const std::size_t column = line_start == std::string_view::npos || i == 0 ? i + 1 : i - line_start;
+      return str_cat("byte ", byte, " at line ", line, ", column ", column);
+    }
+    i += std::size_t(len);
+  }
+  return "";
+}
+
+void require_utf8(std::string_view text, const std::string& where) {
+  const std::string error = utf8_error(text);
+  TUNAS_REQUIRE(error.empty(), where, ": not UTF-8 text (", error,
+                "); run files are JSON, which holds UTF-8 only");
+}
+
+namespace {
+// The path of the first string (key or value) in `v` that is not UTF-8, e.g. "entries[3].name".
+std::string first_non_utf8(const Json& v, const std::string& path) {
+  if (v.is_string()) return utf8_error(v.get_ref<const std::string&>()).empty() ? "" : path;
+  if (v.is_object()) {
+    for (const auto& [key, item] : v.items()) {
+      const std::string item_path = path.empty() ? key : str_cat(path, ".", key);
+      if (!utf8_error(key).empty()) return item_path;
+      const std::string found = first_non_utf8(item, item_path);
+      if (!found.empty()) return found;
+    }
+  } else if (v.is_array()) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const std::string found = first_non_utf8(v[i], str_cat(path, "[", i, "]"));
+      if (!found.empty()) return found;
+    }
+  }
+  return "";
+}
+}  // namespace
+
+std::string json_text(const Json& value, int indent, const std::string& origin) {
+  try {
+    return value.dump(indent);
+  } catch (const Json::type_error&) {
+    const std::string field = first_non_utf8(value, "");
+    throw Error(str_cat(origin, ": field '", field.empty() ? "?" : field,
+                        "' is not UTF-8 text; run files are JSON, which holds UTF-8 only"));
+  }
+}
 
 std::string json_line(const Json& value) {
   std::string out;

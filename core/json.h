@@ -31,6 +31,19 @@ using Json = nlohmann::json;
 // A parsed file: members stay in file order, so listings in messages follow the file.
 using JsonDocument = nlohmann::ordered_json;
 
+// JSON text holds UTF-8 only. Where the bytes of `text` stop being UTF-8 (an overlong or
+// truncated sequence, a surrogate, a code point past U+10FFFF): "byte 0xff at line 3, column 7"
+// (or "at offset 3" for one-line text); empty when all of it is UTF-8.
+std::string utf8_error(std::string_view text);
+// Throws "<where>: not UTF-8 text (<utf8_error>)" unless `text` is UTF-8. For every string the
+// run files will hold (paths, names, an embedded space YAML), checked where it is read.
+void require_utf8(std::string_view text, const std::string& where);
+
+// dump(indent) for the files tunas-cpp writes; a string that is not UTF-8 is an Error that
+// names `origin` (the file) and the field ("out", "entries[3].name"), never nlohmann's
+// type_error.
+std::string json_text(const Json& value, int indent, const std::string& origin);
+
 // One line, ", " and ": " between items; doubles in their shortest round-trip form with a
 // ".0" on whole numbers ({"a": 1, "b": [0.5, 2.0]}).
 std::string json_line(const Json& value);

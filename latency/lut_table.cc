@@ -123,7 +123,7 @@ std::string LutTable::to_json() const {
     c["offset_ms"] = correction->offset_ms;
     c["source"] = correction->source;
   }
-  return j.dump(1) + "\n";
+  return json_text(j, 1, "the latency table") + "\n";
 }
 
 LutTable LutTable::from_json_text(const std::string& text, const std::string& origin) {

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json.h"
 #include "latency/plot.h"
 #include "report/architecture_view.h"
 #include "report/svg_chart.h"
@@ -29,7 +30,7 @@ table.kv td:first-child { color: #666; }
 std::string text_of(const json& j) {
   if (j.is_string()) return j.get<std::string>();
   if (j.is_number_float()) return format_number(j.get<double>());
-  return j.dump();
+  return json_text(j, -1, "report.html");
 }
 
 std::string duration_text(double seconds) {

@@ -147,7 +147,8 @@ Option<Config> option(const char* key, T Config::*field, const char* help) {
     o.get = [field](const Config& c) { return Json(c.*field); };
   if constexpr (std::is_same_v<T, std::string>) {
     o.kind = OptionKind::text;
-    o.set = [field](Config& c, const std::string& v, const std::string&, const OptionBounds&) {
+    o.set = [field](Config& c, const std::string& v, const std::string& w, const OptionBounds&) {
+      require_utf8(v, w);  // run files (params.json) hold UTF-8 only
       c.*field = v;
     };
     o.text = [field](const Config& c) { return c.*field; };

@@ -34,7 +34,7 @@ void RunDirectory::open(std::int64_t resume_step, const Json& params,
   make_directories(path_);
   if (resume_step >= 0) truncate_log(file("log.jsonl"), resume_step);
   else write_file_atomic(file("log.jsonl"), "");
-  write_file_atomic(file(kParamsFile), params.dump(2) + "\n");
+  write_file_atomic(file(kParamsFile), json_text(params, 2, file(kParamsFile)) + "\n");
   write_file_atomic(file("space.yaml"), space_yaml);
   events_ = std::make_unique<events::EventWriter>(path_, resume_step);
 }

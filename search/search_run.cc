@@ -587,7 +587,8 @@ SearchOutcome SearchRun::run(std::int64_t max_steps) {
   final["step"] = outcome.steps_done;
   final["total_steps"] = outcome.total_steps;
   if (s.ranks.writes_files())
-    write_file_atomic(s.dir.file("final_architecture.json"), final.dump(2) + "\n");
+    write_file_atomic(s.dir.file("final_architecture.json"),
+                      json_text(final, 2, s.dir.file("final_architecture.json")) + "\n");
   return outcome;
 }
 
@@ -641,7 +642,8 @@ Json export_final_architecture(const std::string& run_dir, const std::string& we
     run::write_weights_file(weights_path, path.params(), s.space.name, spaces::format_indices(argmax));
     j["weights"] = weights_path;
   }
-  write_file_atomic(path_join(run_dir, "final_architecture.json"), j.dump(2) + "\n");
+  const std::string path = path_join(run_dir, "final_architecture.json");
+  write_file_atomic(path, json_text(j, 2, path) + "\n");
   return j;
 }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json.h"
 #include "search_spaces/rounding.h"
 
 namespace tunas::spaces {
@@ -26,6 +27,7 @@ class Parser {
   explicit Parser(std::string source) : source_(std::move(source)) {}
 
   Space parse(const std::string& text) {
+    require_utf8(text, source_);  // YAML is Unicode, and runs embed the file in JSON
     YAML::Node root;
     try {
       root = YAML::Load(text);

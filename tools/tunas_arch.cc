@@ -26,6 +26,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/files.h"
+#include "core/json.h"
 #include "onnx_export/weights_export.h"
 #include "run/run_files.h"
 #include "search/search_config.h"
@@ -376,7 +377,7 @@ int cmd_export(const ArchOptions& o) {
     c.out = o.onnx;
     j["onnx"] = onnx_export::export_weights_onnx(c);
   }
-  std::fputs((j.dump(2) + "\n").c_str(), stdout);
+  std::fputs((json_text(j, 2, "the output") + "\n").c_str(), stdout);
   return 0;
 #else
   throw Error("tunas_arch was built without the search library (TUNAS_HAVE_SEARCH): no export");
@@ -397,7 +398,7 @@ int cmd_onnx(const ArchOptions& o) {
   c.width_multiplier = o.width_multiplier;
   c.proxy_layers = o.proxy ? o.proxy_layers : 0;
   c.calibration_batches = o.calibration_batches;
-  std::fputs((onnx_export::export_weights_onnx(c).dump(2) + "\n").c_str(), stdout);
+  std::fputs((json_text(onnx_export::export_weights_onnx(c), 2, "the output") + "\n").c_str(), stdout);
   return 0;
 #else
   throw Error("tunas_arch was built without the search library (TUNAS_HAVE_SEARCH): no onnx");

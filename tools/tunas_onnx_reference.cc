@@ -125,7 +125,8 @@ void write_outputs(const std::string& dir, const datasets::ImageSet& set,
   meta["channels"] = set.channels;
   meta["classes"] = set.num_classes;
   meta["correct"] = correct;
-  write_file_atomic(run::path_join(dir, "meta.json"), meta.dump(2) + "\n");
+  const std::string meta_path = run::path_join(dir, "meta.json");
+  write_file_atomic(meta_path, json_text(meta, 2, meta_path) + "\n");
 }
 
 // Random values where the engine's initialisation leaves constants (BN gamma/beta, biases),
@@ -186,7 +187,7 @@ void bench_engine(supernet::Supernet& net, const supernet::Masks& masks,
       row["ms_per_batch"] = ms[ms.size() / 2];
       row["images_per_second"] = batch * 1000.0 / ms[ms.size() / 2];
       row["runs"] = ms.size();
-      std::printf("%s\n", row.dump().c_str());
+      std::printf("%s\n", json_text(row, -1, "the output").c_str());
     }
   }
 }

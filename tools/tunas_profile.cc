@@ -311,7 +311,7 @@ int cmd_validate(const ProfileToolOptions& a) {
     r["measured_p90_ms"] = timings[i].p90_ms;
     rows.push_back(std::move(r));
   }
-  if (!a.json.empty()) write_file_atomic(a.json, j.dump(1) + "\n");
+  if (!a.json.empty()) write_file_atomic(a.json, json_text(j, 1, a.json) + "\n");
   if (!a.svg.empty()) {
     char title[200];
     std::snprintf(title, sizeof title,

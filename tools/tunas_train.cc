@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/json.h"
 #include "distributed/tool_main.h"
 #include "run/run_files.h"
 #include "run/stop_signal.h"
@@ -48,7 +49,7 @@ int train_main(tunas::distributed::Communicator& comm, int argc, char** argv) {
                stdout);
     return 0;
   }
-  std::printf("%s\n", outcome.result.dump(2).c_str());
+  std::printf("%s\n", tunas::json_text(outcome.result, 2, "the result").c_str());
   return 0;
 }
 

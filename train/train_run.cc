@@ -504,7 +504,7 @@ TrainOutcome TrainRun::run(std::int64_t max_steps) {
 
   Json j = result_json(s, call, evaluate_now(s, eval_pc, true));
   write_deployment_files(s, eval_pc, j);
-  write_file_atomic(s.dir.file("result.json"), j.dump(2) + "\n");
+  write_file_atomic(s.dir.file("result.json"), json_text(j, 2, s.dir.file("result.json")) + "\n");
   outcome.result = j;
   return outcome;
 }

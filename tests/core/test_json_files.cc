@@ -95,3 +95,34 @@ TEST_CASE("files: atomic write replaces content, failures name the path") {
   CHECK_THROWS_AS(tunas::make_directories(path + "/sub"), tunas::Error);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("utf8_error: UTF-8 passes; each kind of broken sequence is located") {
+  using tunas::utf8_error;
+  CHECK(utf8_error("") == "");
+  CHECK(utf8_error("plain /tmp/run_1") == "");
+  CHECK(utf8_error("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x9f \xf4\x8f\xbf\xbf") == "");  // 2, 3, 4 bytes, U+10FFFF
+  CHECK(utf8_error("run\xff") == "byte 0xff at offset 3");
+  CHECK(utf8_error("caf\xe9") == "byte 0xe9 at offset 3");           // Latin-1
+  CHECK(utf8_error("\xc0\x80") == "byte 0xc0 at offset 0");          // overlong NUL
+  CHECK(utf8_error("a\xe0\x80\xaf") == "byte 0xe0 at offset 1");    // overlong '/'
+  CHECK(utf8_error("\xed\xa0\x80") == "byte 0xed at offset 0");     // a surrogate
+  CHECK(utf8_error("\xf4\x90\x80\x80") == "byte 0xf4 at offset 0"); // past U+10FFFF
+  CHECK(utf8_error("ab\xe2\x82") == "byte 0xe2 at offset 2");        // truncated
+  CHECK(utf8_error("\x80") == "byte 0x80 at offset 0");               // a lone continuation
+  CHECK(utf8_error("name: x\nblocks:\n  - caf\xe9\n") == "byte 0xe9 at line 3, column 8");
+  CHECK_THROWS_WITH_AS(tunas::require_utf8("r\xff", "option --out"),
+                       doctest::Contains("option --out: not UTF-8 text (byte 0xff at offset 1)"),
+                       tunas::Error);
+}
+
+TEST_CASE("json_text: a string that is not UTF-8 is an error naming the file and the field") {
+  tunas::Json j;
+  j["space"] = "tiny.yaml";
+  j["entries"] = tunas::Json::array({tunas::Json{{"name", "ok"}}, tunas::Json{{"name", "caf\xe9"}}});
+  CHECK_THROWS_WITH_AS(tunas::json_text(j, 2, "runs/a/params.json"),
+                       doctest::Contains("runs/a/params.json: field 'entries[1].name' is not UTF-8"),
+                       tunas::Error);
+  j["entries"][1]["name"] = "caf\xc3\xa9";
+  CHECK(tunas::json_text(j, 2, "runs/a/params.json") == j.dump(2));
+}
+

@@ -51,6 +51,7 @@ void make_fixtures(const std::string& f) {
   write(f + "/space_negative_filters.yaml", replace_all(tiny, "filters: 32", "filters: -32"));
   write(f + "/space_kernel_zero.yaml", replace_all(tiny, "conv: {kernel_size: 1}", "conv: {kernel_size: 0}"));
   write(f + "/space_not_map.yaml", "- just\n- a list\n");
+  write(f + "/space_latin1.yaml", replace_all(tiny, "filters_base: 8", "# caf\xe9\nfilters_base: 8"));
   write(f + "/space_empty.yaml", "");
   write(f + "/space_no_blocks.yaml", "name: none\nblocks: []\n");
   write(f + "/space_bad_choice.yaml", replace_all(tiny, "one_of: [3, 5]}, expansion", "one_of: []}, expansion"));
@@ -138,6 +139,8 @@ const std::vector<BadInput>& table() {
       {"space: empty file", "tunas_arch", {"info", "--space", "{F}/space_empty.yaml"}, 1, {"space_empty.yaml"}},
       {"space: no blocks", "tunas_search", search({"--space", "{F}/space_no_blocks.yaml"}), 1, {"space_no_blocks.yaml", "blocks"}},
       {"space: empty one_of", "tunas_arch", {"info", "--space", "{F}/space_bad_choice.yaml"}, 1, {"space_bad_choice.yaml:", "one_of"}},
+      {"space: Latin-1 text", "tunas_search", search({"--space", "{F}/space_latin1.yaml"}), 1, {"space_latin1.yaml", "not UTF-8", "0xe9 at line"}},
+      {"flag: a path that is not UTF-8", "tunas_search", search({"--data", "{F}/data\xff"}), 1, {"--data", "not UTF-8", "0xff"}},
       {"space: a directory", "tunas_arch", {"info", "--space", "{F}/space_dir.yaml"}, 1, {"space_dir.yaml"}},
       {"space: missing file", "tunas_search", search({"--space", "{F}/nope.yaml"}), 1, {"nope.yaml", "no such"}},
       {"space: unknown name", "tunas_search", search({"--space", "mobilenet_v9"}), 1, {"unknown search space 'mobilenet_v9'", "known spaces"}},
