@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/json.h"
 
 namespace tunas::datasets {
 
@@ -37,6 +38,10 @@ ImageSet empty_on_disk_set(std::string name, std::string root, const ImageFolder
 void set_classes(ImageSet& set, std::vector<std::string> names, const ImageFolderOptions& options,
                  const std::string& where) {
   const int found = int(names.size());
+  TUNAS_REQUIRE(found <= kMaxClasses, where, ": ", found, " classes, more than the ", kMaxClasses,
+                " a data set may have");
+  for (const std::string& name : names)
+    require_utf8(name, str_cat(where, ": class '", name, "'"));  // names go into result.json
   TUNAS_REQUIRE(options.num_classes == 0 || options.num_classes >= found, where, ": ", found,
                 " classes found but num_classes is ", options.num_classes,
                 " (0 = the classes found, or at least ", found, ")");

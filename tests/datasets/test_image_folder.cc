@@ -74,6 +74,10 @@ TEST_CASE("image folder layout errors name the path") {
                       "is not a class of the training folder");
   std::filesystem::remove_all(dir.file("val"));
   CHECK(load_image_folder(dir.path()).test.size() == 0);  // val/ is optional
+  // A class folder whose name is not UTF-8 (Latin-1 "caf\xe9"): refused at load, not after
+  // the run when result.json is written.
+  test::write_colour_folder(dir.file("train"), {"caf\xe9"}, {1});
+  CHECK_DATASET_ERROR(load_image_folder(dir.path()), dir.file("train"), "not UTF-8 text (byte 0xe9 at offset 3)");
   CHECK_THROWS_WITH_AS(load_dataset("imagefolder", ""), doctest::Contains("needs a data directory"), Error);
 }
 
