@@ -155,6 +155,11 @@ Json architecture_json(const SearchRun::State& s, const std::vector<int>& indice
     j["space_path"] = s.config.space;
     j["space_yaml"] = read_file(spaces::space_path(s.config.space));
   }
+  // The network as searched: tunas_train --arch builds the same one unless its flags say otherwise.
+  j["network"] = {{"proxy", s.config.proxy},
+                  {"proxy_layers", s.config.proxy_layers},
+                  {"resolution", s.config.resolution},
+                  {"width_multiplier", s.config.width_multiplier}};
   j["cost_model"] = s.config.cost_model;
   j["cost"] = s.cost_model->cost_of(indices);
   j["target"] = s.resolved.target;

@@ -31,6 +31,14 @@ ArchitectureFile read_architecture_file(const std::string& path) {
   TUNAS_REQUIRE(!a.space.empty(), "--arch ", path,
                 ": no \"space\" string (not written by tunas_search?)");
   a.space_yaml = text_field("space_yaml");
+  if (const JsonField net = root["network"]) {
+    ArchitectureFile::Network n;
+    n.proxy = net["proxy"].as<bool>();
+    n.proxy_layers = net["proxy_layers"].as<int>();
+    n.resolution = net["resolution"].as<int>();
+    n.width_multiplier = net["width_multiplier"].as<double>();
+    a.network = n;
+  }
   return a;
 }
 

@@ -3,6 +3,7 @@
 // ("space_yaml"), so the file alone is enough to train its architecture.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "search_spaces/space.h"
@@ -14,6 +15,15 @@ struct ArchitectureFile {
   std::string indices;     // "i:j:..."
   std::string space;       // the space's name (or, in a hand-written file, a name or path)
   std::string space_yaml;  // the space's YAML text; "" for a catalog space
+  // The network the search built ("network"; absent in files of earlier releases and in
+  // hand-written ones): tunas_train's defaults for the flags of the same names.
+  struct Network {
+    bool proxy = true;
+    int proxy_layers = 2;
+    int resolution = 32;
+    double width_multiplier = 1.0;
+  };
+  std::optional<Network> network;
 };
 
 // Throws tunas::Error naming the file (and line) when it is unreadable, not JSON, or lacks

@@ -17,6 +17,7 @@
 #include "policy/schedules.h"
 #include "run/checkpoint.h"
 #include "run/checkpoint_sections.h"
+#include "run/option_table.h"
 #include "run/divergence.h"
 #include "run/progress.h"
 #include "run/rmsprop_state.h"
@@ -228,11 +229,38 @@ void write_deployment_files(TrainRun::State& s, const datasets::PreprocessConfig
 
 namespace {
 
+// --arch of a search: the network options not given take the values the search used (its
+// final_architecture.json "network"), so the architecture trains as it was searched.
+void inherit_searched_network(TrainConfig& config) {
+  if (config.arch.empty()) return;
+  const ArchitectureFile arch = read_architecture_file(config.arch);
+  if (!arch.network) return;
+  auto given = [&](const char* key) {
+    return std::find(config.given_keys.begin(), config.given_keys.end(), key) !=
+           config.given_keys.end();
+  };
+  std::string inherited;
+  auto inherit = [&](const char* key, auto TrainConfig::*field, auto value) {
+    if (given(key) || config.*field == value) return;
+    config.*field = value;
+    inherited += str_cat(" ", tunas::option_flag_name(key), " ", json_line(Json(value)));
+  };
+  inherit("proxy", &TrainConfig::proxy, arch.network->proxy);
+  inherit("proxy_layers", &TrainConfig::proxy_layers, arch.network->proxy_layers);
+  inherit("resolution", &TrainConfig::resolution, arch.network->resolution);
+  inherit("width_multiplier", &TrainConfig::width_multiplier, arch.network->width_multiplier);
+  if (!inherited.empty() && !config.quiet)
+    std::fprintf(stderr, "tunas_train: the network as searched (--arch %s):%s\n",
+                 config.arch.c_str(), inherited.c_str());
+}
+
 // The run's settings: the given ones, or with --resume the saved ones (run/run_directory.h).
 TrainConfig resolve_settings(TrainConfig config) {
   make_paths_absolute(config);
   if (config.resume)
     config = run::settings_to_resume(config, apply_train_config_file, train_resume_conflicts);
+  else
+    inherit_searched_network(config);
   validate(config);
   return config;
 }

@@ -189,6 +189,34 @@ TEST_CASE("defect 7: final_architecture.json carries a YAML space; a mismatched 
   CHECK_FALSE(fs::exists(dir + "/wrong"));
 }
 
+TEST_CASE("tunas_train --arch builds the network as searched; its own flags still win") {
+  const std::string dir = fresh_dir("arch_network");
+  auto search = tiny_search_flags(dir + "/search", 4);
+  search.insert(search.end(), {"--width-multiplier", "0.5", "--resolution", "24"});
+  REQUIRE(run_tool("tunas_search", search).exit_code == 0);
+  const std::string arch = dir + "/search/final_architecture.json";
+  CHECK(contains(tunas::read_file(arch), "\"width_multiplier\": 0.5"));
+  const std::vector<std::string> train = {"--arch", arch, "--data", "synthetic", "--synthetic-size",
+                                          "200", "--validation-size", "40", "--steps", "2",
+                                          "--batch", "8"};
+  auto inherited = train;
+  inherited.insert(inherited.end(), {"--out", dir + "/inherited"});
+  const auto a = run_tool("tunas_train", inherited);
+  INFO(a.err);
+  REQUIRE(a.exit_code == 0);
+  CHECK(contains(a.err, "the network as searched"));
+  const std::string params_a = tunas::read_file(dir + "/inherited/params.json");
+  CHECK(contains(params_a, "\"width_multiplier\": 0.5"));
+  CHECK(contains(params_a, "\"resolution\": 24"));
+  CHECK(contains(params_a, "\"proxy\": false"));
+  auto overridden = train;
+  overridden.insert(overridden.end(), {"--width-multiplier", "1", "--out", dir + "/overridden", "--quiet"});
+  REQUIRE(run_tool("tunas_train", overridden).exit_code == 0);
+  const std::string params_b = tunas::read_file(dir + "/overridden/params.json");
+  CHECK(contains(params_b, "\"width_multiplier\": 1.0"));
+  CHECK(contains(params_b, "\"resolution\": 24"));
+}
+
 TEST_CASE("defect 8: config files refuse duplicate keys, a second document and directories") {
   const std::string dir = fresh_dir("config_files");
   tunas::write_file_atomic(dir + "/dup.yaml", "steps: 4\nbatch: 8\nsteps: 5\n");
