@@ -232,7 +232,7 @@ namespace {
 // --arch of a search: the network options not given take the values the search used (its
 // final_architecture.json "network"), so the architecture trains as it was searched.
 void inherit_searched_network(TrainConfig& config) {
-  if (config.arch.empty()) return;
+  if (config.arch.empty() || !config.indices.empty()) return;  // both: refused later
   const ArchitectureFile arch = read_architecture_file(config.arch);
   if (!arch.network) return;
   auto given = [&](const char* key) {
