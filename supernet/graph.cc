@@ -101,11 +101,10 @@ Act alloc(Ctx& ctx, int n, int h, int w, int c) {
 }
 Act alloc_like(Ctx& ctx, const Act& s) { return alloc(ctx, s.n, s.h, s.w, s.c); }
 
-// x = 0 over count floats (std::cref: see the element-wise helpers below).
+// x = 0 over count floats.
 void fill_zero(const Ctx& ctx, std::int64_t count, float* x) {
   if (ctx.sizing) return;
-  const auto body = [=](std::int64_t b, std::int64_t e) { std::fill(x + b, x + e, 0.f); };
-  parallel_for(count, kGrain, std::cref(body));
+  parallel_for(count, kGrain, [=](std::int64_t b, std::int64_t e) { std::fill(x + b, x + e, 0.f); });
 }
 
 }  // namespace
@@ -213,8 +212,7 @@ struct Conv1x1DataRows {
 // BN (+ fused activation) on z -> y, per the context's mode. mean/inv_std: saved state.
 // produce, when given, writes z (Conv1x1Rows): inside the statistics in training, else first
 // (over row ranges in parallel).
-// A hook is built from std::cref of its functor: a reference_wrapper fits std::function's
-// small buffer, so no heap allocation happens inside a step.
+// A hook (a FunctionRef) refers to its functor, which lives in the caller's frame.
 void bn_forward(Ctx& ctx, const BnParams& bn, const Act& z, const Act& y, float*& mean,
                 float*& inv_std, k::Activation act, const k::BnRowsHook* produce = nullptr) {
   const int c = z.c;
@@ -275,7 +273,7 @@ bool fuse_conv1x1(const Ctx& ctx, int cin, int cout) {
 void conv1x1_bn_forward(Ctx& ctx, const Conv1x1Rows& conv, const BnParams& bn, const Act& y,
                         float*& mean, float*& inv_std, k::Activation act) {
   if (fuse_conv1x1(ctx, conv.x.c, conv.z.c)) {
-    const k::BnRowsHook produce(std::cref(conv));
+    const k::BnRowsHook produce(conv);
     bn_forward(ctx, bn, conv.z, y, mean, inv_std, act, &produce);
     return;
   }
@@ -832,7 +830,7 @@ class Bottleneck final : public Node {
     // dx += dz1 * We^T: on each block of dz1 as the BN backward writes it (fuse_conv1x1).
     const bool fuse = !dx.is_zero() && fuse_conv1x1(ctx, cin, e);
     const Conv1x1DataRows expand_data{dz1, dx, ctx.w + we_, max_e_};
-    const k::BnRowsHook consume_dz1(std::cref(expand_data));
+    const k::BnRowsHook consume_dz1(expand_data);
     bn_backward(ctx, bn_e_, dz1, dy1, z1_, mean1_, inv1_, act_, fuse ? &consume_dz1 : nullptr);
     if (!fuse && !dx.is_zero())
       k::f32_conv1x1_backward_data(x_.pixels(), cin, e, dx.data, cin, dz1.data, e, ctx.w + we_,

@@ -35,9 +35,9 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 
 #include "core/cpu.h"
+#include "core/function_ref.h"
 #include "kernels/f32-activation/activation.h"
 
 namespace tunas::kernels {
@@ -49,7 +49,8 @@ inline constexpr float kBnMomentum = 0.99f;
 // called with a row range [row_begin, row_end) on the thread that reads those rows next
 // (forward) or has just written them (backward), so that they pass through memory once.
 // Several ranges run concurrently; each row is in exactly one range; no result depends on it.
-using BnRowsHook = std::function<void(std::int64_t row_begin, std::int64_t row_end)>;
+// A FunctionRef: it refers to the caller's callable, which must outlive the call.
+using BnRowsHook = FunctionRef<void(std::int64_t row_begin, std::int64_t row_end)>;
 
 // Batch statistics: mean and biased variance per channel. pixels must be >= 1.
 void f32_bn_batch_statistics(std::int64_t pixels, int channels, float* mean, float* variance,

@@ -542,7 +542,7 @@ TEST_CASE("f32_bn fusion hooks: produced forward and consumed backward equal the
       std::vector<float> src(x_source.size(), NAN), y(x_source.size()), m(channels),
           is(channels), v(channels);
       std::vector<int> produced(std::size_t(rows), 0);
-      const BnRowsHook produce = [&](std::int64_t r0, std::int64_t r1) {
+      const auto produce_rows = [&](std::int64_t r0, std::int64_t r1) {
         for (std::int64_t r = r0; r < r1; ++r) {
           ++produced[std::size_t(r)];
           std::copy(x_source.begin() + r * stride, x_source.begin() + (r + 1) * stride,
@@ -552,7 +552,7 @@ TEST_CASE("f32_bn fusion hooks: produced forward and consumed backward equal the
       std::vector<float> scratch(std::size_t(f32_bn_scratch_floats(rows, channels)));
       f32_bn_forward_training_produced(scratch.data(), rows, channels, y.data(), stride, m.data(), is.data(),
                                        v.data(), src.data(), stride, g.data(), b.data(), act,
-                                       kBnEpsilon, produce);
+                                       kBnEpsilon, BnRowsHook(produce_rows));
       CHECK(std::all_of(produced.begin(), produced.end(), [](int n) { return n == 1; }));
       CHECK(std::memcmp(y.data(), y_ref.data(), y.size() * sizeof(float)) == 0);
       CHECK(std::memcmp(m.data(), m_ref.data(), m.size() * sizeof(float)) == 0);
@@ -562,13 +562,14 @@ TEST_CASE("f32_bn fusion hooks: produced forward and consumed backward equal the
       std::vector<float> dx(x_source.size(), kSentinel), seen(x_source.size(), NAN),
           dg(channels, 0.f), db(channels, 0.f);
       std::vector<int> consumed(std::size_t(rows), 0);
-      const BnRowsHook consume = [&](std::int64_t r0, std::int64_t r1) {
+      const auto consume_rows = [&](std::int64_t r0, std::int64_t r1) {
         for (std::int64_t r = r0; r < r1; ++r) {
           ++consumed[std::size_t(r)];
           std::copy(dx.begin() + r * stride, dx.begin() + (r + 1) * stride,
                     seen.begin() + r * stride);
         }
       };
+      const BnRowsHook consume(consume_rows);
       f32_bn_backward_training_overwrite(scratch.data(), rows, channels, dx.data(), stride, dg.data(), db.data(),
                                          dy.data(), stride, m.data(), is.data(), src.data(),
                                          stride, g.data(), b.data(), act, &consume);
