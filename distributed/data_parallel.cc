@@ -81,12 +81,12 @@ void DataParallel::tree_sum(std::int64_t n, const Leaf& leaf, float* sum) {
   comm_.broadcast(sum, std::size_t(n) * sizeof(float));
 }
 
-std::vector<double> DataParallel::gather(std::span<const double> mine, int per_replica) {
+void DataParallel::gather(std::span<const double> mine, int per_replica, std::span<double> all) {
   const std::size_t local = std::size_t(end_ - first_) * std::size_t(per_replica);
   TUNAS_CHECK(mine.size() == local, "gather: ", mine.size(), " values, expected ", local);
-  std::vector<double> all(std::size_t(replicas_) * std::size_t(per_replica));
+  TUNAS_CHECK(all.size() == std::size_t(replicas_) * std::size_t(per_replica), "gather: room for ",
+              all.size(), " values, expected ", std::size_t(replicas_) * std::size_t(per_replica));
   comm_.allgather(mine.data(), local * sizeof(double), all.data());
-  return all;
 }
 
 }  // namespace tunas::distributed

@@ -19,10 +19,10 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <span>
 #include <vector>
 
+#include "core/function_ref.h"
 #include "core/memory.h"
 #include "distributed/communicator.h"
 
@@ -46,7 +46,7 @@ class DataParallel {
   bool writes_files() const { return comm_.rank() == 0; }
 
   // Writes replica r's n floats into out (which holds garbage on entry).
-  using Leaf = std::function<void(int replica, float* out)>;
+  using Leaf = FunctionRef<void(int replica, float* out)>;  // refers to the caller's callable
 
   // The tree sum over all K replicas of leaf(r) into sum (n floats), on every rank. leaf is
   // called for this rank's replicas only, in increasing order; it may use any shared state
@@ -54,8 +54,8 @@ class DataParallel {
   void tree_sum(std::int64_t n, const Leaf& leaf, float* sum);
 
   // Every replica's values: `mine` holds per_replica doubles for each of this rank's
-  // replicas in order; returns K * per_replica doubles in replica order, on every rank.
-  std::vector<double> gather(std::span<const double> mine, int per_replica);
+  // replicas in order; `all` receives K * per_replica doubles in replica order, on every rank.
+  void gather(std::span<const double> mine, int per_replica, std::span<double> all);
 
   // Bytes of the last tree_sum's vector (4 n); for logs and docs/SCALING.md.
   std::int64_t last_sum_bytes() const { return last_sum_bytes_; }

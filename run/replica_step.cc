@@ -27,30 +27,33 @@ ReplicaStep::ReplicaStep(distributed::DataParallel& dp, supernet::Supernet& net)
   const std::int64_t n = net.params().size(), b = net.bn_statistics_size();
   sum_ = aligned_array<float>(std::size_t(std::max<std::int64_t>(n + b, 1)));
   bn_start_ = aligned_array<float>(std::size_t(std::max<std::int64_t>(b, 1)));
+  const std::size_t k = std::size_t(dp.replicas()), local = std::size_t(dp.end_replica() - dp.first_replica());
+  mine_.reserve(local);
+  results_.resize(k);
+  mine_values_.reserve(local * kScalarsPerReplica);
+  all_values_.resize(k * kScalarsPerReplica);
 }
 
-std::vector<supernet::ReplicaResult> ReplicaStep::gather(
-    const std::vector<supernet::ReplicaResult>& mine) {
-  std::vector<double> values;
-  for (const supernet::ReplicaResult& r : mine)
-    values.insert(values.end(), {r.loss, r.empirical_loss, r.regularization_loss,
-                                 double(r.correct), double(r.batch)});
-  const std::vector<double> all = dp_.gather(values, kScalarsPerReplica);
-  std::vector<supernet::ReplicaResult> out(std::size_t(dp_.replicas()));
-  for (std::size_t r = 0; r < out.size(); ++r) {
-    const double* v = all.data() + r * kScalarsPerReplica;
-    out[r].loss = v[0];
-    out[r].empirical_loss = v[1];
-    out[r].regularization_loss = v[2];
-    out[r].correct = std::int64_t(v[3]);
-    out[r].batch = int(v[4]);
+const std::vector<supernet::ReplicaResult>& ReplicaStep::gather() {
+  mine_values_.clear();
+  for (const supernet::ReplicaResult& r : mine_)
+    mine_values_.insert(mine_values_.end(), {r.loss, r.empirical_loss, r.regularization_loss,
+                                             double(r.correct), double(r.batch)});
+  dp_.gather(mine_values_, kScalarsPerReplica, all_values_);
+  for (std::size_t r = 0; r < results_.size(); ++r) {
+    const double* v = all_values_.data() + r * kScalarsPerReplica;
+    results_[r].loss = v[0];
+    results_[r].empirical_loss = v[1];
+    results_[r].regularization_loss = v[2];
+    results_[r].correct = std::int64_t(v[3]);
+    results_[r].batch = int(v[4]);
   }
-  return out;
+  return results_;
 }
 
-std::vector<supernet::ReplicaResult> ReplicaStep::train(datasets::BatchIterator& data,
-                                                        const Tensor& images, std::int32_t* labels,
-                                                        const MasksOf& masks, std::int64_t step) {
+const std::vector<supernet::ReplicaResult>& ReplicaStep::train(
+    datasets::BatchIterator& data, const Tensor& images, std::int32_t* labels, MasksOf masks,
+    std::int64_t step) {
   const int K = dp_.replicas();
   const std::int64_t sub_batch = images.n();
   supernet::ParameterStore& params = net_.params();
@@ -61,14 +64,14 @@ std::vector<supernet::ReplicaResult> ReplicaStep::train(datasets::BatchIterator&
   if (b > 0) std::copy_n(net_.bn_statistics(), b, bn_start_.get());
   const float inv_k = 1.f / float(K);
 
-  std::vector<supernet::ReplicaResult> mine;
+  mine_.clear();
   data.skip(sub_batch * dp_.first_replica());
   dp_.tree_sum(n + b, [&](int r, float* out) {
     data.next(images, labels);
     params.zero_grads();
     if (b > 0) std::copy_n(bn_start_.get(), b, net_.bn_statistics());
     if (dropout) net_.set_dropout_calls(std::uint64_t(step * K + r));
-    mine.push_back(net_.train_replica(images, labels, masks(r), inv_k));
+    mine_.push_back(net_.train_replica(images, labels, masks(r), inv_k));
     std::memcpy(out, params.grads(), std::size_t(n) * sizeof(float));
     const float* stats = net_.bn_statistics();
     for (std::int64_t i = 0; i < b; ++i) out[n + i] = stats[i] * inv_k;
@@ -77,22 +80,22 @@ std::vector<supernet::ReplicaResult> ReplicaStep::train(datasets::BatchIterator&
   std::memcpy(params.grads(), sum_.get(), std::size_t(n) * sizeof(float));
   if (b > 0) std::copy_n(sum_.get() + n, b, net_.bn_statistics());
   if (dropout) net_.set_dropout_calls(std::uint64_t((step + 1) * K));
-  return gather(mine);
+  return gather();
 }
 
-std::vector<supernet::ReplicaResult> ReplicaStep::evaluate(datasets::BatchIterator& data,
-                                                           const Tensor& images,
-                                                           std::int32_t* labels,
-                                                           const MasksOf& masks) {
+const std::vector<supernet::ReplicaResult>& ReplicaStep::evaluate(datasets::BatchIterator& data,
+                                                                  const Tensor& images,
+                                                                  std::int32_t* labels,
+                                                                  MasksOf masks) {
   const std::int64_t sub_batch = images.n();
-  std::vector<supernet::ReplicaResult> mine;
+  mine_.clear();
   data.skip(sub_batch * dp_.first_replica());
   for (int r = dp_.first_replica(); r < dp_.end_replica(); ++r) {
     data.next(images, labels);
-    mine.push_back(net_.evaluate(images, labels, masks(r)));
+    mine_.push_back(net_.evaluate(images, labels, masks(r)));
   }
   data.skip(sub_batch * (dp_.replicas() - dp_.end_replica()));
-  return gather(mine);
+  return gather();
 }
 
 }  // namespace tunas::run

@@ -11,13 +11,14 @@
 //               cores; K = 1 is the plain single-batch update). With dropout, replica r of
 //               step t draws dropout stream t*K + r.
 //   evaluate(): forward only.
-// Both return every replica's ReplicaResult (all K, on every rank).
+// Both return every replica's ReplicaResult (all K, on every rank), in a buffer of the
+// ReplicaStep that the next call overwrites; nothing is allocated per step.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <vector>
 
+#include "core/function_ref.h"
 #include "core/memory.h"
 #include "core/tensor.h"
 #include "datasets/batch_iterator.h"
@@ -32,24 +33,27 @@ supernet::ReplicaResult combine_replicas(const std::vector<supernet::ReplicaResu
 
 class ReplicaStep {
  public:
-  using MasksOf = std::function<const supernet::Masks&(int replica)>;
+  using MasksOf = FunctionRef<const supernet::Masks&(int replica)>;
 
   ReplicaStep(distributed::DataParallel& dp, supernet::Supernet& net);
 
   // images: one sub-batch's buffer; labels: images.n() entries. step: the global step t.
-  std::vector<supernet::ReplicaResult> train(datasets::BatchIterator& data, const Tensor& images,
-                                             std::int32_t* labels, const MasksOf& masks,
-                                             std::int64_t step);
-  std::vector<supernet::ReplicaResult> evaluate(datasets::BatchIterator& data,
-                                                const Tensor& images, std::int32_t* labels,
-                                                const MasksOf& masks);
+  const std::vector<supernet::ReplicaResult>& train(datasets::BatchIterator& data,
+                                                    const Tensor& images, std::int32_t* labels,
+                                                    MasksOf masks, std::int64_t step);
+  const std::vector<supernet::ReplicaResult>& evaluate(datasets::BatchIterator& data,
+                                                       const Tensor& images, std::int32_t* labels,
+                                                       MasksOf masks);
 
  private:
-  std::vector<supernet::ReplicaResult> gather(const std::vector<supernet::ReplicaResult>& mine);
+  // mine_ (this rank's replicas) -> every replica's results in results_.
+  const std::vector<supernet::ReplicaResult>& gather();
 
   distributed::DataParallel& dp_;
   supernet::Supernet& net_;
   AlignedPtr<float> sum_, bn_start_;
+  std::vector<supernet::ReplicaResult> mine_, results_;  // sized once
+  std::vector<double> mine_values_, all_values_;
 };
 
 }  // namespace tunas::run

@@ -428,7 +428,7 @@ void sample_architectures(SearchRun::State& s, SearchStep& st) {
 // (run/replica_step.h), dense TF-1 RMSProp. A diverged replica stops every rank.
 void train_shared_weights(SearchRun::State& s, SearchStep& st, const Tensor& batch) {
   const int K = s.config.replicas;
-  const std::vector<supernet::ReplicaResult> trained = s.ranks.replica_step().train(
+  const std::vector<supernet::ReplicaResult>& trained = s.ranks.replica_step().train(
       *s.train_iter, batch, s.train_labels.data(),
       [&](int r) -> const supernet::Masks& { return st.samples[std::size_t(r)].masks; }, st.step);
   st.loss = st.empirical = st.regularization = 0;
@@ -451,7 +451,7 @@ void train_shared_weights(SearchRun::State& s, SearchStep& st, const Tensor& bat
 // 4. Validation pass of the same architectures with the updated weights.
 void validate_architectures(SearchRun::State& s, SearchStep& st, const Tensor& batch) {
   const int K = s.config.replicas;
-  const std::vector<supernet::ReplicaResult> evaluated = s.ranks.replica_step().evaluate(
+  const std::vector<supernet::ReplicaResult>& evaluated = s.ranks.replica_step().evaluate(
       *s.valid_iter, batch, s.valid_labels.data(),
       [&](int r) -> const supernet::Masks& { return st.samples[std::size_t(r)].masks; });
   st.mean_accuracy = 0;

@@ -1,4 +1,5 @@
-// "train_replica/evaluate never touch the heap" (supernet.h, STYLE G9/G11), checked: this
+// "train_replica/evaluate never touch the heap" (supernet.h, STYLE G9/G11), and neither does
+// the data-parallel step around them (run/replica_step.h), checked: this
 // binary replaces the global operator new and counts the calls made, on any thread, while a
 // step runs. One warm-up step on the smallest architecture comes first (TBB starts its workers
 // and builds its pools then); every later step, on any architecture or mask, must count zero.
@@ -13,6 +14,11 @@
 #include <vector>
 
 #include "core/threads.h"
+#include "datasets/batch_iterator.h"
+#include "datasets/synthetic.h"
+#include "distributed/communicator.h"
+#include "distributed/data_parallel.h"
+#include "run/replica_step.h"
 #include "search_spaces/catalog.h"
 #include "supernet/supernet.h"
 #include "tests/supernet/supernet_test_util.h"
@@ -124,6 +130,38 @@ TEST_CASE("train_replica and evaluate allocate nothing after a warm-up step") {
     c.max_batch = 2;
     check_steps(space, c, mask_sets(space));
   }
+}
+
+TEST_CASE("ReplicaStep: K = 2 replicas' train and evaluate allocate nothing after a warm-up step") {
+  set_num_threads(2);
+  const spaces::Space tiny = test::tiny_space(16, 5);
+  SupernetConfig c;
+  c.max_batch = 4;
+  Supernet net(tiny, c);
+  datasets::SyntheticConfig sc;
+  sc.train_count = 40;
+  sc.test_count = 4;
+  sc.height = sc.width = 16;
+  sc.channels = 3;
+  sc.num_classes = 5;
+  const datasets::Dataset data = datasets::make_synthetic(sc);
+  datasets::BatchIterator iterator(data.train, datasets::PreprocessConfig{}, datasets::BatchIteratorConfig{});
+  std::vector<float> pixels(std::size_t(c.max_batch) * 16 * 16 * 3);
+  std::vector<std::int32_t> labels(std::size_t(c.max_batch));
+  const Tensor images(pixels.data(), Shape4{c.max_batch, 16, 16, 3});
+  distributed::SingleProcessCommunicator comm;
+  distributed::DataParallel dp(comm, 2);
+  run::ReplicaStep step(dp, net);
+  const std::vector<Masks> sets = mask_sets(tiny);
+  const auto masks_of = [&](int r) -> const Masks& { return sets[std::size_t(r) % sets.size()]; };
+  step.train(iterator, images, labels.data(), masks_of, 0);  // warm-up
+  step.evaluate(iterator, images, labels.data(), masks_of);
+  for (std::int64_t t = 1; t < 4; ++t) {
+    CAPTURE(t);
+    CHECK(allocations_during([&] { step.train(iterator, images, labels.data(), masks_of, t); }) == 0);
+    CHECK(allocations_during([&] { step.evaluate(iterator, images, labels.data(), masks_of); }) == 0);
+  }
+  CHECK(step.train(iterator, images, labels.data(), masks_of, 4).size() == 2);
 }
 
 }  // namespace tunas::supernet
