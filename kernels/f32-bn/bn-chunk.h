@@ -37,11 +37,12 @@ using BackwardSumsFn = void (*)(std::int64_t rows, int channels, const float* d_
                                 std::int64_t d_dst_stride, const float* src,
                                 std::int64_t src_stride, const Coefficients& k, float* sum_dz,
                                 float* sum_dz_xhat);
-// d_src += scale * (dz - k_dz - (x - mean) * k_xhat_s).
+// d_src += scale * (dz - k_dz - (x - mean) * k_xhat_s); overwrite: d_src = 0 + that (the
+// same values as adding to zeros, without reading or clearing d_src first).
 using BackwardRowsFn = void (*)(std::int64_t rows, int channels, float* d_src,
                                 std::int64_t d_src_stride, const float* d_dst,
                                 std::int64_t d_dst_stride, const float* src,
-                                std::int64_t src_stride, const Coefficients& k);
+                                std::int64_t src_stride, const Coefficients& k, bool overwrite);
 
 struct ChunkKernels {
   const char* name;

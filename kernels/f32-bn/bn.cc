@@ -111,14 +111,15 @@ void backward_sums(std::int64_t rows, int channels, const float* d_dst,
 template <Activation A>
 void backward_rows(std::int64_t rows, int channels, float* d_src, std::int64_t d_src_stride,
                    const float* d_dst, std::int64_t d_dst_stride, const float* src,
-                   std::int64_t src_stride, const Coefficients& k) {
+                   std::int64_t src_stride, const Coefficients& k, bool overwrite) {
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* x = src + r * src_stride;
     const float* dy = d_dst + r * d_dst_stride;
     float* dx = d_src + r * d_src_stride;
     for (int c = 0; c < channels; ++c) {
       const float dz = dy[c] * activation_derivative(A, x[c] * k.scale[c] + k.shift[c]);
-      dx[c] += k.scale[c] * (dz - k.k_dz[c] - (x[c] - k.mean[c]) * k.k_xhat_s[c]);
+      const float old = overwrite ? 0.f : dx[c];
+      dx[c] = old + k.scale[c] * (dz - k.k_dz[c] - (x[c] - k.mean[c]) * k.k_xhat_s[c]);
     }
   }
 }
@@ -378,20 +379,15 @@ void backward_training(const ChunkKernels& kern, float* scratch, bool overwrite,
       }
     }
   });
-  // Element-wise pass, parallel over rows, in blocks of row_grain rows (an overwritten
-  // block is cleared just before, while it stays in cache).
+  // Element-wise pass, parallel over rows, in blocks of row_grain rows.
   const bn_detail::BackwardRowsFn rows_fn = kern.backward_rows[int(act)];
   const std::int64_t block = row_grain(channels);
   parallel_for(pixels, block, [&](std::int64_t r0, std::int64_t r1) {
     for (std::int64_t b0 = r0; b0 < r1; b0 += block) {
       const std::int64_t rows = std::min(block, r1 - b0);
       float* dx = d_src + b0 * d_src_stride;
-      if (overwrite) {
-        for (std::int64_t r = 0; r < rows; ++r)
-          std::fill(dx + r * d_src_stride, dx + r * d_src_stride + channels, 0.f);
-      }
       rows_fn(rows, channels, dx, d_src_stride, d_dst + b0 * d_dst_stride, d_dst_stride,
-              src + b0 * src_stride, src_stride, coef);
+              src + b0 * src_stride, src_stride, coef, overwrite);
       if (consume) (*consume)(b0, b0 + rows);
     }
   });
