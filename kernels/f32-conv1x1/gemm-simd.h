@@ -42,22 +42,64 @@ using gemm_packing::kMc;     // row block: A block kc x 96 (96 KiB) stays in L2
 using gemm_packing::kNc;     // column block: B block kc x 256 (256 KiB) in L2
 constexpr std::int64_t kMb = 384;  // rows sharing one packed B block; C block 384 x kNc in L2
 
+// Lines to prefetch from up to two 2-D regions (rows of row_bytes bytes, stride bytes apart),
+// handed out `per_issue` at a time: in the long reduction, the rows of the next k block of
+// A and B, which that block packs from DRAM; spread over this block's micro-kernels, the
+// fetch overlaps their FMAs instead of stalling the packing.
+class PrefetchQueue {
+ public:
+  void add(const float* base, std::int64_t stride_floats, std::int64_t row_floats,
+           std::int64_t rows) {
+    if (regions_ < 2 && rows > 0 && row_floats > 0) {
+      region_[regions_++] = {reinterpret_cast<const char*>(base), stride_floats * 4,
+                             row_floats * 4, rows};
+    }
+  }
+  std::int64_t lines() const {
+    std::int64_t n = 0;
+    for (int r = 0; r < regions_; ++r) n += region_[r].rows * ((region_[r].row_bytes + 63) / 64);
+    return n;
+  }
+  void set_per_issue(std::int64_t n) { per_issue_ = n; }
+  void issue() {
+    for (std::int64_t i = 0; i < per_issue_ && cur_ < regions_; ++i) {
+      const Region& g = region_[cur_];
+      __builtin_prefetch(g.base + row_ * g.stride + off_, 0, 3);
+      off_ += 64;
+      if (off_ >= g.row_bytes) {
+        off_ = 0;
+        if (++row_ == g.rows) row_ = 0, ++cur_;
+      }
+    }
+  }
+
+ private:
+  struct Region {
+    const char* base;
+    std::int64_t stride, row_bytes, rows;
+  };
+  Region region_[2] = {};
+  int regions_ = 0, cur_ = 0;
+  std::int64_t row_ = 0, off_ = 0, per_issue_ = 1;
+};
+
 // C tile (mr x nr; mr <= MR, (NV-1)*L < nr <= NV*L) = init + A(mr x kc) * B(kc x NV*L).
 // A element (r, p) at a[r * a_rs + p * a_cs]; B row p at b + p * b_rs, NV*L readable floats
 // (columns past nr are zero or ignored). init is C itself when load_c, else bias (when not
 // null), else 0. Rows of A past mr alias row mr-1 (computed, never stored).
 // c_next / a_next (nullable): the next tile's C rows and A rows (A with a_cs == 1), prefetched
-// while this tile runs (prefetches never fault, so rows past M are harmless).
+// while this tile runs (prefetches never fault, so rows past M are harmless); queue
+// (nullable) hands out further lines to prefetch, a few every 16 k steps.
 // The accumulators are named locals (c<row><vector>), not an array: GCC keeps an array of
 // 12 vectors in memory and spills it every k step. Unused names vanish under if constexpr.
 #define TUNAS_GEMM_FOR_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
-template <typename V, int MR, int NV>
+template <typename V, int MR, int NV, bool kPrefetch>
 __attribute__((always_inline)) inline void ukernel(std::int64_t kc, const float* a,
                                                    std::int64_t a_rs, std::int64_t a_cs, int mr,
                                                    const float* b, std::int64_t b_rs, float* c,
                                                    std::int64_t c_rs, int nr, const float* bias,
                                                    bool load_c, const float* c_next,
-                                                   const float* a_next) {
+                                                   const float* a_next, PrefetchQueue* queue) {
   static_assert(MR >= 1 && MR <= 6 && NV >= 1 && NV <= 3);
   using Reg = typename V::Reg;
   constexpr int L = V::kLanes;
@@ -105,8 +147,11 @@ __attribute__((always_inline)) inline void ukernel(std::int64_t kc, const float*
     const Reg b1 = NV > 1 ? V::template load<false>(b + L, tail) : b0;
     const Reg b2 = NV > 2 ? V::template load<false>(b + 2 * L, tail) : b0;
     b += b_rs;
-    if (a_next && (p & 15) == 0) {
-      for (int r = 0; r < MR; ++r) __builtin_prefetch(a_next + r * a_rs + off + 16, 0, 3);
+    if (kPrefetch && (p & 15) == 0) {
+      if (a_next) {
+        for (int r = 0; r < MR; ++r) __builtin_prefetch(a_next + r * a_rs + off + 16, 0, 3);
+      }
+      if (queue) queue->issue();
     }
 #define TUNAS_GEMM_FMA(r)                                                 \
   if constexpr (r < MR) {                                                 \
@@ -138,14 +183,22 @@ constexpr std::int64_t kRowGroup = 12;  // multiple of both tile heights (6 and 
 template <typename V, int MR, int NV>
 void panel_rows(std::int64_t kc, const float* a, std::int64_t a_rs, std::int64_t a_cs,
                 std::int64_t a_gs, std::int64_t rows, const float* b, std::int64_t b_rs,
-                float* c, std::int64_t c_rs, int nr, const float* bias, bool load_c) {
+                float* c, std::int64_t c_rs, int nr, const float* bias, bool load_c,
+                PrefetchQueue* queue) {
   for (std::int64_t i = 0; i < rows; i += MR) {
     const int mr = int(std::min<std::int64_t>(MR, rows - i));
     const bool next = i + MR < rows;
     const float* c_next = next ? c + (i + MR) * c_rs : nullptr;
     const float* a_next = next && a_cs == 1 ? a + (i + MR) * a_rs : nullptr;
-    ukernel<V, MR, NV>(kc, a + (i / kRowGroup) * a_gs + (i % kRowGroup) * a_rs, a_rs, a_cs, mr, b,
-                    b_rs, c + i * c_rs, c_rs, nr, bias, load_c, c_next, a_next);
+    const float* a_tile = a + (i / kRowGroup) * a_gs + (i % kRowGroup) * a_rs;
+    float* c_tile = c + i * c_rs;
+    if (a_next || queue) {
+      ukernel<V, MR, NV, true>(kc, a_tile, a_rs, a_cs, mr, b, b_rs, c_tile, c_rs, nr, bias, load_c,
+                               c_next, a_next, queue);
+    } else {
+      ukernel<V, MR, NV, false>(kc, a_tile, a_rs, a_cs, mr, b, b_rs, c_tile, c_rs, nr, bias,
+                                load_c, c_next, nullptr, nullptr);
+    }
   }
 }
 
@@ -228,7 +281,13 @@ void gemm_block(const GemmArgs& g, std::int64_t m_begin, std::int64_t m_end,
   constexpr int L = V::kLanes;
   const bool pack_a = g.a_col_stride != 1;
   const bool b_rows = g.b_col_stride == 1;
-  const bool pack_b_all = pack_a;
+  // A long reduction whose block of C is small (24 x 144: ~10 FLOP per byte of A and B
+  // streamed) is bound by the stream from DRAM, not by the FMAs: pack B in memory order too,
+  // and prefetch the next k block. Larger blocks (96 x 576) run from cache; there the extra
+  // copies and prefetches only cost.
+  const std::int64_t bm = m_end - m_begin, bn = n_end - n_begin;
+  const bool streamed = pack_a && bm * bn < 32 * (bm + bn);
+  const bool pack_b_all = streamed;
   // Balanced k blocks of at most kKcMax (e.g. 576 = 3 x 192, 960 = 4 x 240).
   const std::int64_t k_blocks = std::max<std::int64_t>(1, (g.k + kKcMax - 1) / kKcMax);
   const std::int64_t kc_step = std::max<std::int64_t>(1, (g.k + k_blocks - 1) / k_blocks);
@@ -243,6 +302,19 @@ void gemm_block(const GemmArgs& g, std::int64_t m_begin, std::int64_t m_end,
       for (std::int64_t k0 = 0;; k0 += kc_step) {
         const std::int64_t kc = std::min(kc_step, g.k - k0);
         const bool first = k0 == 0;
+        // Long reduction: prefetch the next k block's A rows [ib, ib_end) and B columns
+        // [jc, jc_end) during this one, a share of the lines per 16 k steps of each tile.
+        PrefetchQueue queue;
+        PrefetchQueue* const pf = streamed && k0 + kc < g.k ? &queue : nullptr;
+        if (pf) {
+          const std::int64_t kn = std::min(kc_step, g.k - k0 - kc);
+          if (g.a_row_stride == 1) queue.add(g.a + ib + (k0 + kc) * g.a_col_stride, g.a_col_stride, ib_end - ib, kn);
+          if (b_rows) queue.add(g.b + (k0 + kc) * g.b_row_stride + jc, g.b_row_stride, jc_end - jc, kn);
+          std::int64_t panels = 0;
+          for (std::int64_t j0 = jc; j0 < jc_end; j0 += panel_width<L>(jc_end - j0)) ++panels;
+          const std::int64_t issues = panels * ((ib_end - ib + 5) / 6) * ((kc + 15) / 16);
+          queue.set_per_issue((queue.lines() + issues - 1) / issues);
+        }
         const bool load_c = !first || g.accumulate;
         const float* bias = (first && !g.accumulate) ? g.bias : nullptr;
 
@@ -304,13 +376,13 @@ void gemm_block(const GemmArgs& g, std::int64_t m_begin, std::int64_t m_end,
             const float* bias_pan = bias ? bias + j0 : nullptr;
             if (width == 2 * L) {
               panel_rows<V, 6, 2>(kc, a_blk, a_rs, a_cs, a_gs, rows, b_pan, b_rs, c_pan,
-                                  g.c_row_stride, nr, bias_pan, load_c);
+                                  g.c_row_stride, nr, bias_pan, load_c, pf);
             } else if (width == 3 * L) {
               panel_rows<V, 4, 3>(kc, a_blk, a_rs, a_cs, a_gs, rows, b_pan, b_rs, c_pan,
-                                  g.c_row_stride, nr, bias_pan, load_c);
+                                  g.c_row_stride, nr, bias_pan, load_c, pf);
             } else {
               panel_rows<V, 6, 1>(kc, a_blk, a_rs, a_cs, a_gs, rows, b_pan, b_rs, c_pan,
-                                  g.c_row_stride, nr, bias_pan, load_c);
+                                  g.c_row_stride, nr, bias_pan, load_c, pf);
             }
             j0 += width;
           }
