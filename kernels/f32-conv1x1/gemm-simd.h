@@ -93,7 +93,11 @@ class PrefetchQueue {
 // The accumulators are named locals (c<row><vector>), not an array: GCC keeps an array of
 // 12 vectors in memory and spills it every k step. Unused names vanish under if constexpr.
 #define TUNAS_GEMM_FOR_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
-template <typename V, int MR, int NV, bool kPrefetch>
+// What a micro-kernel prefetches every 16 k steps besides the next tile's C rows: nothing,
+// the next tile's A rows, or lines of a PrefetchQueue (separate instantiations: the queue's
+// state in the loop would cost the other two registers).
+enum class Prefetch { kNone, kNextA, kQueue };
+template <typename V, int MR, int NV, Prefetch kPrefetch>
 __attribute__((always_inline)) inline void ukernel(std::int64_t kc, const float* a,
                                                    std::int64_t a_rs, std::int64_t a_cs, int mr,
                                                    const float* b, std::int64_t b_rs, float* c,
@@ -147,11 +151,12 @@ __attribute__((always_inline)) inline void ukernel(std::int64_t kc, const float*
     const Reg b1 = NV > 1 ? V::template load<false>(b + L, tail) : b0;
     const Reg b2 = NV > 2 ? V::template load<false>(b + 2 * L, tail) : b0;
     b += b_rs;
-    if (kPrefetch && (p & 15) == 0) {
-      if (a_next) {
+    if constexpr (kPrefetch == Prefetch::kNextA) {
+      if ((p & 15) == 0) {
         for (int r = 0; r < MR; ++r) __builtin_prefetch(a_next + r * a_rs + off + 16, 0, 3);
       }
-      if (queue) queue->issue();
+    } else if constexpr (kPrefetch == Prefetch::kQueue) {
+      if ((p & 15) == 0) queue->issue();
     }
 #define TUNAS_GEMM_FMA(r)                                                 \
   if constexpr (r < MR) {                                                 \
@@ -192,12 +197,15 @@ void panel_rows(std::int64_t kc, const float* a, std::int64_t a_rs, std::int64_t
     const float* a_next = next && a_cs == 1 ? a + (i + MR) * a_rs : nullptr;
     const float* a_tile = a + (i / kRowGroup) * a_gs + (i % kRowGroup) * a_rs;
     float* c_tile = c + i * c_rs;
-    if (a_next || queue) {
-      ukernel<V, MR, NV, true>(kc, a_tile, a_rs, a_cs, mr, b, b_rs, c_tile, c_rs, nr, bias, load_c,
-                               c_next, a_next, queue);
+    if (queue) {
+      ukernel<V, MR, NV, Prefetch::kQueue>(kc, a_tile, a_rs, a_cs, mr, b, b_rs, c_tile, c_rs, nr,
+                                           bias, load_c, c_next, nullptr, queue);
+    } else if (a_next) {
+      ukernel<V, MR, NV, Prefetch::kNextA>(kc, a_tile, a_rs, a_cs, mr, b, b_rs, c_tile, c_rs, nr,
+                                           bias, load_c, c_next, a_next, nullptr);
     } else {
-      ukernel<V, MR, NV, false>(kc, a_tile, a_rs, a_cs, mr, b, b_rs, c_tile, c_rs, nr, bias,
-                                load_c, c_next, nullptr, nullptr);
+      ukernel<V, MR, NV, Prefetch::kNone>(kc, a_tile, a_rs, a_cs, mr, b, b_rs, c_tile, c_rs, nr,
+                                          bias, load_c, c_next, nullptr, nullptr);
     }
   }
 }
