@@ -16,14 +16,15 @@
 // (backward-weights reads src^T: the long reduction) the kc x kMc block is packed in 12-row
 // groups, pixel-major, so each micro-tile reads one contiguous stream. B is read in place
 // when a panel is full and row-major (forward weights); it is packed, zero-padded, once per
-// kMb rows when transposed (backward-data weights), for a narrow last panel, and, in the
-// long reduction, whole (d_dst: panels read in place there would stride through memory).
-// Both packings read their source in memory order, so the hardware prefetcher streams it
-// from DRAM. Both packing buffers are the thread_local arrays of gemm.cc (fixed size, shared
-// by every ISA, allocated once per thread, never per call).
-// Software prefetch (in place A only): while a tile runs, the C rows and the A rows of the
-// next tile of its panel are prefetched (C would otherwise be loaded, or write-allocated, at
-// DRAM latency at the tile's start; a short k leaves no time to hide it).
+// kMb rows when transposed (backward-data weights), for a narrow last panel, and whole in a
+// stream-bound long reduction (a small block of C, e.g. 24 x 144: d_dst panels read in
+// place would stride through DRAM). Both packings read their source in memory order, so the
+// hardware prefetcher streams it. Both packing buffers are the thread_local arrays of
+// gemm.cc (fixed size, shared by every ISA, allocated once per thread, never per call).
+// Software prefetch, so that DRAM latency overlaps the FMAs: the C rows of a later tile of
+// the panel (1-3 tiles ahead, more when k is short; C would otherwise be loaded or
+// write-allocated at the tile's start), the next tile's A rows when A is read in place, and
+// in a stream-bound long reduction the next k block's A and B rows (PrefetchQueue).
 // Every C element is one FMA chain over k in increasing order, stored and reloaded between
 // k blocks; tile shape and partition never change the arithmetic, so results are bitwise
 // independent of the thread count.
@@ -87,8 +88,8 @@ class PrefetchQueue {
 // A element (r, p) at a[r * a_rs + p * a_cs]; B row p at b + p * b_rs, NV*L readable floats
 // (columns past nr are zero or ignored). init is C itself when load_c, else bias (when not
 // null), else 0. Rows of A past mr alias row mr-1 (computed, never stored).
-// c_next / a_next (nullable): the next tile's C rows and A rows (A with a_cs == 1), prefetched
-// while this tile runs (prefetches never fault, so rows past M are harmless); queue
+// c_next / a_next (nullable): a later tile's C rows and the next tile's A rows (A with
+// a_cs == 1), prefetched while this tile runs (prefetches never fault, so rows past M are harmless); queue
 // (nullable) hands out further lines to prefetch, a few every 16 k steps.
 // The accumulators are named locals (c<row><vector>), not an array: GCC keeps an array of
 // 12 vectors in memory and spills it every k step. Unused names vanish under if constexpr.
@@ -190,10 +191,13 @@ void panel_rows(std::int64_t kc, const float* a, std::int64_t a_rs, std::int64_t
                 std::int64_t a_gs, std::int64_t rows, const float* b, std::int64_t b_rs,
                 float* c, std::int64_t c_rs, int nr, const float* bias, bool load_c,
                 PrefetchQueue* queue) {
+  // C is prefetched ~72 k steps ahead: 1 tile, up to 3 when k is short (a 24-step tile is too
+  // short to hide a DRAM access to the next tile's C).
+  const std::int64_t c_ahead = std::clamp<std::int64_t>(72 / std::max<std::int64_t>(kc, 1), 1, 3) * MR;
   for (std::int64_t i = 0; i < rows; i += MR) {
     const int mr = int(std::min<std::int64_t>(MR, rows - i));
     const bool next = i + MR < rows;
-    const float* c_next = next ? c + (i + MR) * c_rs : nullptr;
+    const float* c_next = i + c_ahead < rows ? c + (i + c_ahead) * c_rs : nullptr;
     const float* a_next = next && a_cs == 1 ? a + (i + MR) * a_rs : nullptr;
     const float* a_tile = a + (i / kRowGroup) * a_gs + (i % kRowGroup) * a_rs;
     float* c_tile = c + i * c_rs;
