@@ -168,6 +168,46 @@ TEST_CASE("f32_gemm: panel widths, row tails, blocks and k blocks") {
   }
 }
 
+// The long-reduction layout (A transposed: backward-weights src^T) packs A in 12-row groups
+// as vectors (full groups of contiguous rows) or element by element (the last partial group,
+// strided rows), and packs every B panel (zero-padded tails); N = 1..50 covers every panel
+// mix, M every group / tile tail, k one and several k blocks.
+TEST_CASE("f32_gemm: transposed A with every N in 1..50, row tails, strided rows") {
+  auto rng = make_rng("f32_gemm transposed A");
+  for (const tunas::Isa isa : gemm_isas()) {
+    for (std::int64_t m : {1, 5, 12, 13, 25, 30}) {
+      for (std::int64_t n = 1; n <= 50; ++n) {
+        for (std::int64_t k : {1, 7, 300, 517}) {
+          for (std::int64_t a_rs : {1, 2}) {  // 2: rows strided as well, the element-wise pack
+            CAPTURE(tunas::isa_name(isa));
+            CAPTURE(m);
+            CAPTURE(n);
+            CAPTURE(k);
+            CAPTURE(a_rs);
+            const std::int64_t a_cs = m * a_rs + 3, b_ld = n + 2, c_ld = n + 1;
+            const std::vector<float> a = tunas::test::random_vector(rng, std::size_t(k * a_cs));
+            const std::vector<float> b = tunas::test::random_vector(rng, std::size_t(k * b_ld));
+            std::vector<float> c = prefix_buffer(rng, m, int(n), c_ld);
+            const std::vector<float> c0 = c;
+            f32_gemm(isa, m, n, k, c.data(), c_ld, a.data(), a_rs, a_cs, b.data(), b_ld, 1, nullptr,
+                     true);
+            std::vector<double> expected(std::size_t(m * n));
+            for (std::int64_t i = 0; i < m; ++i) {
+              for (std::int64_t j = 0; j < n; ++j) {
+                double s = c0[i * c_ld + j];
+                for (std::int64_t p = 0; p < k; ++p) s += double(a[i * a_rs + p * a_cs]) * b[p * b_ld + j];
+                expected[i * n + j] = s;
+              }
+            }
+            REQUIRE(prefix_close(c, expected, m, int(n), c_ld, 1e-4, 1e-4));
+            REQUIRE(outside_prefix_untouched(c, int(n), c_ld));
+          }
+        }
+      }
+    }
+  }
+}
+
 // backward-weights is a long reduction over pixels (K >> M, N): many k blocks, packed src^T,
 // and the column split used for it at 2 threads; checked against double and across threads.
 TEST_CASE("f32_conv1x1_backward_weights: very long pixel reduction") {
