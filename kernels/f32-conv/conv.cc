@@ -173,8 +173,13 @@ void f32_conv_backward_weights(Isa cap, const ConvGeometry& g, int channels_in,
   const std::int64_t cells = std::int64_t(g.kernel) * g.kernel *
                              ((channels_in + kConvInBlock - 1) / kConvInBlock) *
                              ((channels_out + kConvOutBlock - 1) / kConvOutBlock);
+  // One contiguous run of cells per thread: the vector kernel streams d_dst once per run
+  // (its taps take turns on each row), so single-cell tasks would stream it once per tap.
   const auto& block = table(cap).backward_weights_cells;
-  parallel_for(cells, 1, [&](std::int64_t c0, std::int64_t c1) { block(args, c0, c1); });
+  const std::int64_t runs = std::min<std::int64_t>(cells, num_threads());
+  parallel_for(runs, 1, [&](std::int64_t r0, std::int64_t r1) {
+    for (std::int64_t r = r0; r < r1; ++r) block(args, r * cells / runs, (r + 1) * cells / runs);
+  });
 }
 
 void f32_conv_backward_weights(const ConvGeometry& g, int channels_in, int channels_out,
