@@ -59,10 +59,25 @@ __attribute__((always_inline)) inline void window_block(typename V::Reg (&acc)[P
   }
 }
 
-// Walks columns [0, count) in blocks of P, then 8, 4, 2 and 1 for the remainder, calling
+// Calls body(std::integral_constant<int, Q>, x, checked) for the runtime q in [1, Q].
+template <int Q, typename Body>
+__attribute__((always_inline)) inline void block_of_width(int q, int x, bool checked,
+                                                          const Body& body) {
+  if constexpr (Q >= 1) {
+    if (q == Q) {
+      body(std::integral_constant<int, Q>{}, x, checked);
+    } else {
+      block_of_width<Q - 1>(q, x, checked, body);
+    }
+  }
+}
+
+// Walks columns [0, count) in blocks of P, then (P > 8) blocks of 8, then the remainder
+// (< 8 columns) as ONE block of its exact width, calling
 // body(std::integral_constant<int, Q>, first_column, checked) where `checked` says that the
-// block leaves the interior span (so some of its taps are padding). Register-blocking the
-// border and narrow rows too keeps several independent FMA chains in flight.
+// block leaves the interior span (so some of its taps are padding). One remainder block
+// rather than 4 + 2 + 1 matters on small images (out_w = 7, 14): every block reloads the
+// weights of each kernel row and the K - S overlapping window columns.
 template <int P, typename Body>
 __attribute__((always_inline)) inline void for_column_blocks(int count, Span interior,
                                                              const Body& body) {
@@ -72,13 +87,8 @@ __attribute__((always_inline)) inline void for_column_blocks(int count, Span int
   if constexpr (P > 8) {
     for (; x + 8 <= count; x += 8) body(std::integral_constant<int, 8>{}, x, checked(x, 8));
   }
-  if constexpr (P > 4) {
-    for (; x + 4 <= count; x += 4) body(std::integral_constant<int, 4>{}, x, checked(x, 4));
-  }
-  if constexpr (P > 2) {
-    for (; x + 2 <= count; x += 2) body(std::integral_constant<int, 2>{}, x, checked(x, 2));
-  }
-  for (; x < count; ++x) body(std::integral_constant<int, 1>{}, x, checked(x, 1));
+  constexpr int kMaxRemainder = (P > 8 ? 8 : P) - 1;
+  if (x < count) block_of_width<kMaxRemainder>(count - x, x, checked(x, count - x), body);
 }
 
 }  // namespace

@@ -220,7 +220,7 @@ void check_against_oracle(Pass pass, const DwconvUkernels& u, const ConvGeometry
 }
 
 // Sweeps the shapes of STYLE.md G8 for one micro-kernel: channel counts around the 8-wide
-// tile, spatial sizes where most taps are padding (1x1) and odd ones, pixel strides larger
+// tile, spatial sizes where most taps are padding (1x1) and odd ones, every column remainder, pixel strides larger
 // than the channel prefix, batch 2.
 void check_ukernel(Pass pass, Isa isa, int kernel_size, int stride, const DwconvUkernels& u,
                    const char* name) {
@@ -234,7 +234,10 @@ void check_ukernel(Pass pass, Isa isa, int kernel_size, int stride, const Dwconv
   const std::vector<int> kernels = kernel_size ? std::vector<int>{kernel_size}
                                                : std::vector<int>{3, 5, 7};
   const std::vector<int> strides = stride ? std::vector<int>{stride} : std::vector<int>{1, 2};
-  const int sizes[][2] = {{1, 1}, {7, 5}, {15, 7}, {6, 16}};
+  // Widths 9..30 give every remainder of the column blocks (P = 6..16, then one block of
+  // the remaining 1..P-1 columns, f32-dwconv-simd.h for_column_blocks) at both strides.
+  const int sizes[][2] = {{1, 1}, {7, 5}, {15, 7}, {6, 16}, {2, 9},  {2, 10},
+                          {3, 11}, {2, 12}, {2, 13}, {3, 14}, {2, 23}, {2, 30}};
   auto sweep = [&](std::initializer_list<int> channel_counts) {
     for (int k : kernels)
       for (int s : strides)
