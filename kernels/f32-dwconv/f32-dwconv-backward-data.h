@@ -103,13 +103,14 @@ void backward_data(const ConvGeometry& g, int channels, int row_begin, int row_e
                    float* d_src, int64_t d_src_stride, const float* d_dst, int64_t d_dst_stride,
                    const float* weight, int64_t weight_stride) {
   TUNAS_DASSERT(g.kernel == K && g.stride == S);
-  for (int iy = row_begin; iy < row_end; ++iy) {
-    for_channel_tiles<V>(channels, [&](int c, auto masked, typename V::Mask mask) {
-      backward_data_row<V, K, S, decltype(masked)::value>(g, iy, d_src + c, d_src_stride,
-                                                          d_dst + c, d_dst_stride, weight + c,
-                                                          weight_stride, mask);
-    });
-  }
+  const int band =
+      l1_row_band(int64_t(g.in_w) + g.out_w, std::max(d_src_stride, d_dst_stride));
+  for_band_tiles<V>(row_begin, row_end, band, channels,
+                    [&](int iy, int c, auto masked, typename V::Mask mask) {
+                      backward_data_row<V, K, S, decltype(masked)::value>(
+                          g, iy, d_src + c, d_src_stride, d_dst + c, d_dst_stride, weight + c,
+                          weight_stride, mask);
+                    });
 }
 
 }  // namespace

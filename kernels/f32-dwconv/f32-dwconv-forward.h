@@ -61,13 +61,13 @@ void forward(const ConvGeometry& g, int channels, int row_begin, int row_end, fl
              int64_t weight_stride) {
   TUNAS_DASSERT(g.kernel == K && g.stride == S);
   const Span cols = interior_span(g.out_w, g.in_w, K, S, g.pad_left);
-  for (int oy = row_begin; oy < row_end; ++oy) {
-    for_channel_tiles<V>(channels, [&](int c, auto masked, typename V::Mask mask) {
-      forward_row<V, K, S, P, decltype(masked)::value>(g, oy, cols, dst + c, dst_stride,
-                                                       src + c, src_stride, weight + c,
-                                                       weight_stride, mask);
-    });
-  }
+  const int band = l1_row_band(int64_t(S) * g.in_w, src_stride);
+  for_band_tiles<V>(row_begin, row_end, band, channels,
+                    [&](int oy, int c, auto masked, typename V::Mask mask) {
+                      forward_row<V, K, S, P, decltype(masked)::value>(
+                          g, oy, cols, dst + c, dst_stride, src + c, src_stride, weight + c,
+                          weight_stride, mask);
+                    });
 }
 
 }  // namespace

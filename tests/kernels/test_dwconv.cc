@@ -316,6 +316,13 @@ TEST_CASE("f32_dwconv entry points: dispatched kernels on a 112-ish image and od
       for (Pass pass : {Pass::forward, Pass::backward_data, Pass::backward_weights}) {
         check_against_oracle(pass, tunas::kernels::f32_dwconv_select(k, s),
                              oracle_geometry(3, 9, 20, k, s), 12, rng);
+        // Pixels over 3 KB apart: forward and backward-data walk rows, not tiles
+        // (f32-dwconv-simd.h l1_row_band).
+        check_against_oracle(pass, tunas::kernels::f32_dwconv_select(k, s),
+                             oracle_geometry(1, 7, 9, k, s), 777, rng);
+        // Several row bands of several rows each (a tile walks a band, then the next tile).
+        check_against_oracle(pass, tunas::kernels::f32_dwconv_select(k, s),
+                             oracle_geometry(1, 21, 40, k, s), 12, rng);
       }
 }
 
