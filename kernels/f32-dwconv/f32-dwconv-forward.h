@@ -1,8 +1,9 @@
 // Forward depthwise micro-kernels, generic over the vector type V (f32-dwconv-simd.h). Per
 // output row and channel tile, columns go in blocks of P pixels (then 8, then the remainder
-// as one block, f32-dwconv-simd.h for_column_blocks) that load
-// every input pixel of a kernel row once and keep the K weights of that row in registers
-// (K + P + 1 <= V::kRegisters); blocks touching the left/right padding skip the padded taps.
+// as one block: f32-dwconv-simd.h for_column_blocks) that load every input pixel of a
+// kernel row once and keep the K weights of that row in registers (K + P + 1 <=
+// V::kRegisters); blocks touching the left/right padding skip the padded taps. Channel tiles
+// walk bands of rows (f32-dwconv-simd.h for_band_tiles).
 // Included by f32-dwconv-forward-{avx2,avx512}.cc, which define the .inc kernels with
 // TUNAS_DWCONV_FORWARD.
 #pragma once

@@ -220,8 +220,8 @@ void check_against_oracle(Pass pass, const DwconvUkernels& u, const ConvGeometry
 }
 
 // Sweeps the shapes of STYLE.md G8 for one micro-kernel: channel counts around the 8-wide
-// tile, spatial sizes where most taps are padding (1x1) and odd ones, every column remainder, pixel strides larger
-// than the channel prefix, batch 2.
+// tile, spatial sizes where most taps are padding (1x1) and odd ones, every column
+// remainder, pixel strides larger than the channel prefix, batch 2.
 void check_ukernel(Pass pass, Isa isa, int kernel_size, int stride, const DwconvUkernels& u,
                    const char* name) {
   if (!tunas::kernels::isa_allowed(isa)) {
