@@ -47,7 +47,8 @@ void backward_data_class(const ConvGeometry& g, int c, int r0, int kh_begin, int
                          float* d_src_row, int64_t d_src_stride, const float* d_dst,
                          int64_t d_dst_stride, const float* weight, int64_t weight_stride,
                          typename V::Mask mask) {
-  constexpr int P = (KR >= 7 ? 6 : 8) * V::kRegisters / 16;  // KR + P + 1 registers
+  // KR + P + 1 registers; on 16 registers P = 7 for KR = 7 splits 14, 28, 56 evenly.
+  constexpr int P = V::kRegisters == 16 ? (KR >= 7 ? 7 : 8) : (KR >= 7 ? 12 : 16);
   const int count = (g.in_w - c + S - 1) / S;  // class pixels ix = c + S * t, t < count
   // Interior t: window columns base(t) + [0, KR) inside [0, out_w), base(t) = t + b0.
   const int b0 = (c + g.pad_left - r0) / S - (KR - 1);
@@ -102,13 +103,14 @@ void backward_data(const ConvGeometry& g, int channels, int row_begin, int row_e
                    float* d_src, int64_t d_src_stride, const float* d_dst, int64_t d_dst_stride,
                    const float* weight, int64_t weight_stride) {
   TUNAS_DASSERT(g.kernel == K && g.stride == S);
-  for (int iy = row_begin; iy < row_end; ++iy) {
-    for_channel_tiles<V>(channels, [&](int c, auto masked, typename V::Mask mask) {
-      backward_data_row<V, K, S, decltype(masked)::value>(g, iy, d_src + c, d_src_stride,
-                                                          d_dst + c, d_dst_stride, weight + c,
-                                                          weight_stride, mask);
-    });
-  }
+  const int band =
+      l1_row_band(int64_t(g.in_w) + g.out_w, std::max(d_src_stride, d_dst_stride));
+  for_band_tiles<V>(row_begin, row_end, band, channels,
+                    [&](int iy, int c, auto masked, typename V::Mask mask) {
+                      backward_data_row<V, K, S, decltype(masked)::value>(
+                          g, iy, d_src + c, d_src_stride, d_dst + c, d_dst_stride, weight + c,
+                          weight_stride, mask);
+                    });
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // (f32-dwconv-simd.h), defined by f32-dwconv-backward-weights-{avx2,avx512}.cc with
 // TUNAS_DWCONV_BACKWARD_WEIGHTS. Per channel tile and group of R kernel rows, the R*K weight gradients stay in registers over every pixel
 // of the row band and are added to d_weight once at the end. Columns go in blocks of P
-// output pixels (then 4, 2, 1): the d_dst vectors are loaded once and every src pixel of the
-// block's window once (R*K + P + 1 <= V::kRegisters; R*K >= 5 independent FMA chains);
+// output pixels (then the remainder as one block): the d_dst vectors are loaded once and
+// every src pixel of the block's window once (R*K + P + 1 <= V::kRegisters; R*K >= 5 independent FMA chains);
 // blocks touching the padding skip the padded taps.
 #pragma once
 

@@ -1,7 +1,9 @@
 // Forward depthwise micro-kernels, generic over the vector type V (f32-dwconv-simd.h). Per
-// output row and channel tile, columns go in blocks of P pixels (then 8, 4, 2, 1) that load
-// every input pixel of a kernel row once and keep the K weights of that row in registers
-// (K + P + 1 <= V::kRegisters); blocks touching the left/right padding skip the padded taps.
+// output row and channel tile, columns go in blocks of P pixels (then 8, then the remainder
+// as one block: f32-dwconv-simd.h for_column_blocks) that load every input pixel of a
+// kernel row once and keep the K weights of that row in registers (K + P + 1 <=
+// V::kRegisters); blocks touching the left/right padding skip the padded taps. Channel tiles
+// walk bands of rows (f32-dwconv-simd.h for_band_tiles).
 // Included by f32-dwconv-forward-{avx2,avx512}.cc, which define the .inc kernels with
 // TUNAS_DWCONV_FORWARD.
 #pragma once
@@ -60,13 +62,13 @@ void forward(const ConvGeometry& g, int channels, int row_begin, int row_end, fl
              int64_t weight_stride) {
   TUNAS_DASSERT(g.kernel == K && g.stride == S);
   const Span cols = interior_span(g.out_w, g.in_w, K, S, g.pad_left);
-  for (int oy = row_begin; oy < row_end; ++oy) {
-    for_channel_tiles<V>(channels, [&](int c, auto masked, typename V::Mask mask) {
-      forward_row<V, K, S, P, decltype(masked)::value>(g, oy, cols, dst + c, dst_stride,
-                                                       src + c, src_stride, weight + c,
-                                                       weight_stride, mask);
-    });
-  }
+  const int band = l1_row_band(int64_t(S) * g.in_w, src_stride);
+  for_band_tiles<V>(row_begin, row_end, band, channels,
+                    [&](int oy, int c, auto masked, typename V::Mask mask) {
+                      forward_row<V, K, S, P, decltype(masked)::value>(
+                          g, oy, cols, dst + c, dst_stride, src + c, src_stride, weight + c,
+                          weight_stride, mask);
+                    });
 }
 
 }  // namespace

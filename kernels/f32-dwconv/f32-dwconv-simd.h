@@ -59,10 +59,25 @@ __attribute__((always_inline)) inline void window_block(typename V::Reg (&acc)[P
   }
 }
 
-// Walks columns [0, count) in blocks of P, then 8, 4, 2 and 1 for the remainder, calling
+// Calls body(std::integral_constant<int, Q>, x, checked) for the runtime q in [1, Q].
+template <int Q, typename Body>
+__attribute__((always_inline)) inline void block_of_width(int q, int x, bool checked,
+                                                          const Body& body) {
+  if constexpr (Q >= 1) {
+    if (q == Q) {
+      body(std::integral_constant<int, Q>{}, x, checked);
+    } else {
+      block_of_width<Q - 1>(q, x, checked, body);
+    }
+  }
+}
+
+// Walks columns [0, count) in blocks of P, then (P > 8) blocks of 8, then the remainder
+// (< 8 columns) as ONE block of its exact width, calling
 // body(std::integral_constant<int, Q>, first_column, checked) where `checked` says that the
-// block leaves the interior span (so some of its taps are padding). Register-blocking the
-// border and narrow rows too keeps several independent FMA chains in flight.
+// block leaves the interior span (so some of its taps are padding). One remainder block
+// rather than 4 + 2 + 1 matters on small images (out_w = 7, 14): every block reloads the
+// weights of each kernel row and the K - S overlapping window columns.
 template <int P, typename Body>
 __attribute__((always_inline)) inline void for_column_blocks(int count, Span interior,
                                                              const Body& body) {
@@ -72,13 +87,8 @@ __attribute__((always_inline)) inline void for_column_blocks(int count, Span int
   if constexpr (P > 8) {
     for (; x + 8 <= count; x += 8) body(std::integral_constant<int, 8>{}, x, checked(x, 8));
   }
-  if constexpr (P > 4) {
-    for (; x + 4 <= count; x += 4) body(std::integral_constant<int, 4>{}, x, checked(x, 4));
-  }
-  if constexpr (P > 2) {
-    for (; x + 2 <= count; x += 2) body(std::integral_constant<int, 2>{}, x, checked(x, 2));
-  }
-  for (; x < count; ++x) body(std::integral_constant<int, 1>{}, x, checked(x, 1));
+  constexpr int kMaxRemainder = (P > 8 ? 8 : P) - 1;
+  if (x < count) block_of_width<kMaxRemainder>(count - x, x, checked(x, count - x), body);
 }
 
 }  // namespace
@@ -91,4 +101,35 @@ __attribute__((always_inline)) inline void for_channel_tiles(int channels, const
   const int full_channels = channels - channels % V::kLanes;
   for (int c = 0; c < full_channels; c += V::kLanes) tile(c, std::false_type{}, V::full());
   if (full_channels < channels) tile(full_channels, std::true_type{}, V::tail(channels % V::kLanes));
+}
+
+// Rows of a band for for_band_tiles: a channel tile's lines (64 bytes per pixel: this tile and
+// its neighbour, which comes next) over the band's rows, `pixels_per_row` per row, fit a
+// 16 KB half of L1; small images (14x14) are one band. Pixels further apart than 3 KB
+// (7x7x960: 3840 B) get bands of one row, i.e. each row streams all channels: a tile walking
+// down such a column touches a new 4 KB page per pixel, which the hardware prefetchers do not
+// follow (measured on Zen 2: 7x7x960 k3 forward 2.1 ms tile-major vs 1.2 ms row-major, while
+// 14x14x576 k7 gains 9.5 -> 9.3 ms and backward-data 10.9 -> 9.9 ms, benchmarks/RESULTS.md).
+inline int l1_row_band(int64_t pixels_per_row, int64_t pixel_stride_floats) {
+  constexpr int64_t kTileBytes = 16 * 1024;
+  constexpr int64_t kMaxPixelStrideBytes = 3 * 1024;
+  if (pixel_stride_floats * 4 > kMaxPixelStrideBytes) return 1;
+  return int(std::max<int64_t>(1, kTileBytes / (pixels_per_row * 64)));
+}
+
+// Runs row_tile(row, channel_offset, mask_kind, mask) over rows [row_begin, row_end) x the
+// channel tiles (for_channel_tiles), a band of `band` rows at a time with each tile walking
+// the band's rows before the next tile: the tile's weights and input stay in L1 across rows
+// instead of every row streaming all channels' weights and K input rows through L2. Every
+// (row, tile) is computed by the same code in any order, so results do not depend on it.
+template <typename V, typename RowTile>
+__attribute__((always_inline)) inline void for_band_tiles(int row_begin, int row_end, int band,
+                                                          int channels,
+                                                          const RowTile& row_tile) {
+  for (int r0 = row_begin; r0 < row_end; r0 += band) {
+    const int r1 = std::min(row_end, r0 + band);
+    for_channel_tiles<V>(channels, [&](int c, auto masked, typename V::Mask mask) {
+      for (int row = r0; row < r1; ++row) row_tile(row, c, masked, mask);
+    });
+  }
 }

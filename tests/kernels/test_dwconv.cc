@@ -220,8 +220,8 @@ void check_against_oracle(Pass pass, const DwconvUkernels& u, const ConvGeometry
 }
 
 // Sweeps the shapes of STYLE.md G8 for one micro-kernel: channel counts around the 8-wide
-// tile, spatial sizes where most taps are padding (1x1) and odd ones, pixel strides larger
-// than the channel prefix, batch 2.
+// tile, spatial sizes where most taps are padding (1x1) and odd ones, every column
+// remainder, pixel strides larger than the channel prefix, batch 2.
 void check_ukernel(Pass pass, Isa isa, int kernel_size, int stride, const DwconvUkernels& u,
                    const char* name) {
   if (!tunas::kernels::isa_allowed(isa)) {
@@ -234,7 +234,10 @@ void check_ukernel(Pass pass, Isa isa, int kernel_size, int stride, const Dwconv
   const std::vector<int> kernels = kernel_size ? std::vector<int>{kernel_size}
                                                : std::vector<int>{3, 5, 7};
   const std::vector<int> strides = stride ? std::vector<int>{stride} : std::vector<int>{1, 2};
-  const int sizes[][2] = {{1, 1}, {7, 5}, {15, 7}, {6, 16}};
+  // Widths 9..30 give every remainder of the column blocks (P = 6..16, then one block of
+  // the remaining 1..P-1 columns, f32-dwconv-simd.h for_column_blocks) at both strides.
+  const int sizes[][2] = {{1, 1}, {7, 5}, {15, 7}, {6, 16}, {2, 9},  {2, 10},
+                          {3, 11}, {2, 12}, {2, 13}, {3, 14}, {2, 23}, {2, 30}};
   auto sweep = [&](std::initializer_list<int> channel_counts) {
     for (int k : kernels)
       for (int s : strides)
@@ -313,6 +316,13 @@ TEST_CASE("f32_dwconv entry points: dispatched kernels on a 112-ish image and od
       for (Pass pass : {Pass::forward, Pass::backward_data, Pass::backward_weights}) {
         check_against_oracle(pass, tunas::kernels::f32_dwconv_select(k, s),
                              oracle_geometry(3, 9, 20, k, s), 12, rng);
+        // Pixels over 3 KB apart: forward and backward-data walk rows, not tiles
+        // (f32-dwconv-simd.h l1_row_band).
+        check_against_oracle(pass, tunas::kernels::f32_dwconv_select(k, s),
+                             oracle_geometry(1, 7, 9, k, s), 777, rng);
+        // Several row bands of several rows each (a tile walks a band, then the next tile).
+        check_against_oracle(pass, tunas::kernels::f32_dwconv_select(k, s),
+                             oracle_geometry(1, 21, 40, k, s), 12, rng);
       }
 }
 
