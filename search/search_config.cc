@@ -36,7 +36,7 @@ const OptionTable<SearchConfig>& table() {
           validation_size_option<C>(),
           option("num_classes", &C::num_classes,
                  "imagefolder/filelist: logits (0 = the classes found; 1001 for ImageNet, spec §0)")
-              .at_least(0)
+              .in(0, datasets::kMaxClasses)
               .changes_result_when_set(),
           option("skip_corrupt_images", &C::skip_corrupt_images,
                  "imagefolder/filelist: replace an unreadable image by another of its batch "

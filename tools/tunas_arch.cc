@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "datasets/dataset.h"
 #include "run/option_blocks.h"
 #include "run/option_table.h"
 #include "search_spaces/catalog.h"
@@ -75,7 +76,8 @@ const OptionTable<ArchOptions>& table() {
               option("lut", &C::lut, "latency table for --cost-model lut (tunas_profile)"),
               option("input_channels", &C::input_channels, "input channels (default: the space's)")
                   .in(1, 64),
-              option("classes", &C::classes, "logits (default: the space's)").in(1, 1000000),
+              option("classes", &C::classes, "logits (default: the space's)")
+                  .in(1, datasets::kMaxClasses),
           },
           network_options<C>(),
           {

@@ -74,7 +74,7 @@ const OptionTable<ReferenceOptions>& table() {
               option("shape", &C::shape, "random images' HxWxC"),
               option("channels", &C::channels, "network input channels (0 = the images')")
                   .in(0, 64),
-              option("classes", &C::classes, "logits").in(1, 100000),
+              option("classes", &C::classes, "logits").in(1, datasets::kMaxClasses),
               option("images", &C::images, "random images").in(1, 100000),
               option("bench_seconds", &C::bench_seconds,
                      "then time the engine's inference, about this long per row (0 = no)")

@@ -34,6 +34,7 @@
 #include "core/json.h"
 #include "core/rng.h"
 #include "core/threads.h"
+#include "datasets/dataset.h"
 #include "latency/lut_cost_model.h"
 #include "latency/plot.h"
 #include "latency/profile.h"
@@ -73,7 +74,8 @@ const OptionTable<ProfileToolOptions>& table() {
               option("indices", &C::indices, "architecture: i:j:k:... (one per decision)"),
               option("input_channels", &C::input_channels, "input channels (default: the space's)")
                   .at_least(1),
-              option("classes", &C::classes, "logits (default: the space's)").at_least(1),
+              option("classes", &C::classes, "logits (default: the space's)")
+                  .in(1, datasets::kMaxClasses),
           },
           network_options<C>(),
           {

@@ -140,6 +140,7 @@ const std::vector<BadInput>& table() {
       {"space: no blocks", "tunas_search", search({"--space", "{F}/space_no_blocks.yaml"}), 1, {"space_no_blocks.yaml", "blocks"}},
       {"space: empty one_of", "tunas_arch", {"info", "--space", "{F}/space_bad_choice.yaml"}, 1, {"space_bad_choice.yaml:", "one_of"}},
       {"space: Latin-1 text", "tunas_search", search({"--space", "{F}/space_latin1.yaml"}), 1, {"space_latin1.yaml", "not UTF-8", "0xe9 at line"}},
+      {"flag: --num-classes past the class limit", "tunas_search", search({"--num-classes", "70000"}), 1, {"--num-classes", "65536", "70000"}},
       {"flag: a path that is not UTF-8", "tunas_search", search({"--data", "{F}/data\xff"}), 1, {"--data", "not UTF-8", "0xff"}},
       {"space: a directory", "tunas_arch", {"info", "--space", "{F}/space_dir.yaml"}, 1, {"space_dir.yaml"}},
       {"space: missing file", "tunas_search", search({"--space", "{F}/nope.yaml"}), 1, {"nope.yaml", "no such"}},
