@@ -164,6 +164,22 @@ JsonDocument parse_json(std::string_view text, const std::string& origin) {
       if (text[i] == '\n') ++line, line_start = i + 1;
     throw Error(str_cat(origin, ":", line, ":", at - line_start + 1, ": malformed JSON (byte ",
                         e.byte, "): ", parse_error_reason(e.what())));
+  } catch (const JsonDocument::out_of_range& e) {
+    // A number beyond double's range ("1e999"): nlohmann names the token, not its place, so
+    // the place is the token's first occurrence in the text.
+    const std::string_view what = e.what();
+    const auto open = what.find('\'');
+    const auto close = what.rfind('\'');
+    const std::string_view token =
+        open < close ? what.substr(open + 1, close - open - 1) : std::string_view();
+    const std::size_t at = token.empty() ? std::string_view::npos : text.find(token);
+    const auto reason = what.substr(what.find("] ") == std::string_view::npos ? 0 : what.find("] ") + 2);
+    if (at == std::string_view::npos) throw Error(str_cat(origin, ": malformed JSON: ", reason));
+    std::size_t line = 1, line_start = 0;
+    for (std::size_t i = 0; i < at; ++i)
+      if (text[i] == '\n') ++line, line_start = i + 1;
+    throw Error(str_cat(origin, ":", line, ":", at - line_start + 1, ": malformed JSON (byte ",
+                        at + 1, "): ", reason, " (beyond the range of a double)"));
   }
 }
 

@@ -54,6 +54,13 @@ TEST_CASE("json_line: the one-line spelling fingerprints were stored in") {
 TEST_CASE("parse_json and JsonField: errors name the file, line, column, byte and field") {
   CHECK_THROWS_WITH_AS(tunas::parse_json("{\"a\": 1,\n  \"b\": }", "f.json"),
                        doctest::Contains("f.json:2:8: malformed JSON (byte 17): syntax error"), tunas::Error);
+  // A number beyond double's range is nlohmann's out_of_range, not a parse_error (fuzz_lut).
+  CHECK_THROWS_WITH_AS(tunas::parse_json("{\"a\": 1,\n \"b\": 5e29753}", "n.json"),
+                       doctest::Contains("n.json:2:7: malformed JSON (byte 16): number overflow "
+                                         "parsing '5e29753' (beyond the range of a double)"),
+                       tunas::Error);
+  CHECK_THROWS_AS(tunas::parse_json(std::string_view("5e29753,\n\0\n\x90)2", 14), "crash.json"),
+                  tunas::Error);
   const tunas::JsonDocument doc = tunas::parse_json(
       R"({"z": 1, "a": {"n": 3, "s": "x", "f": 1.5, "big": 4294967296, "list": [true]}})", "g.json");
   const tunas::JsonField root(doc, "g.json");
