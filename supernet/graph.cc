@@ -706,7 +706,7 @@ class SepConv final : public Node {
  public:
   SepConv(Builder& b, const std::string& prefix, std::unique_ptr<Node> depthwise, int max_in,
           int max_out, int out_decision)
-      : dw_(std::move(depthwise)), max_in_(max_in), max_out_(max_out), out_decision_(out_decision) {
+      : dw_(std::move(depthwise)), max_out_(max_out), out_decision_(out_decision) {
     wp_ = b.add_param(prefix + "/pointwise/kernel", {1, 1, max_in, max_out}, true, InitKind::he,
                       max_in);
     bn_ = b.add_bn(prefix + "/pointwise/bn", max_out);
@@ -744,7 +744,7 @@ class SepConv final : public Node {
 
  private:
   std::unique_ptr<Node> dw_;
-  int max_in_, max_out_, out_decision_;
+  int max_out_, out_decision_;
   std::int64_t wp_ = 0;
   BnParams bn_;
   Act a_, z_;
@@ -766,7 +766,7 @@ class Bottleneck final : public Node {
              int out_decision, k::Activation act, std::unique_ptr<Node> depthwise,
              std::unique_ptr<Node> se)
       : expansions_(std::move(expansions)), expansion_decision_(expansion_decision), base_(base),
-        max_in_(max_in), max_e_(max_e), max_out_(max_out), out_decision_(out_decision), act_(act),
+        max_e_(max_e), max_out_(max_out), out_decision_(out_decision), act_(act),
         dw_(std::move(depthwise)), se_(std::move(se)) {
     we_ = b.add_param(prefix + "/expand/kernel", {1, 1, max_in, max_e}, true, InitKind::he, max_in);
     bn_e_ = b.add_bn(prefix + "/expand/bn", max_e);
@@ -843,7 +843,7 @@ class Bottleneck final : public Node {
 
  private:
   std::vector<Expansion> expansions_;
-  int expansion_decision_, base_, max_in_, max_e_, max_out_, out_decision_;
+  int expansion_decision_, base_, max_e_, max_out_, out_decision_;
   k::Activation act_;
   std::unique_ptr<Node> dw_, se_;
   std::int64_t we_ = 0, wp_ = 0;
