@@ -2,11 +2,12 @@
 //
 // Every family lists its micro-kernels in ONE .inc file, scalar lines first:
 //   TUNAS_<FAMILY>_UKERNEL(isa, <slot fields>..., fn)
-// and its dispatch table for an ISA cap holds one UkernelSlot per slot; expanding the list
-// calls slot.offer(Isa::isa, cap, fn, #fn) for each line, so a slot keeps the LAST listed
-// kernel whose ISA may run here and is not above the cap. ukernel_table() builds a family's
-// table once per cap (std::call_once); the operators use the default cap, kernel_isa(), and
-// building that table logs one line per slot under TUNAS_VERBOSE. Tests and benchmarks ask
+// and its dispatch table for an ISA cap holds one UkernelSlot per slot; expanding the list (in
+// the table's fill(cap)) calls slot.offer(Isa::isa, cap, fn, #fn) for each line, so a slot
+// keeps the LAST listed kernel whose ISA may run here and is not above the cap.
+// ukernel_table() builds a family's table once per cap (std::call_once); the operators use
+// the default cap, kernel_isa(), and building that table logs one line per slot under
+// TUNAS_VERBOSE. Tests and benchmarks ask
 // for the table of each ISA in allowed_isas() and run the same oracles on every one.
 //   * kernel_isa(): the best ISA that is allowed (tunas::cpu_has honours TUNAS_MAX_ISA):
 //     avx512 (F+BW+DQ+VL), else avx2 (+FMA), else scalar.
@@ -114,6 +115,20 @@ const Table& ukernel_table(Isa cap, Table (*build)(Isa cap), void (*log)(const T
     if (cap == kernel_isa() && verbosity() >= 1) log(tables[i]);
   });
   return tables[i];
+}
+
+// The same for a family whose Table fills itself from its list (void fill(Isa cap), the
+// .inc expanded inside it) and logs its slots with log_slots: most families.
+template <typename Table>
+const Table& ukernel_table(Isa cap) {
+  return ukernel_table<Table>(
+      cap,
+      +[](Isa c) {
+        Table t;
+        t.fill(c);
+        return t;
+      },
+      &log_slots<Table>);
 }
 
 }  // namespace tunas::kernels

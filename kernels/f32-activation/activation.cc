@@ -51,18 +51,15 @@ struct ActivationTable {
   UkernelSlot<ForwardRowsFn> forward{"forward"};
   UkernelSlot<BackwardRowsFn> backward{"backward"};
   auto slots() const { return std::tie(forward, backward); }
-};
-
-ActivationTable build_table(Isa cap) {
-  ActivationTable t;
-#define TUNAS_ACTIVATION_UKERNEL(isa, pass, fn) t.pass.offer(Isa::isa, cap, fn, #fn);
+  void fill(Isa cap) {
+#define TUNAS_ACTIVATION_UKERNEL(isa, pass, fn) pass.offer(Isa::isa, cap, fn, #fn);
 #include "kernels/f32-activation/f32-activation.inc"
 #undef TUNAS_ACTIVATION_UKERNEL
-  return t;
-}
+  }
+};
 
 const ActivationTable& table(Isa cap) {
-  return ukernel_table(cap, build_table, log_slots<ActivationTable>);
+  return ukernel_table<ActivationTable>(cap);
 }
 
 }  // namespace

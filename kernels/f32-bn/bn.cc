@@ -169,18 +169,15 @@ struct BnTable {
   static constexpr const char* kFamily = "f32-bn";
   UkernelSlot<const ChunkKernels&()> chunk{"chunk"};
   auto slots() const { return std::tie(chunk); }
-};
-
-BnTable build_table(Isa cap) {
-  BnTable t;
-#define TUNAS_BN_UKERNEL(isa, fn) t.chunk.offer(Isa::isa, cap, bn_detail::fn, #fn);
+  void fill(Isa cap) {
+#define TUNAS_BN_UKERNEL(isa, fn) chunk.offer(Isa::isa, cap, bn_detail::fn, #fn);
 #include "kernels/f32-bn/f32-bn.inc"
 #undef TUNAS_BN_UKERNEL
-  return t;
-}
+  }
+};
 
 const ChunkKernels& kernels_for(Isa cap) {
-  return ukernel_table(cap, build_table, log_slots<BnTable>).chunk.fn();
+  return ukernel_table<BnTable>(cap).chunk.fn();
 }
 
 // Per-thread scratch, grown on first use to the largest size seen and never shrunk, so a

@@ -94,17 +94,14 @@ struct ConvTable {
   UkernelSlot<UkernelFn> forward_rows{"forward_rows"};
   UkernelSlot<UkernelFn> backward_weights_cells{"backward_weights_cells"};
   auto slots() const { return std::tie(forward_rows, backward_weights_cells); }
-};
-
-ConvTable build_table(Isa cap) {
-  ConvTable t;
-#define TUNAS_CONV_UKERNEL(isa, pass, fn) t.pass.offer(Isa::isa, cap, fn, #fn);
+  void fill(Isa cap) {
+#define TUNAS_CONV_UKERNEL(isa, pass, fn) pass.offer(Isa::isa, cap, fn, #fn);
 #include "kernels/f32-conv/f32-conv.inc"
 #undef TUNAS_CONV_UKERNEL
-  return t;
-}
+  }
+};
 
-const ConvTable& table(Isa cap) { return ukernel_table(cap, build_table, log_slots<ConvTable>); }
+const ConvTable& table(Isa cap) { return ukernel_table<ConvTable>(cap); }
 
 }  // namespace
 

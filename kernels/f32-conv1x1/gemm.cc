@@ -145,15 +145,12 @@ struct GemmTable {
   static constexpr const char* kFamily = "f32-gemm";
   UkernelSlot<std::remove_pointer_t<BlockFn>> block{"block"};
   auto slots() const { return std::tie(block); }
-};
-
-GemmTable build_table(Isa cap) {
-  GemmTable t;
-#define TUNAS_GEMM_UKERNEL(isa, fn) t.block.offer(Isa::isa, cap, fn, #fn);
+  void fill(Isa cap) {
+#define TUNAS_GEMM_UKERNEL(isa, fn) block.offer(Isa::isa, cap, fn, #fn);
 #include "kernels/f32-conv1x1/f32-gemm.inc"
 #undef TUNAS_GEMM_UKERNEL
-  return t;
-}
+  }
+};
 
 }  // namespace
 
@@ -163,7 +160,7 @@ void f32_gemm(Isa cap, std::int64_t m, std::int64_t n, std::int64_t k, float* c,
               std::int64_t b_col_stride, const float* bias, bool accumulate) {
   run_partitioned(make_args(m, n, k, c, c_row_stride, a, a_row_stride, a_col_stride, b,
                             b_row_stride, b_col_stride, bias, accumulate),
-                  ukernel_table(cap, build_table, log_slots<GemmTable>).block.fn);
+                  ukernel_table<GemmTable>(cap).block.fn);
 }
 
 void f32_gemm(std::int64_t m, std::int64_t n, std::int64_t k, float* c, std::int64_t c_row_stride,
@@ -179,7 +176,7 @@ void f32_gemm_serial(std::int64_t m, std::int64_t n, std::int64_t k, float* c,
                      std::int64_t a_col_stride, const float* b, std::int64_t b_row_stride,
                      std::int64_t b_col_stride, const float* bias, bool accumulate) {
   if (m <= 0 || n <= 0) return;
-  ukernel_table(kernel_isa(), build_table, log_slots<GemmTable>)
+  ukernel_table<GemmTable>(kernel_isa())
       .block(make_args(m, n, k, c, c_row_stride, a, a_row_stride, a_col_stride, b, b_row_stride,
                        b_col_stride, bias, accumulate),
              0, m, 0, n);

@@ -41,17 +41,14 @@ struct OptimTable {
   UkernelSlot<f32_rmsprop_ukernel_fn> rmsprop{"rmsprop"};
   UkernelSlot<f32_sgd_momentum_ukernel_fn> sgd_momentum{"sgd_momentum"};
   auto slots() const { return std::tie(rmsprop, sgd_momentum); }
-};
-
-OptimTable build_table(Isa cap) {
-  OptimTable t;
-#define TUNAS_OPTIM_UKERNEL(isa, update, fn) t.update.offer(Isa::isa, cap, fn, #fn);
+  void fill(Isa cap) {
+#define TUNAS_OPTIM_UKERNEL(isa, update, fn) update.offer(Isa::isa, cap, fn, #fn);
 #include "kernels/optim/optim.inc"
 #undef TUNAS_OPTIM_UKERNEL
-  return t;
-}
+  }
+};
 
-const OptimTable& table(Isa cap) { return ukernel_table(cap, build_table, log_slots<OptimTable>); }
+const OptimTable& table(Isa cap) { return ukernel_table<OptimTable>(cap); }
 
 }  // namespace
 
