@@ -110,10 +110,9 @@ std::string utf8_error(std::string_view text) {
   return "";
 }
 
-void require_utf8(std::string_view text, const std::string& where) {
-  const std::string error = utf8_error(text);
-  TUNAS_REQUIRE(error.empty(), where, ": not UTF-8 text (", error,
-                "); run files are JSON, which holds UTF-8 only");
+void throw_not_utf8(const std::string& where, const std::string& error) {
+  throw Error(str_cat(where, ": not UTF-8 text (", error,
+                      "); run files are JSON, which holds UTF-8 only"));
 }
 
 namespace {

@@ -36,8 +36,14 @@ using JsonDocument = nlohmann::ordered_json;
 // (or "at offset 3" for one-line text); empty when all of it is UTF-8.
 std::string utf8_error(std::string_view text);
 // Throws "<where>: not UTF-8 text (<utf8_error>)" unless `text` is UTF-8. For every string the
-// run files will hold (paths, names, an embedded space YAML), checked where it is read.
-void require_utf8(std::string_view text, const std::string& where);
+// run files will hold (paths, names, an embedded space YAML), checked where it is read. The
+// parts of `where` are joined (str_cat) only when the text is refused: a reader checks every
+// line or name, and most of them pass.
+[[noreturn]] void throw_not_utf8(const std::string& where, const std::string& error);
+template <typename... Where>
+void require_utf8(std::string_view text, const Where&... where) {
+  if (std::string error = utf8_error(text); !error.empty()) throw_not_utf8(str_cat(where...), error);
+}
 
 // dump(indent) for the files tunas-cpp writes; a string that is not UTF-8 is an Error that
 // names `origin` (the file) and the field ("out", "entries[3].name"), never nlohmann's

@@ -41,7 +41,7 @@ void set_classes(ImageSet& set, std::vector<std::string> names, const ImageFolde
   TUNAS_REQUIRE(found <= kMaxClasses, where, ": ", found, " classes, more than the ", kMaxClasses,
                 " a data set may have");
   for (const std::string& name : names)
-    require_utf8(name, str_cat(where, ": class '", name, "'"));  // names go into result.json
+    require_utf8(name, where, ": class '", name, "'");  // names go into result.json
   TUNAS_REQUIRE(options.num_classes == 0 || options.num_classes >= found, where, ": ", found,
                 " classes found but num_classes is ", options.num_classes,
                 " (0 = the classes found, or at least ", found, ")");
@@ -139,8 +139,8 @@ ImageSet read_list(const fs::path& list, const std::string& name, const fs::path
     const std::string text = trim(line);
     if (text.empty() || text[0] == '#') continue;
     const std::size_t cut = text.find_last_of(" \t");
-    const std::string where = str_cat(list.string(), ":", number);
-    TUNAS_REQUIRE(cut != std::string::npos, where, ": expected 'path label', got '", text, "'");
+    TUNAS_REQUIRE(cut != std::string::npos, list.string(), ":", number,
+                  ": expected 'path label', got '", text, "'");
     const std::string path = trim(text.substr(0, cut));
     const std::string label_text = text.substr(cut + 1);
     long label = -1;
@@ -150,8 +150,9 @@ ImageSet read_list(const fs::path& list, const std::string& name, const fs::path
     } catch (const std::exception&) {
       used = 0;
     }
-    TUNAS_REQUIRE(used == label_text.size() && label >= 0 && label < kMaxClasses, where,
-                  ": label '", label_text, "' must be an integer in [0, ", kMaxClasses, ")");
+    TUNAS_REQUIRE(used == label_text.size() && label >= 0 && label < kMaxClasses, list.string(),
+                  ":", number, ": label '", label_text, "' must be an integer in [0, ",
+                  kMaxClasses, ")");
     set.files.push_back(path);
     set.labels.push_back(std::int32_t(label));
     max_label = std::max(max_label, int(label));
