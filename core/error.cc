@@ -1,11 +1,28 @@
 #include "core/error.h"
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <new>
 
 namespace tunas {
+
+namespace detail {
+
+void append_text(std::string& out, std::string_view text) { out.append(text); }
+
+void append_integer(std::string& out, long long value) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
+}
+
+void append_integer(std::string& out, unsigned long long value) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
+}
+
+}  // namespace detail
 
 void check_failed(const char* file, int line, const char* condition, const std::string& message) {
   std::fprintf(stderr, "%s:%d: TUNAS_CHECK(%s) failed%s%s\n", file, line, condition,

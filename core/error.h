@@ -11,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace tunas {
@@ -22,12 +24,43 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+namespace detail {
+// Out of line: one copy of the append code, not one per message (and GCC 12's -Wrestrict
+// false positive on an inlined std::string::append stays out of the callers).
+void append_text(std::string& out, std::string_view text);
+void append_integer(std::string& out, long long value);
+void append_integer(std::string& out, unsigned long long value);
+
+// One part of str_cat, spelled as `std::ostream << part` spells it. Text and integers are
+// appended directly (the common parts of messages, JSON paths and keys: an ostringstream
+// per call cost parsers more than their parsing); everything else goes through a stream.
+template <typename T>
+void append_part(std::string& out, const T& part) {
+  using D = std::decay_t<T>;
+  if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+    append_text(out, std::string_view(part));
+  } else if constexpr (std::is_same_v<D, char>) {
+    append_text(out, std::string_view(&part, 1));
+  } else if constexpr (std::is_integral_v<D> && !std::is_same_v<D, bool> &&
+                       !std::is_same_v<D, signed char> && !std::is_same_v<D, unsigned char>) {
+    // (a stream prints int8_t / uint8_t as characters and bool as 0 / 1: those take the
+    // stream below)
+    if constexpr (std::is_signed_v<D>) append_integer(out, static_cast<long long>(part));
+    else append_integer(out, static_cast<unsigned long long>(part));
+  } else {
+    std::ostringstream os;
+    os << part;
+    append_text(out, os.str());
+  }
+}
+}  // namespace detail
+
 // Concatenates any streamable arguments into one string: str_cat("got ", n, " channels").
 template <typename... Args>
-std::string str_cat(Args&&... args) {
-  std::ostringstream os;
-  (os << ... << std::forward<Args>(args));
-  return os.str();
+std::string str_cat(const Args&... args) {
+  std::string out;
+  (detail::append_part(out, args), ...);
+  return out;
 }
 
 [[noreturn]] void check_failed(const char* file, int line, const char* condition,
