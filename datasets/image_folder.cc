@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <unordered_map>
 
 #include "core/error.h"
 #include "core/json.h"
@@ -90,14 +91,23 @@ ImageSet list_split(const fs::path& split_dir, const std::string& name,
   const std::vector<fs::path> class_dirs = sorted_children(split_dir, true);
   TUNAS_REQUIRE(!class_dirs.empty(), split_dir.string(),
                 ": no class folders (expected ", split_dir.string(), "/<class>/<image>.jpg)");
+  // Before any class folder is listed: a wrong --data-dir (a photo archive, a home folder)
+  // is refused at once, not after walking every folder below it.
+  TUNAS_REQUIRE(class_dirs.size() <= std::size_t(kMaxClasses), split_dir.string(), ": ",
+                class_dirs.size(), " class folders, more than the ", kMaxClasses,
+                " classes a data set may have");
+  std::unordered_map<std::string, int> known_label;  // val/: the training folder's labels
+  if (known) {
+    for (std::size_t i = 0; i < known->size(); ++i) known_label.emplace((*known)[i], int(i));
+  }
   for (const fs::path& class_dir : class_dirs) {
     const std::string class_name = class_dir.filename().string();
     int label = int(classes.size());
     if (known) {
-      const auto it = std::find(known->begin(), known->end(), class_name);
-      TUNAS_REQUIRE(it != known->end(), class_dir.string(), ": class '", class_name,
+      const auto it = known_label.find(class_name);
+      TUNAS_REQUIRE(it != known_label.end(), class_dir.string(), ": class '", class_name,
                     "' is not a class of the training folder");
-      label = int(it - known->begin());
+      label = it->second;
     }
     classes.push_back(class_name);
     std::vector<std::string> files = list_class_images(class_dir, split_dir, ignored);

@@ -81,6 +81,17 @@ TEST_CASE("image folder layout errors name the path") {
   CHECK_THROWS_WITH_AS(load_dataset("imagefolder", ""), doctest::Contains("needs a data directory"), Error);
 }
 
+TEST_CASE("image folder: more class folders than kMaxClasses are refused before any is listed") {
+  test::TempDir dir;
+  // Empty folders: were they listed, the first would be refused as an empty class instead.
+  for (int c = 0; c <= kMaxClasses; ++c)
+    std::filesystem::create_directories(dir.file("train/c" + std::to_string(c)));
+  CHECK_DATASET_ERROR(load_image_folder(dir.path()), dir.file("train"),
+                      "65537 class folders, more than the 65536 classes a data set may have");
+  std::filesystem::remove_all(dir.file("train/c65536"));
+  CHECK_DATASET_ERROR(load_image_folder(dir.path()), dir.file("train/c0"), "empty class folder");
+}
+
 TEST_CASE("file list: 'path label' lines, comments, paths with spaces, errors with file:line") {
   test::TempDir dir;
   test::write_bytes(dir.file("train.txt"),
