@@ -152,33 +152,36 @@ std::string json_line(const Json& value) {
   return out;
 }
 
+namespace {
+// "line:column" of byte offset `at` (from 0) in `text`, both counted from 1.
+std::string line_and_column(std::string_view text, std::size_t at) {
+  std::size_t line = 1, line_start = 0;
+  for (std::size_t i = 0; i < at; ++i)
+    if (text[i] == '\n') ++line, line_start = i + 1;
+  return str_cat(line, ":", at - line_start + 1);
+}
+}  // namespace
+
 JsonDocument parse_json(std::string_view text, const std::string& origin) {
   try {
     return JsonDocument::parse(text);
   } catch (const JsonDocument::parse_error& e) {
     // e.byte counts from 1 and points at the character that failed; line and column from it.
     const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    std::size_t line = 1, line_start = 0;
-    for (std::size_t i = 0; i < at; ++i)
-      if (text[i] == '\n') ++line, line_start = i + 1;
-    throw Error(str_cat(origin, ":", line, ":", at - line_start + 1, ": malformed JSON (byte ",
-                        e.byte, "): ", parse_error_reason(e.what())));
+    throw Error(str_cat(origin, ":", line_and_column(text, at), ": malformed JSON (byte ", e.byte,
+                        "): ", parse_error_reason(e.what())));
   } catch (const JsonDocument::out_of_range& e) {
-    // A number beyond double's range ("1e999"): nlohmann names the token, not its place, so
-    // the place is the token's first occurrence in the text.
+    // A number beyond double's range ("1e999", error 406): nlohmann names the token, not its
+    // place, so the place is the token's first occurrence in the text.
     const std::string_view what = e.what();
-    const auto open = what.find('\'');
-    const auto close = what.rfind('\'');
-    const std::string_view token =
-        open < close ? what.substr(open + 1, close - open - 1) : std::string_view();
-    const std::size_t at = token.empty() ? std::string_view::npos : text.find(token);
-    const auto reason = what.substr(what.find("] ") == std::string_view::npos ? 0 : what.find("] ") + 2);
+    const std::size_t bracket = what.find("] "), open = what.find('\''), close = what.rfind('\'');
+    const std::string_view reason =
+        bracket == std::string_view::npos ? what : what.substr(bracket + 2);
+    const std::size_t at = open < close ? text.find(what.substr(open + 1, close - open - 1))
+                                        : std::string_view::npos;
     if (at == std::string_view::npos) throw Error(str_cat(origin, ": malformed JSON: ", reason));
-    std::size_t line = 1, line_start = 0;
-    for (std::size_t i = 0; i < at; ++i)
-      if (text[i] == '\n') ++line, line_start = i + 1;
-    throw Error(str_cat(origin, ":", line, ":", at - line_start + 1, ": malformed JSON (byte ",
-                        at + 1, "): ", reason, " (beyond the range of a double)"));
+    throw Error(str_cat(origin, ":", line_and_column(text, at), ": malformed JSON (byte ", at + 1,
+                        "): ", reason, " (beyond the range of a double)"));
   }
 }
 
