@@ -41,7 +41,11 @@ run_one() {  # run_one HARNESS: the fast run, then the ASan replay of its corpus
   local h=$1 corpus=build-fuzz-fast/corpus/$1 log=build-fuzz-fast/fuzz_long_$1.log status=0 replay=0
   mkdir -p "$corpus"
   local start=$SECONDS
-  nice -n 19 "$bin/fuzz_$h" "$corpus" "fuzz/corpus/$h" -runs="$runs" -timeout=20 \
+  # Seeds: the committed ones and what scripts/fuzz.sh runs grew (build-fuzz/corpus), so a
+  # long run continues from every input found before, not from the seeds alone.
+  local seeds=("fuzz/corpus/$h")
+  [ -d "build-fuzz/corpus/$h" ] && seeds+=("build-fuzz/corpus/$h")
+  nice -n 19 "$bin/fuzz_$h" "$corpus" "${seeds[@]}" -runs="$runs" -timeout=20 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="build-fuzz-fast/crashes/$h-" \
     >"$log" 2>&1 || status=$?
   local wall=$((SECONDS - start))
