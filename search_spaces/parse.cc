@@ -44,7 +44,7 @@ class Parser {
     space_.name = root["name"] ? scalar_string(root["name"], "name")
                                : std::filesystem::path(source_).stem().string();
     if (root["description"]) space_.description = scalar_string(root["description"], "description");
-    if (root["filters_base"]) space_.filters_base = positive_int(root["filters_base"], "filters_base");
+    if (root["filters_base"]) space_.filters_base = width(root["filters_base"], "filters_base");
     if (root["target_latency_ms"])
       space_.target_latency_ms = number(root["target_latency_ms"], "target_latency_ms", 0);
     if (root["weight_decay"]) space_.weight_decay = number(root["weight_decay"], "weight_decay", 0);
@@ -124,6 +124,18 @@ class Parser {
   }
   int positive_int(const YAML::Node& node, const std::string& what) const {
     return integer(node, what, 1);
+  }
+  // A width (filters) or a filters base: 1 to kMaxFilters.
+  int width(const YAML::Node& node, const std::string& what) const {
+    const int v = positive_int(node, what);
+    require(v <= kMaxFilters, node, "'", what, "' must be at most ", kMaxFilters,
+            " filters, got ", v);
+    return v;
+  }
+  // A width multiplier or ratio: > 0 and at most kMaxFilters (more makes every width too wide).
+  void require_ratio(double v, const YAML::Node& node, const std::string& what) const {
+    require(v > 0 && v <= kMaxFilters, node, "'", what, "' must be a ratio in (0, ", kMaxFilters,
+            "], got ", node.Scalar());
   }
 
   bool boolean(const YAML::Node& node, const std::string& what) const {
@@ -253,9 +265,10 @@ class Parser {
       }
       require(used > 0 && used == text.size() - 1 && r > 0 && std::isfinite(r), node, "'", name,
               "' multiplier must look like x6 or x2.5 (a ratio > 0), got '", text, "'");
+      require_ratio(r, node, name);
       return {Width{true, r}, Choice{str_cat("x", trim_number(r)), r, true}};
     }
-    const int w = positive_int(node, name);
+    const int w = width(node, name);
     return {Width{false, static_cast<double>(w)}, Choice{std::to_string(w), static_cast<double>(w), false}};
   }
 
@@ -427,19 +440,19 @@ class Parser {
 
   // filters: 32 | {one_of: [..], tag: ..} | {base: 16, multipliers: [..]}
   std::vector<int> parse_widths(const YAML::Node& node, Tag& decision_tag) const {
-    if (!node.IsMap()) return {positive_int(node, "filters")};
+    if (!node.IsMap()) return {width(node, "filters")};
     if (node["base"] || node["multipliers"]) {
       check_keys(node, "filters", {"base", "multipliers", "tag"});
       if (node["tag"]) decision_tag = tag(node["tag"]);
       require(node["base"] && node["multipliers"], node,
               "'filters' with multipliers needs both 'base' and 'multipliers'");
-      const int base = positive_int(node["base"], "filters.base");
+      const int base = width(node["base"], "filters.base");
       const YAML::Node ms = node["multipliers"];
       require(ms.IsSequence() && ms.size() > 0, ms, "'filters.multipliers' must be a non-empty list");
       std::set<int> widths;  // sorted, duplicates dropped (spec §2.2)
       for (const YAML::Node& m : ms) {
         const double v = number(m, "filters.multipliers", 0);
-        require(v > 0, m, "'filters.multipliers' entries must be > 0");
+        require_ratio(v, m, "filters.multipliers");
         widths.insert(scale_filters(base, v, space_.filters_base));
       }
       return {widths.begin(), widths.end()};
@@ -450,7 +463,7 @@ class Parser {
     require(choices && choices.IsSequence() && choices.size() > 0, node,
             "'filters' must be a width, {one_of: [widths]} or {base: B, multipliers: [..]}");
     std::vector<int> widths;
-    for (const YAML::Node& c : choices) widths.push_back(positive_int(c, "filters"));
+    for (const YAML::Node& c : choices) widths.push_back(width(c, "filters"));
     return widths;
   }
 

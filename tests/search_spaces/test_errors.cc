@@ -10,6 +10,7 @@
 #include "search_spaces/indices.h"
 #include "search_spaces/network.h"
 #include "search_spaces/parse.h"
+#include "search_spaces/rounding.h"
 
 namespace {
 
@@ -72,6 +73,27 @@ TEST_CASE("YAML errors name file:line:column and the valid choices") {
                    "blocks/0/layers/1: the layer inside a residual must keep the spatial size (stride 1), got 224 -> 112");
   check_yaml_error(kHead + "      - one_of: [{conv: {kernel_size: 3}}, {conv: {kernel_size: 3, strides: 2}}]\n",
                    "blocks/0/layers/0: the options of a layer choice must give one output size, got 224 and 112");
+}
+
+// Widths and ratios a user can mistype into an int overflow (UB in the rounding; fuzz_space_yaml
+// found expansion_filters: x111...1) are refused with the line and the stated limit.
+TEST_CASE("widths and width ratios beyond kMaxFilters name the line and the limit") {
+  check_yaml_error("blocks:\n  - filters: 2000000\n    layers: [zero]\n",
+                   "user.yaml:2:14: 'filters' must be at most 1048576 filters, got 2000000");
+  check_yaml_error("filters_base: 1048577\nblocks: []\n", "'filters_base' must be at most 1048576");
+  check_yaml_error(kHead + "      - bottleneck: {kernel_size: 3, expansion_filters: x1111111111111111111111}\n",
+                   "user.yaml:4:57: 'expansion_filters' must be a ratio in (0, 1048576], got "
+                   "x1111111111111111111111");
+  check_yaml_error("blocks:\n  - filters: {base: 8, multipliers: [1e9]}\n    layers: [zero]\n",
+                   "'filters.multipliers' must be a ratio in (0, 1048576], got 1e9");
+  // Each number within its limit, the product beyond it: refused where it is computed.
+  const std::string wide = "blocks:\n  - filters: 1048576\n    layers:\n"
+                           "      - conv: {kernel_size: 1}\n"
+                           "      - bottleneck: {kernel_size: 3, expansion_filters: x6}\n";
+  CHECK_THROWS_WITH_AS((void)parse_space_yaml(wide, "user.yaml"),
+                       Contains("a width of 1048576 x 6 is more than the 1048576 filters a layer may have"),
+                       tunas::Error);
+  CHECK(scale_filters(1048576, 1, 8) == 1048576);  // the limit itself is a width
 }
 
 TEST_CASE("a file that cannot be read is named") {
