@@ -51,6 +51,10 @@ void make_fixtures(const std::string& f) {
   write(f + "/space_negative_filters.yaml", replace_all(tiny, "filters: 32", "filters: -32"));
   write(f + "/space_kernel_zero.yaml", replace_all(tiny, "conv: {kernel_size: 1}", "conv: {kernel_size: 0}"));
   write(f + "/space_not_map.yaml", "- just\n- a list\n");
+  // fuzz_space_yaml's find: a ratio whose width overflowed int in the rounding (UB).
+  write(f + "/space_huge_ratio.yaml",
+        replace_all(tiny, "expansion_filters: {one_of: [x1, x2]}, strides: 2",
+                    "expansion_filters: {one_of: [x1, x1111111111111111111111]}, strides: 2"));
   write(f + "/space_latin1.yaml", replace_all(tiny, "filters_base: 8", "# caf\xe9\nfilters_base: 8"));
   write(f + "/space_empty.yaml", "");
   write(f + "/space_no_blocks.yaml", "name: none\nblocks: []\n");
@@ -93,6 +97,8 @@ void make_fixtures(const std::string& f) {
   write(f + "/lut_not_json.json", "{ this is not json");
   write(f + "/lut_format.json", "{\"format\": \"something_else/1\"}\n");
   write(f + "/lut_missing_fields.json", "{\"format\": \"tunas_lut/1\", \"machine\": {}}\n");
+  // CI's fuzz_lut find: a number beyond double's range escaped the JSON reader (terminate).
+  write(f + "/lut_number_overflow.json", "{\"format\": \"tunas_lut/1\",\n \"machine\": 5e29753}\n");
   // Weights and architectures.
   write(f + "/weights_garbage.bin", "not a weights file, just text");
   write(f + "/arch_not_json.json", "{\"indices\": ");
@@ -136,6 +142,7 @@ const std::vector<BadInput>& table() {
       {"space: negative filters", "tunas_search", search({"--space", "{F}/space_negative_filters.yaml"}), 1, {"space_negative_filters.yaml:", "-32"}},
       {"space: kernel 0", "tunas_arch", {"info", "--space", "{F}/space_kernel_zero.yaml"}, 1, {"space_kernel_zero.yaml:", "kernel"}},
       {"space: not a mapping", "tunas_arch", {"info", "--space", "{F}/space_not_map.yaml"}, 1, {"space_not_map.yaml"}},
+      {"space: width ratio beyond the limit", "tunas_search", search({"--space", "{F}/space_huge_ratio.yaml"}), 1, {"space_huge_ratio.yaml:15:", "must be a ratio in (0, 1048576]"}},
       {"space: empty file", "tunas_arch", {"info", "--space", "{F}/space_empty.yaml"}, 1, {"space_empty.yaml"}},
       {"space: no blocks", "tunas_search", search({"--space", "{F}/space_no_blocks.yaml"}), 1, {"space_no_blocks.yaml", "blocks"}},
       {"space: empty one_of", "tunas_arch", {"info", "--space", "{F}/space_bad_choice.yaml"}, 1, {"space_bad_choice.yaml:", "one_of"}},
@@ -214,6 +221,7 @@ const std::vector<BadInput>& table() {
       {"lut: another format", "tunas_arch", {"cost", "--space", kTiny, "--indices", "0:0:0:0:0:0:0:0:0", "--cost-model", "lut", "--lut", "{F}/lut_format.json"}, 1, {"lut_format.json", "tunas_lut/1"}},
       {"lut: missing fields", "tunas_search", search({"--space", kTiny, "--cost-model", "lut", "--lut", "{F}/lut_missing_fields.json"}), 1, {"lut_missing_fields.json"}},
       {"lut: negative latency", "tunas_search", search({"--space", kTiny, "--cost-model", "lut", "--lut", "{F}/lut_negative.json"}), 1, {"lut_negative.json", "median_ms must be a finite time >= 0 ms"}},
+      {"lut: number beyond a double", "tunas_arch", {"cost", "--space", kTiny, "--indices", "0:0:0:0:0:0:0:0:0", "--cost-model", "lut", "--lut", "{F}/lut_number_overflow.json"}, 1, {"lut_number_overflow.json:2:13: malformed JSON (byte 39): number overflow parsing '5e29753'"}},
       {"lut: missing file", "tunas_search", search({"--space", kTiny, "--cost-model", "lut", "--lut", "{F}/none.json"}), 1, {"none.json"}},
       // Architectures.
       {"arch: torn JSON", "tunas_train", train({"--arch", "{F}/arch_not_json.json"}), 1, {"arch_not_json.json"}},
