@@ -35,14 +35,17 @@ ImageSet empty_on_disk_set(std::string name, std::string root, const ImageFolder
   return set;
 }
 
-// Class names found, widened to options.num_classes with never-used names.
+// Class names found, widened to options.num_classes with never-used names. Folder names go
+// into result.json, so they are checked to be UTF-8 (check_utf8); a file list's names are
+// its labels' decimal digits.
 void set_classes(ImageSet& set, std::vector<std::string> names, const ImageFolderOptions& options,
-                 const std::string& where) {
+                 const std::string& where, bool check_utf8 = true) {
   const int found = int(names.size());
   TUNAS_REQUIRE(found <= kMaxClasses, where, ": ", found, " classes, more than the ", kMaxClasses,
                 " a data set may have");
-  for (const std::string& name : names)
-    require_utf8(name, where, ": class '", name, "'");  // names go into result.json
+  if (check_utf8) {
+    for (const std::string& name : names) require_utf8(name, where, ": class '", name, "'");
+  }
   TUNAS_REQUIRE(options.num_classes == 0 || options.num_classes >= found, where, ": ", found,
                 " classes found but num_classes is ", options.num_classes,
                 " (0 = the classes found, or at least ", found, ")");
@@ -127,7 +130,7 @@ ImageSet list_split(const fs::path& split_dir, const std::string& name,
                  "class folder\n", split_dir.string().c_str(), (long long)ignored);
   }
   if (known) set_classes(set, *known, {}, split_dir.string());
-  else set_classes(set, classes, options, split_dir.string());
+  else set_classes(set, std::move(classes), options, split_dir.string());
   return set;
 }
 
@@ -169,8 +172,9 @@ ImageSet read_list(const fs::path& list, const std::string& name, const fs::path
   }
   TUNAS_REQUIRE(!set.files.empty(), list.string(), ": the file list names no image");
   std::vector<std::string> classes;
+  classes.reserve(std::size_t(max_label + 1));
   for (int c = 0; c <= max_label; ++c) classes.push_back(std::to_string(c));
-  set_classes(set, classes, options, list.string());
+  set_classes(set, std::move(classes), options, list.string(), /*check_utf8=*/false);
   return set;
 }
 
