@@ -35,17 +35,12 @@ ImageSet empty_on_disk_set(std::string name, std::string root, const ImageFolder
   return set;
 }
 
-// Class names found, widened to options.num_classes with never-used names. Folder names go
-// into result.json, so they are checked to be UTF-8 (check_utf8); a file list's names are
-// its labels' decimal digits.
+// Class names found, widened to options.num_classes with never-used names.
 void set_classes(ImageSet& set, std::vector<std::string> names, const ImageFolderOptions& options,
-                 const std::string& where, bool check_utf8 = true) {
+                 const std::string& where) {
   const int found = int(names.size());
   TUNAS_REQUIRE(found <= kMaxClasses, where, ": ", found, " classes, more than the ", kMaxClasses,
                 " a data set may have");
-  if (check_utf8) {
-    for (const std::string& name : names) require_utf8(name, where, ": class '", name, "'");
-  }
   TUNAS_REQUIRE(options.num_classes == 0 || options.num_classes >= found, where, ": ", found,
                 " classes found but num_classes is ", options.num_classes,
                 " (0 = the classes found, or at least ", found, ")");
@@ -105,6 +100,8 @@ ImageSet list_split(const fs::path& split_dir, const std::string& name,
   }
   for (const fs::path& class_dir : class_dirs) {
     const std::string class_name = class_dir.filename().string();
+    // Names go into result.json (a file list's names are digits and need no check).
+    require_utf8(class_name, split_dir.string(), ": class '", class_name, "'");
     int label = int(classes.size());
     if (known) {
       const auto it = known_label.find(class_name);
@@ -174,7 +171,7 @@ ImageSet read_list(const fs::path& list, const std::string& name, const fs::path
   std::vector<std::string> classes;
   classes.reserve(std::size_t(max_label + 1));
   for (int c = 0; c <= max_label; ++c) classes.push_back(std::to_string(c));
-  set_classes(set, std::move(classes), options, list.string(), /*check_utf8=*/false);
+  set_classes(set, std::move(classes), options, list.string());
   return set;
 }
 

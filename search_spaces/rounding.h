@@ -13,7 +13,7 @@ inline constexpr int kMaxFilters = 1 << 20;
 // max(base, base * floor(f*m/base + 0.5)). Used for block-width multipliers, the network
 // width multiplier and relative expansion widths (E = scale(in, r, base)). An Error when the
 // result would exceed kMaxFilters.
-int scale_filters(double f, double m, int base);
+int scale_filters(int f, double m, int base);
 
 // SE hidden width: n = max(d, floor((v + d/2)/d)*d); if n < 0.9*v then n += d.
 int make_divisible(double v, int d);
